@@ -1,0 +1,100 @@
+/*
+ * kernels.h: the engine's scalar kernels, in llama2.c's operation order.
+ * Every function here is portable C in the 6c subset (docs/PLAN9_SUBSET.md).
+ * Semantics for special values (NaN, inf, empty inputs) are written next to
+ * each function and mirrored by the reference; docs/KERNELS.md collects them.
+ */
+#ifndef NINEML_KERNELS_H
+#define NINEML_KERNELS_H
+
+#include "port/port.h"
+
+/* out[j] = w[j] * (ss * x[j]), ss = 1/sqrtf(sum(x^2)/n + eps); n >= 1. */
+void nm_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+
+/* In place: max subtracted, expf, float sum left to right, divide.
+ * Any NaN or +inf input, or all inputs -inf, makes every output NaN;
+ * -inf entries (masks) become exactly 0. */
+void nm_softmax(float *x, int n);
+
+/* out[i] = sum_j w[i*n + j] * x[j], j ascending, float accumulator; w is d x n. */
+void nm_matmul_f32(float *out, const float *x, const float *w, int n, int d);
+
+/* Pairwise RoPE on one vector of `dim` floats (dim even): for pair (i, i+1),
+ * head_dim = i % head_size, freq = 1/powf(theta, head_dim/(float)head_size),
+ * angle = pos * freq. The forward pass calls it for q (dim) and k (kv_dim). */
+void nm_rope(float *vec, int dim, int head_size, int pos, float theta);
+
+/* Multi-head attention for one query position over a KV cache.
+ * q: n_heads*head_size; k_cache, v_cache: (pos+1) rows of kv_dim =
+ * n_kv_heads*head_size floats; head h reads kv head h / (n_heads/n_kv_heads).
+ * Causal: t = start..pos with start = 0, or pos-window+1 when window > 0.
+ * scores = dot(q_h, k_t) / sqrtf(head_size); softmax; out_h = sum_t a_t v_t
+ * accumulated t ascending. att: scratch of n_heads*(pos+1) floats. */
+void nm_attention(float *out, float *att, const float *q, const float *k_cache,
+                  const float *v_cache, int n_heads, int n_kv_heads,
+                  int head_size, int pos, int window);
+
+/* x[i] = x[i] * (1/(1+expf(-x[i]))) */
+void nm_silu(float *x, int n);
+/* hb[i] = silu(hb[i]) * hb2[i] */
+void nm_swiglu(float *hb, const float *hb2, int n);
+/* x[i] += y[i] */
+void nm_residual_add(float *x, const float *y, int n);
+
+/* Q8_0 rounding of w/scale: the exporter rounds ties to even, runq's
+ * activation quantizer rounds ties away from zero (C round()). */
+enum { NM_ROUND_EVEN = 0, NM_ROUND_AWAY = 1 };
+
+/* Per group of gs values (n % gs == 0): wmax = max|x|, scale = wmax/127,
+ * q = round(x/scale). A group of zeros has scale 0 and q 0. A quotient that
+ * is NaN (NaN input, or inf/inf) gives q = 0; it is clamped to [-127, 127]. */
+void nm_q8_quantize(nm_i8 *q, float *scales, const float *x, int n, int gs,
+                    int rounding);
+/* out[i] = q[i] * scales[i/gs] */
+void nm_q8_dequantize(float *out, const nm_i8 *q, const float *scales, int n,
+                      int gs);
+/* runq: out[i] = sum over groups g of ((float)ival_g * ws[g]) * xs[g], with
+ * ival_g the int32 sum of int8 products in the group; w is d x n, n % gs == 0. */
+void nm_matmul_q8(float *out, const nm_i8 *xq, const float *xs,
+                  const nm_i8 *wq, const float *ws, int n, int d, int gs);
+
+/* GGUF block dequantization; n is a multiple of 32 for the block types.
+ * Q8_0 block: fp16 d, 32 int8 (x = d*q). Q4_0 block: fp16 d, 16 bytes, low
+ * nibbles are elements 0..15, high nibbles 16..31, x = d*(q-8). */
+void nm_dequant_q8_0(float *out, const nm_u8 *blocks, int n);
+void nm_dequant_q4_0(float *out, const nm_u8 *blocks, int n);
+/* IEEE half and bfloat16 to float: exact, including subnormals, inf, NaN. */
+void nm_f16_to_f32(float *out, const nm_u16 *in, int n);
+void nm_bf16_to_f32(float *out, const nm_u16 *in, int n);
+float nm_half_to_float(nm_u16 h);
+
+/* llama2.c's xorshift* RNG. */
+nm_u32 nm_random_u32(nm_u64 *state);
+float nm_random_f32(nm_u64 *state);
+
+/* Index of the first maximum; n >= 1. NaN entries never win. */
+int nm_sample_argmax(const float *p, int n);
+/* First index with coin < running cdf (float, ascending), else n-1. */
+int nm_sample_mult(const float *p, int n, float coin);
+
+typedef struct {
+	float prob;
+	int index;
+} nm_prob_index;
+
+/* Top-p (nucleus) sampling as in run.c. Candidates are p >= (1-topp)/(n-1),
+ * ordered by probability descending, ties by lower index (a total order, so
+ * every sort gives the same result). If no candidate passes the cutoff (only
+ * possible when topp < 1/n) or n == 1, all entries are candidates.
+ * scratch holds n entries. */
+int nm_sample_topp(const float *p, int n, float topp, nm_prob_index *scratch,
+                   float coin);
+
+/* run.c's sample(): temperature 0 is argmax; otherwise logits /= temperature,
+ * softmax, coin = random_f32, then multinomial (topp <= 0 or >= 1) or top-p.
+ * logits is modified in place. */
+int nm_sample(float *logits, int n, float temperature, float topp,
+              nm_u64 *rng_state, nm_prob_index *scratch);
+
+#endif

@@ -1,0 +1,143 @@
+// The golden reference: obviously-correct scalar code, sharing nothing with
+// engine/. Two modes (docs/REFERENCE.md):
+//   exact   - float64 arithmetic, compensated (Neumaier) sums; the "true" value.
+//   llama2c - float32 in upstream run.c/runq.c operation order, bit-identical
+//             to upstream when built with -ffp-contract=off.
+// Special values (NaN, inf, empty masks) follow the same documented semantics
+// as the engine (engine/kernels.h); both modes implement them explicitly.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nineml::ref {
+
+enum class Mode { exact, llama2c };
+const char* mode_name(Mode m);
+
+// Rounding of Q8_0 quotients: exporter = ties to even, runq = ties away.
+enum class Rounding { even, away };
+
+// One quantized tensor: n int8 values and n/gs scales.
+struct Q8Tensor {
+  std::vector<int8_t> q;
+  std::vector<float> scales;
+  int group_size = 0;
+};
+
+// llama2.c's xorshift* RNG (integer arithmetic; identical in both modes).
+struct Rng {
+  uint64_t state;
+  uint32_t next_u32();
+  float next_f32();
+};
+
+namespace exact {
+// All outputs are float64 values computed from the float32 inputs exactly or
+// with compensated sums (error far below float32 resolution).
+std::vector<double> rmsnorm(std::span<const float> x, std::span<const float> w, float eps);
+std::vector<double> softmax(std::span<const float> x);
+std::vector<double> matmul(std::span<const float> x, std::span<const float> w, int n, int d);
+std::vector<double> rope(std::span<const float> vec, int head_size, int pos, float theta);
+std::vector<double> attention(std::span<const float> q, std::span<const float> k_cache,
+                              std::span<const float> v_cache, int n_heads, int n_kv_heads,
+                              int head_size, int pos, int window);
+std::vector<double> silu(std::span<const float> x);
+std::vector<double> swiglu(std::span<const float> hb, std::span<const float> hb2);
+std::vector<double> residual_add(std::span<const float> x, std::span<const float> y);
+// Exact Q8_0 scales (max|x|/127 in float64), one per group.
+std::vector<double> q8_scales(std::span<const float> x, int gs);
+std::vector<double> q8_dequantize(std::span<const int8_t> q, std::span<const float> scales, int gs);
+std::vector<double> dequant_q8_0(std::span<const uint8_t> blocks, int n);
+std::vector<double> dequant_q4_0(std::span<const uint8_t> blocks, int n);
+std::vector<double> f16_to_f64(std::span<const uint16_t> in);
+std::vector<double> bf16_to_f64(std::span<const uint16_t> in);
+int argmax(std::span<const float> p);
+// Multinomial / top-p over float64 cumulative sums (ties by lower index).
+int sample_mult(std::span<const double> p, double coin);
+int sample_topp(std::span<const double> p, double topp, double coin);
+// Full sampler: temperature scaling and softmax in float64, coin from the RNG.
+int sample(std::span<const float> logits, float temperature, float topp, Rng& rng);
+}  // namespace exact
+
+namespace llama2c {
+std::vector<float> rmsnorm(std::span<const float> x, std::span<const float> w, float eps);
+std::vector<float> softmax(std::span<const float> x);
+std::vector<float> matmul(std::span<const float> x, std::span<const float> w, int n, int d);
+std::vector<float> rope(std::span<const float> vec, int head_size, int pos, float theta);
+std::vector<float> attention(std::span<const float> q, std::span<const float> k_cache,
+                             std::span<const float> v_cache, int n_heads, int n_kv_heads,
+                             int head_size, int pos, int window);
+std::vector<float> silu(std::span<const float> x);
+std::vector<float> swiglu(std::span<const float> hb, std::span<const float> hb2);
+std::vector<float> residual_add(std::span<const float> x, std::span<const float> y);
+Q8Tensor q8_quantize(std::span<const float> x, int gs, Rounding r);
+std::vector<float> q8_dequantize(const Q8Tensor& t);
+// runq matmul: w is d x n quantized, x quantized with the same group size.
+std::vector<float> matmul_q8(const Q8Tensor& x, const Q8Tensor& w, int n, int d);
+std::vector<float> dequant_q8_0(std::span<const uint8_t> blocks, int n);
+std::vector<float> dequant_q4_0(std::span<const uint8_t> blocks, int n);
+std::vector<float> f16_to_f32(std::span<const uint16_t> in);
+std::vector<float> bf16_to_f32(std::span<const uint16_t> in);
+int argmax(std::span<const float> p);
+int sample_mult(std::span<const float> p, float coin);
+int sample_topp(std::span<const float> p, float topp, float coin);
+// run.c's sample(); logits are copied, not modified.
+int sample(std::span<const float> logits, float temperature, float topp, Rng& rng);
+}  // namespace llama2c
+
+// ---- whole model ----------------------------------------------------------
+
+struct Config {
+  int dim = 0, hidden_dim = 0, n_layers = 0, n_heads = 0, n_kv_heads = 0;
+  int vocab_size = 0, seq_len = 0;
+  bool shared_classifier = true;
+  float rope_theta = 10000.0f;
+  float norm_eps = 1e-5f;
+  int sliding_window = 0;  // 0: full causal attention
+};
+
+// Weights in llama2.c's layout (row-major, per-layer tensors concatenated).
+struct Checkpoint {
+  Config config;
+  std::vector<float> token_embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3,
+      rms_final, wcls;  // wcls empty when the classifier is shared
+  const std::vector<float>& classifier() const {
+    return config.shared_classifier ? token_embedding : wcls;
+  }
+};
+
+// Reads a llama2.c v0 checkpoint. Throws std::runtime_error("PATH: problem").
+Checkpoint load_v0(const std::string& path);
+// Writes a llama2.c v0 checkpoint (used by the fixture generator).
+void save_v0(const Checkpoint& ck, const std::string& path);
+
+// A transformer with a KV cache; forward() returns the logits of one token.
+// In llama2c mode every value is a float32 (returned widened to double).
+class Transformer {
+ public:
+  Transformer(const Checkpoint& ck, Mode mode);
+  ~Transformer();
+  Transformer(const Transformer&) = delete;
+  Transformer& operator=(const Transformer&) = delete;
+  std::vector<double> forward(int token, int pos);
+  Mode mode() const;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+struct Generation {
+  std::vector<int> tokens;                 // prompt[0], then every next token
+  std::vector<std::vector<double>> logits;  // logits at each step, before sampling
+};
+
+// run.c's generate loop: feeds the prompt, then samples until BOS (1) or
+// `steps` positions. temperature 0 is greedy.
+Generation generate(const Checkpoint& ck, Mode mode, const std::vector<int>& prompt, int steps,
+                    float temperature, float topp, uint64_t seed);
+
+}  // namespace nineml::ref

@@ -1,0 +1,94 @@
+// One report schema for every path (host, guests, Python): docs/REPORT_SCHEMA.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nineml::report {
+
+// One of the worst elements of a case (largest error / bound).
+struct Element {
+  int64_t index = 0;
+  double expected = 0;  // exact reference value
+  double got = 0;       // implementation's value
+  double abs_error = 0;
+  double ulp = 0;       // float32 ULP distance (ordered-integer representation)
+  double bound = 0;     // the element's forward error bound
+};
+
+// How a case's tolerance was set.
+//   "bound"       - per-element forward error bound from NUMERICS.md
+//   "exact"       - the result must equal the exact value (bound 0: the
+//                   operation is exact, e.g. integer RNG, f16 -> f32)
+//   "fixed-epsilon" - no bound exists; `tolerance_note` gives the reason
+struct CaseResult {
+  std::string kernel;
+  std::string impl;
+  std::string case_id;   // stable name, e.g. "softmax/n=17/normal/seed=1"
+  std::string repro;     // one line that re-runs exactly this case
+  std::string shape;     // e.g. "n=17" or "d=288,n=768"
+  std::string distribution;
+  uint64_t seed = 0;
+  bool passed = false;
+  std::string failure;   // empty when passed; else a one-line reason
+  int64_t elements = 0;
+  double max_abs = 0, max_rel = 0, max_ulp = 0, nmse = 0, cosine = 1;
+  double bound_ratio = 0;      // max over elements of observed / bound
+  std::string tolerance_kind;  // "bound" | "exact" | "fixed-epsilon"
+  std::string tolerance_note;
+  std::string contract;        // e.g. "bit-exact with reference llama2c", or ""
+  bool contract_ok = true;
+  double contract_max_ulp = 0; // ULP distance to the contract's reference
+  bool guards_ok = true;       // guard zones around outputs untouched
+  std::vector<int64_t> ulp_histogram;  // bins: 0, 1, 2-3, 4-7, ... (2^k-1 .. 2^(k+1)-1)
+  std::vector<Element> worst;
+  double seconds = 0;
+};
+
+struct Report {
+  int schema_version = 1;
+  std::string tool = "9ml";
+  std::string tool_version;
+  std::string created_utc;  // ISO 8601
+  std::string host;         // "host", "guest:linux", "guest:9front", "python"
+  std::string command;      // the command line that produced it
+  std::vector<CaseResult> cases;
+  double seconds = 0;
+};
+
+// Number of ULP-histogram bins and the bin of a ULP distance.
+constexpr int kUlpBins = 34;
+int ulp_bin(double ulp);
+std::string ulp_bin_label(int bin);
+
+// Per-kernel x impl aggregate used by summary.md, index.html and diff.
+struct KernelSummary {
+  std::string kernel, impl;
+  int cases = 0, failed = 0;
+  double max_ulp = 0, max_bound_ratio = 0, max_rel = 0;
+  std::string tolerance_kind;
+  std::vector<int64_t> ulp_histogram;
+};
+std::vector<KernelSummary> summarize(const Report& r);
+
+// Writers. Each throws std::runtime_error("PATH: problem") on I/O failure.
+void write_json(const Report& r, const std::string& path);
+Report read_json(const std::string& path);  // throws on a malformed report
+void write_junit(const Report& r, const std::string& path);
+void write_markdown(const Report& r, const std::string& path);
+void write_html(const Report& r, const std::string& path);
+// Writes report.json, junit.xml, summary.md and index.html into dir.
+void write_all(const Report& r, const std::string& dir);
+
+// Regressions between two reports of the same cases.
+struct Regression {
+  std::string what;  // one line: "softmax/n=17/... [engine-scalar]: passed, now fails"
+};
+struct DiffOptions {
+  double growth_factor = 2.0;  // a kernel's max ULP or bound ratio may grow by at most this
+  double ulp_floor = 1.0;      // growth below this many ULP is never a regression
+};
+std::vector<Regression> diff(const Report& old_r, const Report& new_r, const DiffOptions& opt);
+
+}  // namespace nineml::report
