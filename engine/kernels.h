@@ -9,6 +9,10 @@
 
 #include "port/port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* out[j] = w[j] * (ss * x[j]), ss = 1/sqrtf(sum(x^2)/n + eps); n >= 1. */
 void nm_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
 
@@ -96,5 +100,9 @@ int nm_sample_topp(const float *p, int n, float topp, nm_prob_index *scratch,
  * logits is modified in place. */
 int nm_sample(float *logits, int n, float temperature, float topp,
               nm_u64 *rng_state, nm_prob_index *scratch);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * port.h: the one interface between the portable engine and its platform.
- * Only this header and engine/port/*.c may include system headers; every
- * other engine file includes this first (see docs/PLAN9_SUBSET.md).
+ * Only this header and the C files in engine/port/ may include system
+ * headers; every other engine file includes this first (see
+ * docs/PLAN9_SUBSET.md).
  */
 #ifndef NINEML_PORT_H
 #define NINEML_PORT_H
@@ -41,6 +42,10 @@ typedef int64_t nm_i64;
 #endif
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Memory: nm_alloc returns zeroed memory or nil. */
 void *nm_alloc(nm_u64 bytes);
 void nm_free(void *p);
@@ -70,5 +75,9 @@ void nm_fp_ieee_mode(void);
 
 /* Wall-clock seconds, monotonic where the platform allows. */
 double nm_seconds(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
