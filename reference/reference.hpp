@@ -55,11 +55,14 @@ std::vector<double> dequant_q4_0(std::span<const uint8_t> blocks, int n);
 std::vector<double> f16_to_f64(std::span<const uint16_t> in);
 std::vector<double> bf16_to_f64(std::span<const uint16_t> in);
 int argmax(std::span<const float> p);
+int argmax(std::span<const double> p);  // added: for exact-mode (float64) logits
 // Multinomial / top-p over float64 cumulative sums (ties by lower index).
 int sample_mult(std::span<const double> p, double coin);
 int sample_topp(std::span<const double> p, double topp, double coin);
 // Full sampler: temperature scaling and softmax in float64, coin from the RNG.
 int sample(std::span<const float> logits, float temperature, float topp, Rng& rng);
+// Added: the same on float64 logits (exact-mode generation samples these).
+int sample(std::span<const double> logits, float temperature, float topp, Rng& rng);
 }  // namespace exact
 
 namespace llama2c {
@@ -133,10 +136,14 @@ class Transformer {
 struct Generation {
   std::vector<int> tokens;                 // prompt[0], then every next token
   std::vector<std::vector<double>> logits;  // logits at each step, before sampling
+  // tokens[i+1] came from logits[i], so tokens.size() == logits.size() + 1; a
+  // terminating BOS (1) is recorded as the last token.
 };
 
 // run.c's generate loop: feeds the prompt, then samples until BOS (1) or
-// `steps` positions. temperature 0 is greedy.
+// `steps` positions. temperature 0 is greedy. steps <= 0 or > seq_len means
+// seq_len (run.c's main). The prompt must not be empty. Exact mode samples the
+// float64 logits with exact::sample.
 Generation generate(const Checkpoint& ck, Mode mode, const std::vector<int>& prompt, int steps,
                     float temperature, float topp, uint64_t seed);
 
