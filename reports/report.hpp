@@ -41,7 +41,7 @@ struct CaseResult {
   bool contract_ok = true;
   double contract_max_ulp = 0; // ULP distance to the contract's reference
   bool guards_ok = true;       // guard zones around outputs untouched
-  std::vector<int64_t> ulp_histogram;  // bins: 0, 1, 2-3, 4-7, ... (2^k-1 .. 2^(k+1)-1)
+  std::vector<int64_t> ulp_histogram;  // kUlpBins counts (or empty); bins as in ulp_bin()
   std::vector<Element> worst;
   double seconds = 0;
 };
@@ -57,7 +57,9 @@ struct Report {
   double seconds = 0;
 };
 
-// Number of ULP-histogram bins and the bin of a ULP distance.
+// Number of ULP-histogram bins and the bin of a ULP distance:
+//   bin 0 = exactly 0, bin 1 = (0, 1], bin k = (2^(k-2), 2^(k-1)] for k >= 2;
+//   the last bin also takes anything larger, +-inf and NaN.
 constexpr int kUlpBins = 34;
 int ulp_bin(double ulp);
 std::string ulp_bin_label(int bin);
@@ -88,7 +90,16 @@ struct Regression {
 struct DiffOptions {
   double growth_factor = 2.0;  // a kernel's max ULP or bound ratio may grow by at most this
   double ulp_floor = 1.0;      // growth below this many ULP is never a regression
+  double bound_ratio_floor = 0.01;  // a new bound ratio at or below this is never a regression
 };
+// Regressions plus notes on what is not a regression but worth saying
+// (cases that appeared, disappeared, repeat, or failed and now pass).
+struct DiffResult {
+  std::vector<Regression> regressions;
+  std::vector<std::string> notes;
+};
+DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOptions& opt);
+// The regressions of diff_reports() only.
 std::vector<Regression> diff(const Report& old_r, const Report& new_r, const DiffOptions& opt);
 
 }  // namespace nineml::report

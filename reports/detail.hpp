@@ -1,0 +1,25 @@
+// Helpers shared by the report writers; not part of the public interface.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace nineml::report::detail {
+
+// Writes `content` to `path`, throwing std::runtime_error("PATH: problem").
+void write_file(const std::string& path, std::string_view content);
+
+// Text safe inside XML/HTML element content and double-quoted attributes.
+// Control characters that XML 1.0 forbids become U+FFFD.
+std::string xml_escape(std::string_view s);
+
+// Text safe inside a Markdown table cell (pipes and newlines escaped).
+std::string md_cell(std::string_view s);
+// Text as a Markdown code span, fenced with enough backticks.
+std::string md_code(std::string_view s);
+
+// A metric for people: integers without a fraction, others to 4 digits,
+// and "nan" / "inf" / "-inf" for non-finite values.
+std::string format_number(double v);
+
+}  // namespace nineml::report::detail

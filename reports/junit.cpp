@@ -1,0 +1,69 @@
+// junit.xml for CI: one <testsuite> per kernel, one <testcase> per case.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "detail.hpp"
+#include "report.hpp"
+
+namespace nineml::report {
+
+namespace {
+
+using detail::xml_escape;
+
+std::string seconds_attr(double s) {
+  // JUnit consumers expect a plain non-negative decimal.
+  return fmt::format("{:.6f}", s >= 0 && s < 1e12 ? s : 0.0);
+}
+
+void write_testcase(std::string& out, const CaseResult& c) {
+  out += fmt::format("    <testcase name=\"{}\" classname=\"9ml.{}.{}\" time=\"{}\"",
+                     xml_escape(c.case_id), xml_escape(c.impl), xml_escape(c.kernel),
+                     seconds_attr(c.seconds));
+  if (c.passed) {
+    out += "/>\n";
+    return;
+  }
+  std::string reason = c.failure.empty() ? "failed" : c.failure;
+  out += ">\n";
+  out += fmt::format("      <failure message=\"{}\" type=\"{}\">{}&#10;repro: {}</failure>\n",
+                     xml_escape(reason), xml_escape(c.tolerance_kind), xml_escape(reason),
+                     xml_escape(c.repro));
+  out += "    </testcase>\n";
+}
+
+}  // namespace
+
+void write_junit(const Report& r, const std::string& path) {
+  // Kernels in name order, cases within a kernel in report order.
+  std::map<std::string, std::vector<const CaseResult*>> by_kernel;
+  int failures = 0;
+  for (const CaseResult& c : r.cases) {
+    by_kernel[c.kernel].push_back(&c);
+    if (!c.passed) failures++;
+  }
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"9ml\" tests=\"{}\" failures=\"{}\" time=\"{}\">\n",
+                     r.cases.size(), failures, seconds_attr(r.seconds));
+  for (const auto& [kernel, cases] : by_kernel) {
+    int suite_failures = 0;
+    double suite_seconds = 0;
+    for (const CaseResult* c : cases) {
+      if (!c->passed) suite_failures++;
+      if (c->seconds > 0) suite_seconds += c->seconds;
+    }
+    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\" hostname=\"{}\">\n",
+                       xml_escape(kernel), cases.size(), suite_failures, seconds_attr(suite_seconds),
+                       xml_escape(r.host));
+    for (const CaseResult* c : cases) write_testcase(out, *c);
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  detail::write_file(path, out);
+}
+
+}  // namespace nineml::report

@@ -1,0 +1,284 @@
+// report.json: writing, and reading with a schema check that names the
+// offending field. Non-finite doubles are the strings "nan", "inf", "-inf".
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "detail.hpp"
+#include "report.hpp"
+
+namespace nineml::report {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;  // keeps the written field order readable
+using nlohmann::json;
+
+constexpr int kSchemaVersion = 1;
+
+ojson encode_double(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+ojson encode_element(const Element& e) {
+  ojson j;
+  j["index"] = e.index;
+  j["expected"] = encode_double(e.expected);
+  j["got"] = encode_double(e.got);
+  j["abs_error"] = encode_double(e.abs_error);
+  j["ulp"] = encode_double(e.ulp);
+  j["bound"] = encode_double(e.bound);
+  return j;
+}
+
+ojson encode_case(const CaseResult& c) {
+  ojson j;
+  j["kernel"] = c.kernel;
+  j["impl"] = c.impl;
+  j["case_id"] = c.case_id;
+  j["repro"] = c.repro;
+  j["shape"] = c.shape;
+  j["distribution"] = c.distribution;
+  j["seed"] = c.seed;
+  j["passed"] = c.passed;
+  j["failure"] = c.failure;
+  j["elements"] = c.elements;
+  j["max_abs"] = encode_double(c.max_abs);
+  j["max_rel"] = encode_double(c.max_rel);
+  j["max_ulp"] = encode_double(c.max_ulp);
+  j["nmse"] = encode_double(c.nmse);
+  j["cosine"] = encode_double(c.cosine);
+  j["bound_ratio"] = encode_double(c.bound_ratio);
+  j["tolerance_kind"] = c.tolerance_kind;
+  j["tolerance_note"] = c.tolerance_note;
+  j["contract"] = c.contract;
+  j["contract_ok"] = c.contract_ok;
+  j["contract_max_ulp"] = encode_double(c.contract_max_ulp);
+  j["guards_ok"] = c.guards_ok;
+  j["ulp_histogram"] = c.ulp_histogram;
+  ojson worst = ojson::array();
+  for (const Element& e : c.worst) worst.push_back(encode_element(e));
+  j["worst"] = std::move(worst);
+  j["seconds"] = encode_double(c.seconds);
+  return j;
+}
+
+// Reads typed fields out of parsed JSON; every error names the file and the
+// field's path inside it, e.g. "out/report.json: cases[2].max_ulp: ...".
+class Decoder {
+ public:
+  explicit Decoder(const std::string& file) : file_(file) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& problem) const {
+    throw std::runtime_error(file_ + ": " + (where.empty() ? "" : where + ": ") + problem);
+  }
+
+  const json& field(const json& obj, const char* key, const std::string& where) const {
+    auto it = obj.find(key);
+    if (it == obj.end()) fail(where, std::string("missing field \"") + key + "\"");
+    return *it;
+  }
+
+  std::string str(const json& obj, const char* key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_string()) wrong_type(join(where, key), "a string", v);
+    return v.get<std::string>();
+  }
+
+  bool boolean(const json& obj, const char* key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_boolean()) wrong_type(join(where, key), "true or false", v);
+    return v.get<bool>();
+  }
+
+  double number(const json& obj, const char* key, const std::string& where) const {
+    return number_value(field(obj, key, where), join(where, key));
+  }
+
+  double number_value(const json& v, const std::string& where) const {
+    if (v.is_number()) return v.get<double>();
+    if (v.is_string()) {
+      const auto& s = v.get_ref<const std::string&>();
+      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+      if (s == "inf") return std::numeric_limits<double>::infinity();
+      if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    }
+    wrong_type(where, "a number or one of \"nan\", \"inf\", \"-inf\"", v);
+  }
+
+  int64_t int64(const json& obj, const char* key, const std::string& where) const {
+    return int64_value(field(obj, key, where), join(where, key));
+  }
+
+  int64_t int64_value(const json& v, const std::string& where) const {
+    if (v.is_number_unsigned()) {
+      auto u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) fail(where, "integer out of range");
+      return static_cast<int64_t>(u);
+    }
+    if (v.is_number_integer()) return v.get<int64_t>();
+    wrong_type(where, "an integer", v);
+  }
+
+  uint64_t uint64(const json& obj, const char* key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_number_unsigned()) wrong_type(join(where, key), "a non-negative integer", v);
+    return v.get<uint64_t>();
+  }
+
+  const json& array(const json& obj, const char* key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_array()) wrong_type(join(where, key), "an array", v);
+    return v;
+  }
+
+  void require_object(const json& v, const std::string& where) const {
+    if (!v.is_object()) wrong_type(where, "an object", v);
+  }
+
+  static std::string join(const std::string& where, const char* key) {
+    return where.empty() ? key : where + "." + key;
+  }
+
+ private:
+  [[noreturn]] void wrong_type(const std::string& where, const char* wanted, const json& got) const {
+    fail(where, std::string("expected ") + wanted + ", got " + got.type_name());
+  }
+
+  const std::string& file_;
+};
+
+Element decode_element(const Decoder& d, const json& j, const std::string& where) {
+  d.require_object(j, where);
+  Element e;
+  e.index = d.int64(j, "index", where);
+  e.expected = d.number(j, "expected", where);
+  e.got = d.number(j, "got", where);
+  e.abs_error = d.number(j, "abs_error", where);
+  e.ulp = d.number(j, "ulp", where);
+  e.bound = d.number(j, "bound", where);
+  return e;
+}
+
+CaseResult decode_case(const Decoder& d, const json& j, const std::string& where) {
+  d.require_object(j, where);
+  CaseResult c;
+  c.kernel = d.str(j, "kernel", where);
+  c.impl = d.str(j, "impl", where);
+  c.case_id = d.str(j, "case_id", where);
+  c.repro = d.str(j, "repro", where);
+  c.shape = d.str(j, "shape", where);
+  c.distribution = d.str(j, "distribution", where);
+  c.seed = d.uint64(j, "seed", where);
+  c.passed = d.boolean(j, "passed", where);
+  c.failure = d.str(j, "failure", where);
+  c.elements = d.int64(j, "elements", where);
+  c.max_abs = d.number(j, "max_abs", where);
+  c.max_rel = d.number(j, "max_rel", where);
+  c.max_ulp = d.number(j, "max_ulp", where);
+  c.nmse = d.number(j, "nmse", where);
+  c.cosine = d.number(j, "cosine", where);
+  c.bound_ratio = d.number(j, "bound_ratio", where);
+  c.tolerance_kind = d.str(j, "tolerance_kind", where);
+  if (c.tolerance_kind != "bound" && c.tolerance_kind != "exact" && c.tolerance_kind != "fixed-epsilon")
+    d.fail(Decoder::join(where, "tolerance_kind"),
+           "expected \"bound\", \"exact\" or \"fixed-epsilon\", got \"" + c.tolerance_kind + "\"");
+  c.tolerance_note = d.str(j, "tolerance_note", where);
+  c.contract = d.str(j, "contract", where);
+  c.contract_ok = d.boolean(j, "contract_ok", where);
+  c.contract_max_ulp = d.number(j, "contract_max_ulp", where);
+  c.guards_ok = d.boolean(j, "guards_ok", where);
+
+  const json& hist = d.array(j, "ulp_histogram", where);
+  std::string hist_where = Decoder::join(where, "ulp_histogram");
+  if (!hist.empty() && hist.size() != static_cast<size_t>(kUlpBins))
+    d.fail(hist_where, "expected 0 or " + std::to_string(kUlpBins) + " bins, got " + std::to_string(hist.size()));
+  for (size_t b = 0; b < hist.size(); b++) {
+    std::string bin_where = hist_where + "[" + std::to_string(b) + "]";
+    int64_t count = d.int64_value(hist[b], bin_where);
+    if (count < 0) d.fail(bin_where, "negative count");
+    c.ulp_histogram.push_back(count);
+  }
+
+  const json& worst = d.array(j, "worst", where);
+  for (size_t i = 0; i < worst.size(); i++)
+    c.worst.push_back(decode_element(d, worst[i], Decoder::join(where, "worst") + "[" + std::to_string(i) + "]"));
+  c.seconds = d.number(j, "seconds", where);
+  return c;
+}
+
+Report decode_report(const Decoder& d, const json& j) {
+  d.require_object(j, "top level");
+  const json& version = d.field(j, "schema_version", "");
+  if (!version.is_number_integer())
+    d.fail("schema_version", std::string("expected an integer, got ") + version.type_name());
+  if (version.get<int64_t>() != kSchemaVersion)
+    d.fail("schema_version", "unsupported version " + version.dump() + " (this build reads " +
+                                 std::to_string(kSchemaVersion) + ")");
+  Report r;
+  r.schema_version = kSchemaVersion;
+  r.tool = d.str(j, "tool", "");
+  r.tool_version = d.str(j, "tool_version", "");
+  r.created_utc = d.str(j, "created_utc", "");
+  r.host = d.str(j, "host", "");
+  r.command = d.str(j, "command", "");
+  r.seconds = d.number(j, "seconds", "");
+  const json& cases = d.array(j, "cases", "");
+  r.cases.reserve(cases.size());
+  for (size_t i = 0; i < cases.size(); i++)
+    r.cases.push_back(decode_case(d, cases[i], "cases[" + std::to_string(i) + "]"));
+  return r;
+}
+
+}  // namespace
+
+void write_json(const Report& r, const std::string& path) {
+  ojson j;
+  j["schema_version"] = kSchemaVersion;
+  j["tool"] = r.tool;
+  j["tool_version"] = r.tool_version;
+  j["created_utc"] = r.created_utc;
+  j["host"] = r.host;
+  j["command"] = r.command;
+  j["seconds"] = encode_double(r.seconds);
+  j["ulp_bins"] = kUlpBins;  // informative: readers check histogram lengths against their own
+  ojson cases = ojson::array();
+  for (const CaseResult& c : r.cases) cases.push_back(encode_case(c));
+  j["cases"] = std::move(cases);
+  // Invalid UTF-8 in a string (say, a mangled guest line) becomes U+FFFD
+  // rather than aborting the whole report.
+  std::string text = j.dump(2, ' ', false, ojson::error_handler_t::replace);
+  text += '\n';
+  detail::write_file(path, text);
+}
+
+Report read_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(path + ": read failed");
+  json j;
+  try {
+    j = json::parse(buf.str());
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+  Decoder d(path);
+  try {
+    return decode_report(d, j);
+  } catch (const json::exception& e) {
+    // The decoder checks types first, so this is only a safety net.
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace nineml::report

@@ -1,0 +1,64 @@
+// summary.md: totals, a row per kernel x impl, failed cases, fixed epsilons.
+#include <set>
+#include <string>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "detail.hpp"
+#include "report.hpp"
+
+namespace nineml::report {
+
+using detail::format_number;
+using detail::md_cell;
+using detail::md_code;
+
+void write_markdown(const Report& r, const std::string& path) {
+  int failed = 0;
+  for (const CaseResult& c : r.cases)
+    if (!c.passed) failed++;
+  const int total = static_cast<int>(r.cases.size());
+
+  std::string out = "# 9ml conformance report\n\n";
+  out += fmt::format("**{}**: {} cases, {} passed, {} failed\n\n", failed ? "FAIL" : "PASS", total,
+                     total - failed, failed);
+  out += fmt::format("- time: {} s\n", format_number(r.seconds));
+  out += fmt::format("- command: {}\n", md_code(r.command));
+  out += fmt::format("- host: {}\n", md_code(r.host));
+  out += fmt::format("- tool: {} {}\n", md_cell(r.tool), md_cell(r.tool_version));
+  out += fmt::format("- created: {}\n\n", md_cell(r.created_utc));
+
+  out += "## Results by kernel and implementation\n\n";
+  out += "| kernel | impl | cases | failed | max ULP | max bound ratio | tolerance |\n";
+  out += "| --- | --- | ---: | ---: | ---: | ---: | --- |\n";
+  for (const KernelSummary& s : summarize(r)) {
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", md_cell(s.kernel), md_cell(s.impl), s.cases,
+                       s.failed ? fmt::format("**{}**", s.failed) : "0", format_number(s.max_ulp),
+                       format_number(s.max_bound_ratio), md_cell(s.tolerance_kind));
+  }
+
+  out += "\n## Failed cases\n\n";
+  if (failed == 0) out += "None.\n";
+  for (const CaseResult& c : r.cases) {
+    if (c.passed) continue;
+    out += fmt::format("- {} [{}]: {}\n  repro: {}\n", md_code(c.case_id), md_cell(c.impl),
+                       md_cell(c.failure.empty() ? "failed" : c.failure), md_code(c.repro));
+  }
+
+  // Each fixed epsilon is a place where no error bound exists: list every
+  // distinct one once so a reader can challenge it.
+  out += "\n## Fixed-epsilon tolerances\n\n";
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  for (const CaseResult& c : r.cases) {
+    if (c.tolerance_kind != "fixed-epsilon") continue;
+    if (!seen.insert({c.kernel, c.impl, c.tolerance_note}).second) continue;
+    out += fmt::format("- {} [{}]: {}\n", md_cell(c.kernel), md_cell(c.impl),
+                       c.tolerance_note.empty() ? "(no reason given)" : md_cell(c.tolerance_note));
+  }
+  if (seen.empty()) out += "None: every tolerance is an error bound or exact.\n";
+
+  detail::write_file(path, out);
+}
+
+}  // namespace nineml::report

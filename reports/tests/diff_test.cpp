@@ -1,0 +1,118 @@
+// report diff: what counts as a regression and what is only a note.
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "report.hpp"
+#include "sample.hpp"
+
+namespace nineml::report {
+namespace {
+
+using testing::make_case;
+using testing::make_report;
+
+std::string joined(const std::vector<Regression>& rs) {
+  std::string s;
+  for (const auto& r : rs) s += r.what + "\n";
+  return s;
+}
+
+TEST(Diff, IdenticalReportsHaveNoRegressions) {
+  Report r = make_report();
+  DiffResult d = diff_reports(r, r, {});
+  EXPECT_TRUE(d.regressions.empty()) << joined(d.regressions);
+  EXPECT_TRUE(d.notes.empty());
+}
+
+TEST(Diff, PassThenFailIsARegression) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[0].passed = false;
+  new_r.cases[0].failure = "bound ratio 1.5 > 1";
+  auto rs = diff(old_r, new_r, {});
+  ASSERT_EQ(rs.size(), 1u) << joined(rs);
+  EXPECT_EQ(rs[0].what, "softmax/n=17/normal/seed=1 [engine-scalar]: passed, now fails: bound ratio 1.5 > 1");
+}
+
+TEST(Diff, FailThenPassIsOnlyANote) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[2].passed = true;
+  DiffResult d = diff_reports(old_r, new_r, {});
+  EXPECT_TRUE(d.regressions.empty()) << joined(d.regressions);
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0], "softmax/n=17/normal/seed=1 [engine-avx2]: failed, now passes");
+}
+
+TEST(Diff, UlpGrowthPastTheFactorIsFlagged) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[1].max_ulp = 5;  // engine-scalar softmax: 2 -> 5, x2.5
+  auto rs = diff(old_r, new_r, {});
+  ASSERT_EQ(rs.size(), 1u) << joined(rs);
+  EXPECT_EQ(rs[0].what, "softmax [engine-scalar]: max ULP 2 -> 5 (x2.5, limit x2)");
+}
+
+TEST(Diff, UlpGrowthWithinTheFactorIsNotFlagged) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[1].max_ulp = 4;  // exactly x2
+  EXPECT_TRUE(diff(old_r, new_r, {}).empty());
+}
+
+TEST(Diff, UlpGrowthBelowTheFloorIsNotFlagged) {
+  Report old_r = make_report(), new_r = make_report();
+  old_r.cases[3].max_ulp = 0;  // rmsnorm 0 -> 1 ULP: infinite factor, but at the floor
+  new_r.cases[3].max_ulp = 1;
+  EXPECT_TRUE(diff(old_r, new_r, {}).empty());
+  new_r.cases[3].max_ulp = 1.5;
+  auto rs = diff(old_r, new_r, {});
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].what, "rmsnorm [engine-scalar]: max ULP 0 -> 1.5 (x inf, was 0, limit x2)");
+  DiffOptions wide;
+  wide.ulp_floor = 4;
+  EXPECT_TRUE(diff(old_r, new_r, wide).empty());
+}
+
+TEST(Diff, BoundRatioGrowthIsFlaggedAboveItsFloor) {
+  Report old_r = make_report(), new_r = make_report();
+  old_r.cases[3].bound_ratio = 0.001;
+  new_r.cases[3].bound_ratio = 0.009;  // x9 but still negligible
+  EXPECT_TRUE(diff(old_r, new_r, {}).empty());
+  new_r.cases[3].bound_ratio = 0.5;
+  auto rs = diff(old_r, new_r, {});
+  ASSERT_EQ(rs.size(), 1u) << joined(rs);
+  EXPECT_EQ(rs[0].what, "rmsnorm [engine-scalar]: max bound ratio 0.001 -> 0.5 (x500, limit x2)");
+}
+
+TEST(Diff, BecomingNanIsARegression) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[3].max_ulp = std::numeric_limits<double>::quiet_NaN();
+  auto rs = diff(old_r, new_r, {});
+  ASSERT_EQ(rs.size(), 1u) << joined(rs);
+  EXPECT_EQ(rs[0].what, "rmsnorm [engine-scalar]: max ULP 0 -> nan (became nan, limit x2)");
+  EXPECT_TRUE(diff(new_r, new_r, {}).empty());
+}
+
+TEST(Diff, AddedAndRemovedCasesAreNotesNotRegressions) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases.erase(new_r.cases.begin() + 3);  // rmsnorm gone
+  new_r.cases.push_back(make_case("matmul", "engine-scalar", "d=8,n=16/normal/seed=1", false, 9000));
+  DiffResult d = diff_reports(old_r, new_r, {});
+  EXPECT_TRUE(d.regressions.empty()) << joined(d.regressions);
+  ASSERT_EQ(d.notes.size(), 2u);
+  EXPECT_EQ(d.notes[0], "matmul/d=8,n=16/normal/seed=1 [engine-scalar]: new case, not in the old report");
+  EXPECT_EQ(d.notes[1], "rmsnorm/n=17/normal/seed=1 [engine-scalar]: gone, not in the new report");
+}
+
+TEST(Diff, RepeatedCasesAreNoted) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases.push_back(new_r.cases[0]);
+  DiffResult d = diff_reports(old_r, new_r, {});
+  EXPECT_TRUE(d.regressions.empty());
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0],
+            "softmax/n=17/normal/seed=1 [engine-scalar]: repeated in the new report; only the first is compared");
+}
+
+}  // namespace
+}  // namespace nineml::report

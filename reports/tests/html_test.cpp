@@ -1,0 +1,62 @@
+// index.html: self-contained, one histogram per kernel x impl, escaped text.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "report.hpp"
+#include "sample.hpp"
+
+namespace nineml::report {
+namespace {
+
+using namespace testing;
+
+TEST(Html, OneSvgPerKernelImplAndNoExternalAssets) {
+  ScratchDir dir;
+  Report r = make_report();
+  write_html(r, dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(count(html, "<svg "), summarize(r).size());
+  EXPECT_EQ(count(html, "<svg "), count(html, "</svg>"));
+  EXPECT_EQ(html.find("http"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST(Html, FailedCasesAreHighlightedAndLabelsShown) {
+  ScratchDir dir;
+  write_html(make_report(), dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  EXPECT_NE(html.find("<li class=\"fail\"><code>softmax/n=17/normal/seed=1</code>"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"fail\"><td><a href=\"#s"), std::string::npos);
+  EXPECT_NE(html.find(">(0,1]</text>"), std::string::npos);
+  EXPECT_NE(html.find(">(256,512]</text>"), std::string::npos);
+}
+
+TEST(Html, EscapesText) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.cases[2].failure = "<script>alert(1)</script>";
+  r.command = "9ml conform --impl 'a&b'";
+  write_html(r, dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("9ml conform --impl &apos;a&amp;b&apos;"), std::string::npos);
+}
+
+TEST(Html, EmptyHistogramStillDrawsAFrame) {
+  ScratchDir dir;
+  Report r = make_report();
+  for (CaseResult& c : r.cases) c.ulp_histogram.clear();
+  write_html(r, dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  EXPECT_EQ(count(html, "<svg "), 3u);
+  EXPECT_EQ(count(html, "no ULP histogram recorded"), 3u);
+}
+
+}  // namespace
+}  // namespace nineml::report

@@ -1,0 +1,68 @@
+// summary.md and write_all.
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "report.hpp"
+#include "sample.hpp"
+
+namespace nineml::report {
+namespace {
+
+using namespace testing;
+
+TEST(Markdown, TotalsTableFailuresAndFixedEpsilons) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.cases[3].tolerance_kind = "fixed-epsilon";
+  r.cases[3].tolerance_note = "no bound for a | b";
+  write_markdown(r, dir.file("summary.md"));
+  std::string md = slurp(dir.file("summary.md"));
+  EXPECT_NE(md.find("**FAIL**: 4 cases, 3 passed, 1 failed"), std::string::npos) << md;
+  EXPECT_NE(md.find("- time: 1.5 s"), std::string::npos);
+  EXPECT_NE(md.find("- command: `9ml conform --all`"), std::string::npos);
+  EXPECT_NE(md.find("| rmsnorm | engine-scalar | 1 | 0 | 0 | 0 | fixed-epsilon |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| softmax | engine-avx2 | 1 | **1** | 300 | 4.688 | bound |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| softmax | engine-scalar | 2 | 0 | 2 | 0.03125 | bound |"), std::string::npos) << md;
+  EXPECT_NE(md.find("- `softmax/n=17/normal/seed=1` [engine-avx2]: max ULP over bound\n"
+                    "  repro: `9ml conform --kernel softmax --impl engine-avx2 --case softmax/n=17/normal/seed=1`"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- rmsnorm [engine-scalar]: no bound for a \\| b"), std::string::npos) << md;
+}
+
+TEST(Markdown, AllPassingSaysSo) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.cases.erase(r.cases.begin() + 2);
+  write_markdown(r, dir.file("summary.md"));
+  std::string md = slurp(dir.file("summary.md"));
+  EXPECT_NE(md.find("**PASS**: 3 cases, 3 passed, 0 failed"), std::string::npos);
+  EXPECT_NE(md.find("## Failed cases\n\nNone.\n"), std::string::npos);
+  EXPECT_NE(md.find("None: every tolerance is an error bound or exact."), std::string::npos);
+}
+
+TEST(WriteAll, CreatesTheDirectoryAndFourFiles) {
+  ScratchDir dir;
+  std::filesystem::path out = dir.path() / "a" / "b";
+  write_all(make_report(), out.string());
+  for (const char* name : {"report.json", "junit.xml", "summary.md", "index.html"})
+    EXPECT_TRUE(std::filesystem::is_regular_file(out / name)) << name;
+  EXPECT_EQ(read_json((out / "report.json").string()).cases.size(), 4u);
+}
+
+TEST(WriteAll, UncreatableDirectoryNamesIt) {
+  ScratchDir dir;
+  spit(dir.file("file"), "x");
+  std::string target = dir.file("file") + "/sub";
+  try {
+    write_all(make_report(), target);
+    FAIL() << "write_all succeeded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(target + ": ", 0), 0u) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace nineml::report
