@@ -1,0 +1,105 @@
+// `9ml conform`: run the conformance suite and write the standard report.
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "commands.hpp"
+#include "fault.hpp"
+#include "runner.hpp"
+
+namespace nineml::cli {
+
+namespace {
+struct ConformOptions {
+  std::vector<std::string> kernels, impls, cases;
+  uint64_t seed = 1;
+  std::string out = "reports/out";
+  bool list = false, quiet = false;
+};
+
+int run_conform(const ConformOptions& o, const std::string& command) {
+  conformance::Selection s;
+  s.kernels = o.kernels;
+  s.impls = o.impls;
+  s.seed = o.seed;
+  for (std::string c : o.cases) {
+    // Accept a whole repro line too: "9ml conform --case KEY --impl I".
+    auto p = c.find("--case ");
+    if (p != std::string::npos) c = c.substr(p + 7, c.find(' ', p + 7) - (p + 7));
+    s.case_keys.push_back(c);
+  }
+  if (o.list) {
+    for (const auto& c : conformance::select_cases(s)) fmt::print("{}\n", c.spec.key());
+    return 0;
+  }
+  if (auto f = conformance::fault::from_env())
+    fmt::print(stderr, "9ml conform: fault injection active: kernel {} perturbed by {} ULP\n", f->kernel, f->ulps);
+  auto t0 = std::chrono::steady_clock::now();
+  size_t last_pct = 101;
+  auto progress = [&](size_t done, size_t total) {
+    size_t pct = done * 100 / total;
+    if (!o.quiet && pct / 10 != last_pct / 10) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      fmt::print(stderr, "9ml conform: {:3d}% ({}/{} cases, {:.1f} s)\n", pct, done, total, secs);
+      last_pct = pct;
+    }
+  };
+  report::Report r = conformance::run(s, progress);
+  r.command = command;
+  r.tool_version = "0.1.0";
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  char iso[32];
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  r.created_utc = iso;
+  report::write_all(r, o.out);
+
+  size_t failed = 0;
+  for (const auto& c : r.cases) failed += !c.passed;
+  auto sums = report::summarize(r);
+  fmt::print("{:<16} {:<14} {:>6} {:>6} {:>12} {:>12}  {}\n", "kernel", "impl", "cases", "failed",
+             "max ULP", "max err/bnd", "tolerance");
+  for (const auto& k : sums)
+    fmt::print("{:<16} {:<14} {:>6} {:>6} {:>12.4g} {:>12.4g}  {}\n", k.kernel, k.impl, k.cases, k.failed,
+               k.max_ulp, k.max_bound_ratio, k.tolerance_kind);
+  size_t shown = 0;
+  for (const auto& c : r.cases)
+    if (!c.passed && shown++ < 20) fmt::print("FAIL {} [{}]: {}\n  repro: {}\n", c.case_id, c.impl, c.failure, c.repro);
+  if (shown > 20) fmt::print("... and {} more failures (see {}/summary.md)\n", shown - 20, o.out);
+  fmt::print("{} kernels, {} case runs in {:.1f} s; report in {}/\n", sums.size(), r.cases.size(), r.seconds, o.out);
+  fmt::print("{} passed, {} failed\n", r.cases.size() - failed, failed);
+  return failed ? 1 : 0;
+}
+}  // namespace
+
+Action add_conform(CLI::App& app) {
+  auto o = std::make_shared<ConformOptions>();
+  auto* sub = app.add_subcommand("conform", "Run every case on every implementation and write the report");
+  sub->add_option("--kernel", o->kernels, "Only this kernel (repeatable); see --list")->type_name("K");
+  sub->add_option("--impl", o->impls, "Only this implementation (repeatable): engine-scalar, ref-llama2c")
+      ->type_name("I");
+  sub->add_option("--seed", o->seed, "Global seed mixed into every case's data (default 1)")->type_name("S");
+  sub->add_option("--case", o->cases,
+                  "Re-run exactly this case: its key KERNEL/SHAPE/DIST/seed=S as printed in reports "
+                  "(repeatable)")
+      ->type_name("REPRO");
+  sub->add_option("--out", o->out, "Directory for report.json, junit.xml, summary.md, index.html")
+      ->type_name("DIR");
+  sub->add_flag("--list", o->list, "Print the selected case keys and exit");
+  sub->add_flag("--quiet", o->quiet, "No progress lines");
+  sub->footer(
+      "Exit status: 0 all passed, 1 a case failed, 2 bad arguments.\n"
+      "NINEML_FAULT=KERNEL[:ULPS] perturbs that kernel's engine outputs (a gate self-test).");
+  return [o, sub]() {
+    std::string command = "9ml conform";
+    for (const auto& k : o->kernels) command += " --kernel " + k;
+    for (const auto& i : o->impls) command += " --impl " + i;
+    for (const auto& c : o->cases) command += " --case " + c;
+    if (sub->count("--seed")) command += " --seed " + std::to_string(o->seed);
+    return run_conform(*o, command);
+  };
+}
+
+}  // namespace nineml::cli

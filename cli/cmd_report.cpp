@@ -1,0 +1,37 @@
+// `9ml report diff OLD NEW`: regressions between two reports.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "commands.hpp"
+#include "report.hpp"
+
+namespace nineml::cli {
+
+Action add_report(CLI::App& app) {
+  struct Opts {
+    std::string old_path, new_path;
+    report::DiffOptions diff;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("report", "Work with reports");
+  sub->require_subcommand(1);
+  auto* d = sub->add_subcommand("diff", "Compare two report.json files; exit 1 on a regression");
+  d->add_option("OLD", o->old_path, "Baseline report.json")->required();
+  d->add_option("NEW", o->new_path, "New report.json")->required();
+  d->add_option("--factor", o->diff.growth_factor,
+                "A kernel's max ULP or bound ratio may grow by at most this factor (default 2)");
+  d->add_option("--ulp-floor", o->diff.ulp_floor, "Growth up to this many ULP is never a regression (default 1)");
+  d->footer("Exit status: 0 no regression, 1 regressions, 2 unreadable input.");
+  return [o]() {
+    report::Report a = report::read_json(o->old_path);
+    report::Report b = report::read_json(o->new_path);
+    auto res = report::diff_reports(a, b, o->diff);
+    for (const auto& n : res.notes) fmt::print("note: {}\n", n);
+    for (const auto& r : res.regressions) fmt::print("REGRESSION: {}\n", r.what);
+    fmt::print("{} regression(s) between {} and {}\n", res.regressions.size(), o->old_path, o->new_path);
+    return res.regressions.empty() ? 0 : 1;
+  };
+}
+
+}  // namespace nineml::cli

@@ -1,0 +1,16 @@
+// The subcommands of the `9ml` host tool, one file each.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace nineml::cli {
+
+// Each adds its subcommand to `app` and returns the action that runs it,
+// producing the process exit status.
+using Action = std::function<int()>;
+Action add_conform(CLI::App& app);
+Action add_report(CLI::App& app);
+Action add_fixtures(CLI::App& app);
+
+}  // namespace nineml::cli

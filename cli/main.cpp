@@ -1,0 +1,35 @@
+// 9ml: the host command-line tool fronting the conformance suite.
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"9ml: conformance-centred test and reference framework for llama2.c-family inference"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "9ml 0.1.0");
+  std::map<CLI::App*, nineml::cli::Action> actions;
+  auto add = [&](nineml::cli::Action (*fn)(CLI::App&)) {
+    size_t before = app.get_subcommands({}).size();
+    auto action = fn(app);
+    actions[app.get_subcommands({}).at(before)] = action;
+  };
+  add(nineml::cli::add_conform);
+  add(nineml::cli::add_report);
+  add(nineml::cli::add_fixtures);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    for (auto& [sub, action] : actions)
+      if (sub->parsed()) return action();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "9ml: %s\n", e.what());
+    return 2;
+  }
+  return 2;
+}

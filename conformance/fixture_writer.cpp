@@ -1,0 +1,93 @@
+#include "fixture_writer.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "checkpoint_gen.hpp"
+#include "reference.hpp"
+
+namespace nineml::conformance {
+
+namespace fs = std::filesystem;
+
+const std::vector<ModelFixture>& model_fixtures() {
+  static const std::vector<ModelFixture> m = {
+      {"tiny-shared", 64, 172, 2, 4, 2, 96, 64, true},
+      {"small-unshared", 128, 344, 3, 8, 4, 256, 128, false},
+  };
+  return m;
+}
+
+FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
+                              const std::function<void(size_t, size_t)>& progress) {
+  FixtureSummary sum;
+  std::error_code ec;
+  fs::create_directories(fs::path(dir) / "cases", ec);
+  fs::create_directories(fs::path(dir) / "models", ec);
+  if (ec) throw std::runtime_error(dir + ": cannot create directory: " + ec.message());
+  auto cases = select_cases(s);
+  nlohmann::json manifest;
+  manifest["schema_version"] = 1;
+  manifest["seed"] = s.seed;
+  manifest["cases"] = nlohmann::json::array();
+  std::map<std::string, int> per_kernel;
+  for (size_t i = 0; i < cases.size(); i++) {
+    const auto& [k, spec] = cases[i];
+    int index = per_kernel[k->name()]++;
+    fs::path kdir = fs::path(dir) / "cases" / k->name();
+    fs::create_directories(kdir, ec);
+    nlohmann::json jc;
+    jc["key"] = spec.key();
+    jc["kernel"] = k->name();
+    jc["distribution"] = spec.dist;
+    jc["seed"] = spec.seed;
+    jc["tolerance"] = k->tolerance_kind();
+    for (const auto& [name, value] : spec.params) jc["shape"][name] = value;
+    for (const Tensor& t : k->inputs(spec)) {
+      char file[64];
+      std::snprintf(file, sizeof file, "%04d-%s.npy", index, t.name.c_str());
+      fixtures::NpyArray a = t.to_npy();
+      fixtures::npy_write((kdir / file).string(), a);
+      sum.files++;
+      sum.bytes += a.data.size();
+      jc["inputs"].push_back({{"name", t.name},
+                              {"file", "cases/" + k->name() + "/" + file},
+                              {"dtype", a.dtype},
+                              {"shape", a.shape}});
+    }
+    manifest["cases"].push_back(std::move(jc));
+    sum.cases++;
+    if (progress) progress(i + 1, cases.size());
+  }
+  manifest["models"] = nlohmann::json::array();
+  for (const auto& m : model_fixtures()) {
+    ref::Config cfg;
+    cfg.dim = m.dim;
+    cfg.hidden_dim = m.hidden_dim;
+    cfg.n_layers = m.n_layers;
+    cfg.n_heads = m.n_heads;
+    cfg.n_kv_heads = m.n_kv_heads;
+    cfg.vocab_size = m.vocab_size;
+    cfg.seq_len = m.seq_len;
+    cfg.shared_classifier = m.shared_classifier;
+    std::string file = "models/" + m.name + ".bin";
+    ref::save_v0(fixtures::make_checkpoint(cfg, s.seed), (fs::path(dir) / file).string());
+    manifest["models"].push_back({{"name", m.name}, {"file", file}, {"format", "llama2c-v0"},
+                                  {"seed", s.seed}, {"dim", m.dim}, {"hidden_dim", m.hidden_dim},
+                                  {"n_layers", m.n_layers}, {"n_heads", m.n_heads},
+                                  {"n_kv_heads", m.n_kv_heads}, {"vocab_size", m.vocab_size},
+                                  {"seq_len", m.seq_len}, {"shared_classifier", m.shared_classifier}});
+    sum.models++;
+  }
+  std::ofstream f(fs::path(dir) / "manifest.json");
+  if (!f) throw std::runtime_error(dir + "/manifest.json: cannot open for writing");
+  f << manifest.dump(1) << "\n";
+  if (!f) throw std::runtime_error(dir + "/manifest.json: write failed");
+  return sum;
+}
+
+}  // namespace nineml::conformance

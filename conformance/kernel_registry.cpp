@@ -1,0 +1,48 @@
+// The registry of kernel plugins: every kernel in conformance/kernels/.
+#include "kernel.hpp"
+
+namespace nineml::conformance {
+
+namespace kern {
+const Kernel* rmsnorm_kernel();
+const Kernel* softmax_kernel();
+const Kernel* matmul_f32_kernel();
+const Kernel* rope_kernel();
+const Kernel* attention_kernel();
+const Kernel* silu_kernel();
+const Kernel* swiglu_kernel();
+const Kernel* residual_add_kernel();
+const Kernel* q8_quantize_kernel();
+const Kernel* q8_dequantize_kernel();
+const Kernel* matmul_q8_kernel();
+const Kernel* dequant_q8_0_kernel();
+const Kernel* dequant_q4_0_kernel();
+const Kernel* f16_kernel();
+const Kernel* bf16_kernel();
+const Kernel* rng_kernel();
+const Kernel* argmax_kernel();
+const Kernel* multinomial_kernel();
+const Kernel* topp_kernel();
+const Kernel* sample_kernel();
+}  // namespace kern
+
+const std::vector<const Kernel*>& kernels() {
+  static const std::vector<const Kernel*> all = {
+      kern::rmsnorm_kernel(),      kern::softmax_kernel(),       kern::matmul_f32_kernel(),
+      kern::rope_kernel(),         kern::attention_kernel(),     kern::silu_kernel(),
+      kern::swiglu_kernel(),       kern::residual_add_kernel(),  kern::q8_quantize_kernel(),
+      kern::q8_dequantize_kernel(), kern::matmul_q8_kernel(),    kern::dequant_q8_0_kernel(),
+      kern::dequant_q4_0_kernel(), kern::f16_kernel(),           kern::bf16_kernel(),
+      kern::rng_kernel(),          kern::argmax_kernel(),        kern::multinomial_kernel(),
+      kern::topp_kernel(),         kern::sample_kernel(),
+  };
+  return all;
+}
+
+const Kernel* find_kernel(const std::string& name) {
+  for (const Kernel* k : kernels())
+    if (k->name() == name) return k;
+  return nullptr;
+}
+
+}  // namespace nineml::conformance

@@ -1,0 +1,210 @@
+#include "runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "metrics.hpp"
+
+namespace nineml::conformance {
+
+Comparison Kernel::compare(const CaseSpec&, const Tensors&, const Expected& e,
+                           const Output& got) const {
+  return {e.value, got.values, e.bound, {}};
+}
+
+std::vector<SelectedCase> select_cases(const Selection& s) {
+  for (const auto& k : s.kernels)
+    if (!find_kernel(k)) {
+      std::string known;
+      for (const Kernel* kk : kernels()) known += (known.empty() ? "" : ", ") + kk->name();
+      throw std::runtime_error("--kernel " + k + ": unknown kernel (known: " + known + ")");
+    }
+  std::vector<SelectedCase> out;
+  if (!s.case_keys.empty()) {
+    for (const auto& key : s.case_keys) {
+      CaseSpec c = CaseSpec::parse(key);
+      const Kernel* k = find_kernel(c.kernel);
+      if (!k) throw std::runtime_error("case '" + key + "': unknown kernel '" + c.kernel + "'");
+      out.push_back({k, c});
+    }
+    return out;
+  }
+  for (const Kernel* k : kernels()) {
+    if (!s.kernels.empty() && std::find(s.kernels.begin(), s.kernels.end(), k->name()) == s.kernels.end())
+      continue;
+    for (CaseSpec c : k->cases()) {
+      c.seed = s.seed;
+      out.push_back({k, c});
+    }
+  }
+  return out;
+}
+
+std::vector<const Impl*> select_impls(const Selection& s) {
+  std::vector<const Impl*> out;
+  if (s.impls.empty()) {
+    for (const auto& i : impls()) out.push_back(&i);
+    return out;
+  }
+  for (const auto& name : s.impls) {
+    const Impl* i = find_impl(name);
+    if (!i) {
+      std::string known;
+      for (const auto& ii : impls()) known += (known.empty() ? "" : ", ") + ii.name;
+      throw std::runtime_error("--impl " + name + ": unknown implementation (known: " + known + ")");
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
+namespace {
+
+bool same_bits(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return a == b && std::signbit(a) == std::signbit(b);
+}
+
+std::string fmt_g(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, const Tensors& in,
+                         const Expected& e, const Output& got, const Output* contract_ref) {
+  report::CaseResult r;
+  r.kernel = k.name();
+  r.impl = impl.name;
+  r.case_id = c.key();
+  r.repro = repro_line(c, impl.name);
+  r.shape = c.shape();
+  r.distribution = c.dist;
+  r.seed = c.seed;
+  r.tolerance_kind = k.tolerance_kind();
+  r.tolerance_note = k.tolerance_note();
+  r.contract = impl.contract;
+  r.guards_ok = got.guards_ok;
+  r.ulp_histogram.assign(report::kUlpBins, 0);
+
+  Comparison cmp = k.compare(c, in, e, got);
+  const size_t n = cmp.expected.size();
+  r.elements = static_cast<int64_t>(n);
+  std::string failure;
+  if (cmp.got.size() != n || cmp.bound.size() != n || (!cmp.error.empty() && cmp.error.size() != n))
+    failure = "output has " + std::to_string(cmp.got.size()) + " elements, expected " + std::to_string(n);
+
+  struct Scored {
+    double ratio;
+    report::Element el;
+  };
+  std::vector<Scored> scored;
+  for (size_t i = 0; failure.empty() && i < n; i++) {
+    double ex = cmp.expected[i], g = cmp.got[i], b = cmp.bound[i];
+    double err = cmp.error.empty() ? std::fabs(g - ex) : cmp.error[i];
+    double ulp = ulp_distance(static_cast<float>(g), static_cast<float>(ex));
+    bool ok;
+    double ratio;
+    if (std::isnan(ex)) {
+      ok = std::isnan(g);
+      ratio = ok ? 0 : std::numeric_limits<double>::infinity();
+      err = ok ? 0 : std::numeric_limits<double>::infinity();
+    } else if (std::isinf(ex) && cmp.error.empty()) {
+      ok = (g == ex);
+      ratio = ok ? 0 : std::numeric_limits<double>::infinity();
+      err = ok ? 0 : std::numeric_limits<double>::infinity();
+    } else {
+      if (std::isnan(err)) err = std::numeric_limits<double>::infinity();
+      ok = err <= b;
+      ratio = (b > 0) ? err / b : (err == 0 ? 0 : std::numeric_limits<double>::infinity());
+    }
+    r.ulp_histogram[static_cast<size_t>(report::ulp_bin(ulp))]++;
+    r.bound_ratio = std::max(r.bound_ratio, ratio);
+    if (!ok && failure.empty())
+      failure = "element " + std::to_string(i) + ": got " + fmt_g(g) + ", exact " + fmt_g(ex) +
+                ", error " + fmt_g(err) + " > bound " + fmt_g(b);
+    scored.push_back({ratio, {static_cast<int64_t>(i), ex, g, err, ulp, b}});
+  }
+  Metrics m = compute_metrics(cmp.expected, cmp.got);
+  r.max_abs = m.max_abs;
+  r.max_rel = m.max_rel;
+  r.max_ulp = m.max_ulp;
+  r.nmse = m.nmse;
+  r.cosine = m.cosine;
+  size_t keep = std::min<size_t>(5, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep), scored.end(),
+                    [](const Scored& a, const Scored& b) {
+                      if (a.ratio != b.ratio) return a.ratio > b.ratio;
+                      return a.el.abs_error > b.el.abs_error;
+                    });
+  for (size_t i = 0; i < keep; i++) r.worst.push_back(scored[i].el);
+
+  if (!impl.contract.empty() && contract_ref) {
+    const auto& a = got.raw;
+    const auto& b = contract_ref->raw;
+    if (a.size() != b.size()) {
+      r.contract_ok = false;
+      r.contract_max_ulp = std::numeric_limits<double>::infinity();
+    } else {
+      for (size_t i = 0; i < a.size(); i++) {
+        if (same_bits(a[i], b[i])) continue;
+        r.contract_ok = false;
+        r.contract_max_ulp = std::max(
+            r.contract_max_ulp, ulp_distance(static_cast<float>(a[i]), static_cast<float>(b[i])));
+        if (r.contract_max_ulp == 0) r.contract_max_ulp = 1;  // differ beyond float (e.g. -0/+0)
+      }
+    }
+    if (!r.contract_ok && failure.empty())
+      failure = "not bit-exact with ref-llama2c (max " + fmt_g(r.contract_max_ulp) + " ULP apart)";
+  }
+  if (!got.guards_ok && failure.empty()) failure = "guard zone around the output was overwritten";
+  r.failure = failure;
+  r.passed = failure.empty();
+  return r;
+}
+
+std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
+                                         const std::vector<const Impl*>& impls) {
+  std::vector<report::CaseResult> out;
+  auto t0 = std::chrono::steady_clock::now();
+  Tensors in = k.inputs(c);
+  Expected e = k.expected(c, in);
+  Output ref;
+  bool have_ref = false;
+  for (const Impl* impl : impls) {
+    auto t1 = std::chrono::steady_clock::now();
+    Output got = k.run(c, in, impl->kind);
+    if (!impl->contract.empty() && !have_ref) {
+      ref = k.run(c, in, ImplKind::ref_llama2c);
+      have_ref = true;
+    }
+    report::CaseResult r = judge(k, c, *impl, in, e, got, have_ref ? &ref : nullptr);
+    auto t2 = std::chrono::steady_clock::now();
+    r.seconds = std::chrono::duration<double>(t2 - t1).count();
+    if (out.empty()) r.seconds += std::chrono::duration<double>(t1 - t0).count();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+report::Report run(const Selection& s, const std::function<void(size_t, size_t)>& progress) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto cases = select_cases(s);
+  auto impls = select_impls(s);
+  report::Report rep;
+  rep.host = "host";
+  for (size_t i = 0; i < cases.size(); i++) {
+    for (auto& r : run_case(*cases[i].kernel, cases[i].spec, impls)) rep.cases.push_back(std::move(r));
+    if (progress) progress(i + 1, cases.size());
+  }
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace nineml::conformance

@@ -1,0 +1,45 @@
+// Runs cases on implementations and judges them: the one comparator.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "case_spec.hpp"
+#include "impl.hpp"
+#include "kernel.hpp"
+#include "report.hpp"
+
+namespace nineml::conformance {
+
+struct Selection {
+  std::vector<std::string> kernels;  // empty: all
+  std::vector<std::string> impls;    // empty: all
+  uint64_t seed = 1;
+  std::vector<std::string> case_keys;  // non-empty: exactly these cases
+};
+
+struct SelectedCase {
+  const Kernel* kernel;
+  CaseSpec spec;
+};
+
+// Throws std::runtime_error naming an unknown kernel, impl or malformed case.
+std::vector<SelectedCase> select_cases(const Selection& s);
+std::vector<const Impl*> select_impls(const Selection& s);
+
+// Runs one case on each implementation (inputs, exact values and the
+// contract's reference output are computed once).
+std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
+                                         const std::vector<const Impl*>& impls);
+
+// Judges one implementation's output; exposed for the out-of-process paths.
+report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, const Tensors& in,
+                         const Expected& e, const Output& got, const Output* contract_ref);
+
+// The whole run, calling `progress` after each case.
+report::Report run(const Selection& s,
+                   const std::function<void(size_t done, size_t total)>& progress = nullptr);
+
+}  // namespace nineml::conformance
