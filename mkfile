@@ -26,12 +26,15 @@ OFILES=\
 	engine/kernels/rope.$O\
 	engine/kernels/sampler.$O\
 	engine/kernels/softmax.$O\
+	engine/kernels/table_scalar.$O\
 	engine/port/plan9.$O\
 
 HFILES=\
 	engine/kernels.h\
 	engine/port/port.h\
 	engine/kernels/fbits.h\
+	engine/kernel_table.h\
+	engine/model.h\
 
 all:V: lib
 

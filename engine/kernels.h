@@ -39,6 +39,11 @@ void nm_attention(float *out, float *att, const float *q, const float *k_cache,
                   const float *v_cache, int n_heads, int n_kv_heads,
                   int head_size, int pos, int window);
 
+/* Heads [h0, h1) of nm_attention (threads split heads; same bits). */
+void nm_attention_heads(float *out, float *att, const float *q, const float *k_cache,
+                        const float *v_cache, int n_heads, int n_kv_heads,
+                        int head_size, int pos, int window, int h0, int h1);
+
 /* x[i] = x[i] * (1/(1+expf(-x[i]))) */
 void nm_silu(float *x, int n);
 /* hb[i] = silu(hb[i]) * hb2[i] */

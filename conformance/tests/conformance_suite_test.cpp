@@ -15,6 +15,9 @@ struct Param {
   const Impl* impl;
 };
 
+// Shown by GoogleTest as the parameter: the case's own repro line.
+void PrintTo(const Param& p, std::ostream* os) { *os << repro_line(p.spec, p.impl->name); }
+
 std::vector<Param> all_params() {
   std::vector<Param> out;
   for (const auto& c : select_cases(Selection{}))

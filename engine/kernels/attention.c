@@ -6,6 +6,15 @@ nm_attention(float *out, float *att, const float *q, const float *k_cache,
              const float *v_cache, int n_heads, int n_kv_heads, int head_size,
              int pos, int window)
 {
+	nm_attention_heads(out, att, q, k_cache, v_cache, n_heads, n_kv_heads,
+	                   head_size, pos, window, 0, n_heads);
+}
+
+void
+nm_attention_heads(float *out, float *att, const float *q, const float *k_cache,
+                   const float *v_cache, int n_heads, int n_kv_heads, int head_size,
+                   int pos, int window, int h0, int h1)
+{
 	int kv_dim = n_kv_heads * head_size;
 	int kv_mul = n_heads / n_kv_heads;
 	int start = 0;
@@ -15,7 +24,7 @@ nm_attention(float *out, float *att, const float *q, const float *k_cache,
 		start = pos - window + 1;
 	int len = pos - start + 1;
 
-	for (int h = 0; h < n_heads; h++) {
+	for (int h = h0; h < h1; h++) {
 		const float *qh = q + h * head_size;
 		float *ah = att + h * (pos + 1);
 		int kv_off = (h / kv_mul) * head_size;

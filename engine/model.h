@@ -1,0 +1,66 @@
+/*
+ * model.h: a loaded model, independent of the file format it came from.
+ * Format plugins (engine/formats/) fill it; architecture plugins and the
+ * forward pass (engine/model/) read it. Layout is llama2.c's: row-major
+ * matrices (rows x cols, out = W x), RoPE in adjacent pairs (formats that
+ * store half-split Q/K, e.g. Hugging Face safetensors, are permuted at load).
+ */
+#ifndef NINEML_MODEL_H
+#define NINEML_MODEL_H
+
+#include "port/port.h"
+
+/* Stored types the matmul kernels take directly; others convert at load. */
+enum {
+	NM_T_F32 = 0,  /* f: rows*cols floats */
+	NM_T_Q8 = 1,   /* q: rows*cols int8, s: rows*cols/group_size float scales (llama2.c v2, GGUF Q8_0 with group 32) */
+	NM_T_Q4_0 = 2  /* blocks: GGUF Q4_0 blocks of 32 (fp16 d, 16 nibble bytes), row-major */
+};
+
+typedef struct {
+	int type;
+	int rows, cols;
+	int group_size; /* NM_T_Q8: values per scale; NM_T_Q4_0: 32 */
+	float *f;
+	nm_i8 *q;
+	float *s;
+	nm_u8 *blocks;
+} nm_tensor;
+
+/* Llama 3.1 RoPE scaling; factor 0 means none. */
+typedef struct {
+	float factor, low_freq_factor, high_freq_factor;
+	int original_max_position;
+} nm_rope_scaling;
+
+typedef struct {
+	char arch[32]; /* architecture plugin name: "llama2", "llama3", "mistral" */
+	int dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
+	float rope_theta;
+	float norm_eps;
+	int sliding_window; /* 0: full causal attention */
+	nm_rope_scaling rope_scaling;
+	int shared_classifier;
+} nm_config;
+
+typedef struct {
+	nm_config cfg;
+	char format[32]; /* format plugin that loaded it: "llama2c-v0", "gguf", ... */
+	nm_tensor token_embedding; /* vocab x dim */
+	float *rms_att;            /* n_layers x dim */
+	float *rms_ffn;            /* n_layers x dim */
+	float *rms_final;          /* dim */
+	nm_tensor *wq, *wk, *wv, *wo, *w1, *w2, *w3; /* n_layers each */
+	nm_tensor wcls;            /* equals token_embedding when shared */
+	/* Embedded vocabulary (GGUF), or nil: pieces, scores, token types. */
+	int vocab_n;
+	char **vocab_pieces;
+	int *vocab_piece_len;
+	float *vocab_scores;
+	int *vocab_types;
+	/* Everything above points into allocations owned by the model. */
+	void **owned;
+	int n_owned, cap_owned;
+} nm_model;
+
+#endif
