@@ -1,0 +1,91 @@
+// `9ml tokenize` and `9ml detokenize`: the engine's tokenizer on a llama2.c
+// tokenizer.bin (docs/TOKENIZER.md).
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "tokenizer.h"
+
+namespace nineml::cli {
+
+namespace {
+
+// The loaded vocabulary, released on every path out.
+struct Vocab {
+  nm_vocab v{};
+  Vocab(const std::string& path, int vocab_size) {
+    char err[512];
+    if (nm_vocab_from_file(&v, path.c_str(), vocab_size, err, sizeof err) != 0) throw std::runtime_error(err);
+  }
+  Vocab(const Vocab&) = delete;
+  Vocab& operator=(const Vocab&) = delete;
+  ~Vocab() { nm_vocab_free(&v); }
+};
+
+struct Opts {
+  std::string tokenizer;
+  int vocab_size = 0;
+  bool bos = false, eos = false;
+  std::string text;
+  std::vector<int> ids;
+};
+
+void add_common(CLI::App* sub, Opts& o) {
+  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin")->required()->type_name("TOKENIZER");
+  sub->add_option("--vocab-size", o.vocab_size, "Require exactly N tokens in the file (default: all of it)")
+      ->type_name("N")
+      ->check(CLI::Range(0, static_cast<int>(NM_TOK_MAX_VOCAB)));
+}
+
+}  // namespace
+
+Action add_tokenize(CLI::App& app) {
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("tokenize", "Print the token ids of TEXT, one line, space-separated");
+  add_common(sub, *o);
+  sub->add_flag("--bos", o->bos, "Start with BOS (id 1)");
+  sub->add_flag("--eos", o->eos, "End with EOS (id 2)");
+  sub->add_option("TEXT", o->text, "Text to encode (UTF-8)")->required();
+  return [o]() {
+    Vocab vocab(o->tokenizer, o->vocab_size);
+    if (o->text.size() > (1u << 28)) throw std::runtime_error("text: longer than 268435456 bytes");
+    int len = static_cast<int>(o->text.size());
+    std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(len)));
+    int n = 0;
+    char err[256];
+    if (nm_tok_encode(&vocab.v, o->text.data(), len, o->bos, o->eos, ids.data(), static_cast<int>(ids.size()), &n,
+                      err, sizeof err) != 0)
+      throw std::runtime_error(std::string("text: ") + err);
+    std::string line;
+    for (int i = 0; i < n; i++) line += (i ? " " : "") + std::to_string(ids[static_cast<size_t>(i)]);
+    fmt::print("{}\n", line);
+    return 0;
+  };
+}
+
+Action add_detokenize(CLI::App& app) {
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("detokenize", "Print the text of token ids (BOS/EOS give none), then a newline");
+  add_common(sub, *o);
+  sub->add_option("ID", o->ids, "Token ids")->required();
+  return [o]() {
+    Vocab vocab(o->tokenizer, o->vocab_size);
+    int n = static_cast<int>(o->ids.size()), len = 0;
+    char err[256];
+    if (nm_tok_decode(&vocab.v, o->ids.data(), n, nullptr, 0, &len, err, sizeof err) != 0)
+      throw std::runtime_error(std::string("ID: ") + err);
+    std::string text(static_cast<size_t>(len), '\0');
+    if (nm_tok_decode(&vocab.v, o->ids.data(), n, text.data(), len, &len, err, sizeof err) != 0)
+      throw std::runtime_error(std::string("ID: ") + err);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+  };
+}
+
+}  // namespace nineml::cli

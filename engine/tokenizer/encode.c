@@ -1,0 +1,299 @@
+/*
+ * encode.c: text to token ids, llama2.c's algorithm. After the characters
+ * are looked up (or split into byte tokens), the adjacent pair whose
+ * concatenation is in the vocabulary with the highest score merges, the
+ * leftmost on equal scores, until no pair does. As in run.c a pair merges
+ * only if its score is above -1e10. Instead of rescanning the sequence
+ * after every merge, the candidate pairs sit in a max-heap ordered by
+ * (score, position of the left symbol); symbols are a linked list in text
+ * order, so a position never changes and "leftmost" is the smaller index.
+ * Entries made stale by a merge are recognised by version counters and
+ * dropped when they surface. Same result as the rescan, O(n log n).
+ */
+#include "port/port.h"
+#include "tokenizer/internal.h"
+
+enum { MAX_TEXT = 1 << 28 };
+
+#define NO_MERGE_SCORE (-1e10f)
+
+typedef struct {
+	float score;
+	int left, right, id;
+	int vleft, vright;
+} pair;
+
+typedef struct {
+	const nm_vocab *v;
+	int *id, *next, *prev, *ver;
+	int n;
+	pair *heap;
+	int n_heap, cap_heap;
+	char *cat; /* scratch for a concatenation: 2 * max_token_length bytes */
+} state;
+
+static int
+before(const pair *a, const pair *b)
+{
+	if (a->score != b->score)
+		return a->score > b->score;
+	return a->left < b->left;
+}
+
+static void
+heap_push(state *s, pair p)
+{
+	int i = s->n_heap++;
+
+	s->heap[i] = p;
+	while (i > 0) {
+		int parent = (i - 1) / 2;
+
+		if (!before(&s->heap[i], &s->heap[parent]))
+			break;
+		pair t = s->heap[i];
+		s->heap[i] = s->heap[parent];
+		s->heap[parent] = t;
+		i = parent;
+	}
+}
+
+static pair
+heap_pop(state *s)
+{
+	pair top = s->heap[0];
+	int i = 0;
+
+	s->heap[0] = s->heap[--s->n_heap];
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, best = i;
+
+		if (l < s->n_heap && before(&s->heap[l], &s->heap[best]))
+			best = l;
+		if (r < s->n_heap && before(&s->heap[r], &s->heap[best]))
+			best = r;
+		if (best == i)
+			break;
+		pair t = s->heap[i];
+		s->heap[i] = s->heap[best];
+		s->heap[best] = t;
+		i = best;
+	}
+	return top;
+}
+
+/* Queues the pair (left, right) if their concatenation is a mergeable token. */
+static void
+consider(state *s, int left, int right)
+{
+	const nm_vocab *v = s->v;
+	int a = s->id[left], b = s->id[right];
+	int la = v->piece_len[a], lb = v->piece_len[b];
+	pair p;
+
+	if (la + lb > 2 * v->max_token_length)
+		return;
+	nm_memcpy(s->cat, v->piece[a], (nm_u64)la);
+	nm_memcpy(s->cat + la, v->piece[b], (nm_u64)lb);
+	int id = nm_vocab_lookup(v, s->cat, la + lb);
+	if (id < 0 || !(v->score[id] > NO_MERGE_SCORE))
+		return;
+	p.score = v->score[id];
+	p.left = left;
+	p.right = right;
+	p.id = id;
+	p.vleft = s->ver[left];
+	p.vright = s->ver[right];
+	heap_push(s, p);
+}
+
+static void
+append(state *s, int id)
+{
+	int i = s->n++;
+
+	s->id[i] = id;
+	s->ver[i] = 0;
+	s->prev[i] = i - 1;
+	s->next[i] = -1;
+	if (i > 0)
+		s->next[i - 1] = i;
+}
+
+static int
+char_len(int c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c < 0xE0)
+		return 2;
+	if (c < 0xF0)
+		return 3;
+	return 4;
+}
+
+static void
+hex_byte(nm_tok_msg *m, int b)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char h[5];
+
+	h[0] = '0';
+	h[1] = 'x';
+	h[2] = digits[(b >> 4) & 15];
+	h[3] = digits[b & 15];
+	h[4] = '\0';
+	nm_tok_msg_s(m, h);
+}
+
+/* Byte tokens for c[0..n-1]; fails if the vocabulary is too small for them. */
+static int
+append_bytes(state *s, const char *c, int n, char *err, int errlen)
+{
+	for (int i = 0; i < n; i++) {
+		int b = (nm_u8)c[i];
+
+		if (b + NM_TOK_BYTE0 >= s->v->n) {
+			nm_tok_msg m;
+
+			nm_tok_msg_start(&m, err, errlen);
+			nm_tok_msg_s(&m, "no token for byte ");
+			hex_byte(&m, b);
+			nm_tok_msg_s(&m, ": byte fallback id ");
+			nm_tok_msg_d(&m, b + NM_TOK_BYTE0);
+			nm_tok_msg_s(&m, " is outside the ");
+			nm_tok_msg_d(&m, s->v->n);
+			nm_tok_msg_s(&m, "-token vocabulary");
+			return -1;
+		}
+		append(s, b + NM_TOK_BYTE0);
+	}
+	return 0;
+}
+
+static void
+free_state(state *s)
+{
+	nm_free(s->id);
+	nm_free(s->next);
+	nm_free(s->prev);
+	nm_free(s->ver);
+	nm_free(s->heap);
+	nm_free(s->cat);
+}
+
+int
+nm_tok_encode_max(int len)
+{
+	return len < 0 ? 3 : len + 3;
+}
+
+/* The symbols of text, merged; s->id in list order from index 0. */
+static int
+merge_text(state *s, const char *text, int len, char *err, int errlen)
+{
+	int sp = nm_vocab_lookup(s->v, " ", 1);
+
+	if (sp >= 0)
+		append(s, sp);
+	else if (append_bytes(s, " ", 1, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < len;) {
+		int n = char_len((nm_u8)text[i]);
+		int id = nm_vocab_lookup(s->v, text + i, n);
+
+		if (id >= 0)
+			append(s, id);
+		else if (append_bytes(s, text + i, n, err, errlen) != 0)
+			return -1;
+		i += n;
+	}
+	for (int i = 0; i + 1 < s->n; i++)
+		consider(s, i, i + 1);
+	while (s->n_heap > 0) {
+		pair p = heap_pop(s);
+		int l = p.left, r = p.right;
+
+		if (s->ver[l] != p.vleft || s->ver[r] != p.vright || s->next[l] != r)
+			continue;
+		/* r is still linked: a removed symbol's version was bumped. */
+		s->id[l] = p.id;
+		s->ver[l]++;
+		s->ver[r]++;
+		s->next[l] = s->next[r];
+		if (s->next[r] >= 0)
+			s->prev[s->next[r]] = l;
+		if (s->prev[l] >= 0)
+			consider(s, s->prev[l], l);
+		if (s->next[l] >= 0)
+			consider(s, l, s->next[l]);
+	}
+	return 0;
+}
+
+int
+nm_tok_encode(const nm_vocab *v, const char *text, int len, int bos, int eos,
+              int *ids, int cap, int *n_ids, char *err, int errlen)
+{
+	nm_tok_msg m;
+	state s;
+	int bad, out = 0;
+
+	*n_ids = 0;
+	if (len < 0 || len > MAX_TEXT || (text == nil && len > 0)) {
+		nm_tok_msg_start(&m, err, errlen);
+		nm_tok_msg_s(&m, "text length ");
+		nm_tok_msg_d(&m, len);
+		nm_tok_msg_s(&m, " out of range (0..");
+		nm_tok_msg_d(&m, MAX_TEXT);
+		nm_tok_msg_s(&m, ")");
+		return -1;
+	}
+	if (cap < nm_tok_encode_max(len)) {
+		nm_tok_msg_start(&m, err, errlen);
+		nm_tok_msg_s(&m, "output holds ");
+		nm_tok_msg_d(&m, cap);
+		nm_tok_msg_s(&m, " ids, ");
+		nm_tok_msg_d(&m, nm_tok_encode_max(len));
+		nm_tok_msg_s(&m, " needed");
+		return -1;
+	}
+	if (nm_utf8_check(text, len, &bad) != 0) {
+		nm_tok_msg_start(&m, err, errlen);
+		nm_tok_msg_s(&m, "not valid UTF-8 at byte ");
+		nm_tok_msg_d(&m, bad);
+		return -1;
+	}
+	if (bos)
+		ids[out++] = NM_TOK_BOS;
+	if (len > 0) {
+		nm_u64 n = (nm_u64)len + 1; /* the dummy prefix and at most one symbol per byte */
+
+		nm_memset(&s, 0, sizeof s);
+		s.v = v;
+		s.cap_heap = 3 * (int)n;
+		s.id = nm_alloc(n * sizeof(int));
+		s.next = nm_alloc(n * sizeof(int));
+		s.prev = nm_alloc(n * sizeof(int));
+		s.ver = nm_alloc(n * sizeof(int));
+		s.heap = nm_alloc((nm_u64)s.cap_heap * sizeof(pair));
+		s.cat = nm_alloc(2 * (nm_u64)v->max_token_length);
+		if (s.id == nil || s.next == nil || s.prev == nil || s.ver == nil || s.heap == nil ||
+		    s.cat == nil) {
+			free_state(&s);
+			nm_tok_msg_err(err, errlen, "text", "out of memory");
+			return -1;
+		}
+		if (merge_text(&s, text, len, err, errlen) != 0) {
+			free_state(&s);
+			return -1;
+		}
+		for (int i = 0; i >= 0; i = s.next[i])
+			ids[out++] = s.id[i];
+		free_state(&s);
+	}
+	if (eos)
+		ids[out++] = NM_TOK_EOS;
+	*n_ids = out;
+	return 0;
+}

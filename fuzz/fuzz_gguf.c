@@ -1,0 +1,36 @@
+/*
+ * fuzz_gguf.c: the input is read as a model file (GGUF first of all;
+ * metadata, tensor infos, alignment, embedded vocabulary). A load must fail with a
+ * one-line "fuzz: problem" message or give a model whose tensors match its
+ * configuration, without a memory error.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/formats.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	nm_model m;
+	char err[512];
+
+	if (nm_model_load_memory(&m, "fuzz", data, size, err, sizeof err) != 0) {
+		if (strncmp(err, "fuzz: ", 6) != 0 || strchr(err, '\n') != NULL)
+			abort();
+		return 0;
+	}
+	if (m.cfg.dim <= 0 || m.token_embedding.rows != m.cfg.vocab_size || m.token_embedding.cols != m.cfg.dim)
+		abort();
+	for (int l = 0; l < m.cfg.n_layers; l++)
+		if (m.w2[l].cols != m.cfg.hidden_dim || m.wk[l].rows != m.cfg.dim / m.cfg.n_heads * m.cfg.n_kv_heads)
+			abort();
+	for (int i = 0; i < m.vocab_n; i++)
+		if (m.vocab_piece_len[i] < 0 || (m.vocab_piece_len[i] > 0 && m.vocab_pieces[i] == NULL))
+			abort();
+	nm_model_free(&m);
+	return 0;
+}
