@@ -1,0 +1,74 @@
+// `9ml convert IN OUT --to FORMAT` and `9ml quantize IN OUT [--to T] [--group-size G]`.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "commands.hpp"
+#include "formats/formats.h"
+#include "writers.hpp"
+
+namespace nineml::cli {
+
+namespace {
+
+struct Opts {
+  std::string in, out, to;
+  int group_size = 0;
+};
+
+int run(const Opts& o, const char* cmd, const std::vector<std::string>& allowed) {
+  auto t = writers::parse_target(o.to);
+  if (!t || std::find(allowed.begin(), allowed.end(), writers::target_name(*t)) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    fmt::print(stderr, "9ml {}: --to {}: unknown target (known: {})\n", cmd, o.to, list);
+    return 2;
+  }
+  if (o.group_size < 0 || (o.group_size > 0 && *t != writers::Target::v2)) {
+    fmt::print(stderr, "9ml {}: --group-size {}: only a positive size for --to v2\n", cmd, o.group_size);
+    return 2;
+  }
+  char err[512];
+  nm_model m;
+  if (nm_model_load(&m, o.in.c_str(), err, sizeof err) != 0) {
+    fmt::print(stderr, "9ml {}: {}\n", cmd, err);
+    return 1;
+  }
+  try {
+    writers::write_model(m, o.out, *t, {o.group_size});
+  } catch (const std::exception& e) {
+    nm_model_free(&m);
+    fmt::print(stderr, "9ml {}: {}\n", cmd, e.what());
+    return 1;
+  }
+  fmt::print("{} ({}, {}) -> {} ({})\n", o.in, m.format, m.cfg.arch, o.out, writers::target_name(*t));
+  nm_model_free(&m);
+  return 0;
+}
+
+}  // namespace
+
+Action add_convert(CLI::App& app) {
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("convert", "Convert a model to another format");
+  sub->add_option("IN", o->in, "Input model (any format)")->required();
+  sub->add_option("OUT", o->out, "Output file (safetensors also writes config.json beside it)")->required();
+  sub->add_option("--to", o->to, "v0, v1, gguf-f32, gguf-f16, gguf-bf16, safetensors-f32|f16|bf16")->required();
+  return [o]() {
+    return run(*o, "convert", {"v0", "v1", "v2", "gguf-f32", "gguf-f16", "gguf-bf16", "gguf-q8_0", "gguf-q4_0",
+                               "safetensors-f32", "safetensors-f16", "safetensors-bf16"});
+  };
+}
+
+Action add_quantize(CLI::App& app) {
+  auto o = std::make_shared<Opts>();
+  o->to = "v2";
+  auto* sub = app.add_subcommand("quantize", "Quantize a model (llama2.c v2 Q8_0, GGUF Q8_0 or Q4_0)");
+  sub->add_option("IN", o->in, "Input model (any format)")->required();
+  sub->add_option("OUT", o->out, "Output file")->required();
+  sub->add_option("--to", o->to, "v2 (default), gguf-q8_0, gguf-q4_0");
+  sub->add_option("--group-size", o->group_size, "v2 group size (default: 64 halved until it divides dim and hidden_dim)");
+  return [o]() { return run(*o, "quantize", {"v2", "gguf-q8_0", "gguf-q4_0"}); };
+}
+
+}  // namespace nineml::cli

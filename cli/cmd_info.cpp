@@ -1,0 +1,84 @@
+// `9ml info MODEL [--json]`: format, architecture, hyper-parameters,
+// parameter count, bytes, and the tensor table as stored.
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "formats/formats.h"
+
+namespace nineml::cli {
+
+Action add_info(CLI::App& app) {
+  struct Opts {
+    std::string model;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("info", "Describe a model file (any format; detected by content)");
+  sub->add_option("MODEL", o->model, "Model file")->required();
+  sub->add_flag("--json", o->json, "Print JSON instead of text");
+  return [o]() {
+    char err[512];
+    nm_model m;
+    if (nm_model_load(&m, o->model.c_str(), err, sizeof err) != 0) {
+      fmt::print(stderr, "9ml info: {}\n", err);
+      return 1;
+    }
+    nm_file_info fi;
+    if (nm_file_info_load(&fi, o->model.c_str(), err, sizeof err) != 0) {
+      nm_model_free(&m);
+      fmt::print(stderr, "9ml info: {}\n", err);
+      return 1;
+    }
+    const nm_config& c = m.cfg;
+    uint64_t params = 0, bytes = 0;
+    nlohmann::json tensors = nlohmann::json::array();
+    for (int i = 0; i < fi.n_tensors; i++) {
+      const nm_tensor_info& t = fi.tensors[i];
+      uint64_t n = 1;
+      std::vector<uint64_t> shape(t.shape, t.shape + t.n_dims);
+      for (uint64_t d : shape) n *= d;
+      bool legacy = std::string(t.name).rfind("freq_cis", 0) == 0;
+      if (!legacy) params += n;
+      bytes += t.nbytes;
+      tensors.push_back({{"name", t.name}, {"type", nm_dtype_name(t.dtype)}, {"shape", shape},
+                         {"offset", t.offset}, {"bytes", t.nbytes}});
+      if (t.dtype == NM_DT_Q8_GROUP) tensors.back()["group_size"] = t.group_size;
+    }
+    nlohmann::json j = {
+        {"file", o->model}, {"format", m.format}, {"architecture", c.arch},
+        {"dim", c.dim}, {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers}, {"n_heads", c.n_heads},
+        {"n_kv_heads", c.n_kv_heads}, {"head_size", c.dim / c.n_heads}, {"vocab_size", c.vocab_size},
+        {"seq_len", c.seq_len}, {"rope_theta", c.rope_theta}, {"norm_eps", c.norm_eps},
+        {"sliding_window", c.sliding_window}, {"shared_classifier", c.shared_classifier != 0},
+        {"rope_scaling", {{"factor", c.rope_scaling.factor}, {"low_freq_factor", c.rope_scaling.low_freq_factor},
+                          {"high_freq_factor", c.rope_scaling.high_freq_factor},
+                          {"original_max_position", c.rope_scaling.original_max_position}}},
+        {"embedded_vocab", m.vocab_n}, {"parameters", params}, {"tensor_bytes", bytes},
+        {"file_bytes", std::filesystem::file_size(o->model)}, {"tensors", tensors}};
+    nm_file_info_free(&fi);
+    nm_model_free(&m);
+    if (o->json) {
+      fmt::print("{}\n", j.dump(1));
+      return 0;
+    }
+    for (const char* k : {"file", "format", "architecture", "dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
+                          "head_size", "vocab_size", "seq_len", "rope_theta", "norm_eps", "sliding_window",
+                          "shared_classifier", "embedded_vocab", "parameters", "tensor_bytes", "file_bytes"})
+      fmt::print("{:<18} {}\n", k, j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
+    if (c.rope_scaling.factor != 0.0f) fmt::print("{:<18} {}\n", "rope_scaling", j["rope_scaling"].dump());
+    fmt::print("\n{:<44} {:<8} {:<16} {:>12} {:>10}\n", "tensor", "type", "shape", "offset", "bytes");
+    for (const auto& t : tensors) {
+      std::string shape;
+      for (const auto& d : t["shape"]) shape += (shape.empty() ? "" : "x") + d.dump();
+      fmt::print("{:<44} {:<8} {:<16} {:>12} {:>10}\n", t["name"].get<std::string>(), t["type"].get<std::string>(),
+                 shape, t["offset"].get<uint64_t>(), t["bytes"].get<uint64_t>());
+    }
+    return 0;
+  };
+}
+
+}  // namespace nineml::cli

@@ -1,0 +1,43 @@
+# 9ml convert/quantize/info over every format and architecture-carrying
+# target; info on bad files exits 1 with a one-line "PATH: problem".
+. "$(dirname "$0")/lib.sh"
+expect_status 0 "$NINEML" fixtures --out "$TMP/fx" --kernel softmax
+src=$TMP/fx/models/tiny-shared.bin
+[ -f "$src" ] || fail "no v0 fixture model"
+expect_status 0 "$NINEML" info "$src"
+grep -q '^format *llama2c-v0' "$TMP/out" || fail "info: format line"
+grep -q '^architecture *llama2' "$TMP/out" || fail "info: architecture line"
+grep -q 'layers.1.feed_forward.w3.weight' "$TMP/out" || fail "info: tensor table"
+for t in v0 v1 gguf-f32 gguf-f16 gguf-bf16 safetensors-f32 safetensors-f16 safetensors-bf16; do
+  mkdir -p "$TMP/$t"
+  expect_status 0 "$NINEML" convert "$src" "$TMP/$t/model" --to "$t"
+  expect_status 0 "$NINEML" info "$TMP/$t/model" --json
+  grep -q '"dim": 64' "$TMP/out" || fail "info --json $t: dim"
+  grep -q '"parameters"' "$TMP/out" || fail "info --json $t: parameters"
+done
+expect_status 0 "$NINEML" quantize "$src" "$TMP/q-v2"
+expect_status 0 "$NINEML" info "$TMP/q-v2"
+grep -q 'Q8_GROUP' "$TMP/out" || fail "info: v2 tensors"
+# hidden_dim 172 is not a multiple of the GGUF block size.
+for t in gguf-q8_0 gguf-q4_0; do
+  expect_status 1 "$NINEML" quantize "$src" "$TMP/q-$t" --to "$t"
+  grep -q "ffn_down.weight' has row length 172, not a multiple of the block size 32" "$TMP/out" || fail "$t message"
+done
+expect_status 0 "$NINEML" quantize "$src" "$TMP/q-g2" --group-size 2
+expect_status 0 "$NINEML" info "$TMP/q-g2" --json
+grep -q '"group_size": 2' "$TMP/out" || fail "group size 2"
+# Content, not name: a v1 file called .gguf is v1.
+expect_status 0 "$NINEML" convert "$src" "$TMP/v1.gguf" --to v1
+expect_status 0 "$NINEML" info "$TMP/v1.gguf"
+grep -q '^format *llama2c-v1' "$TMP/out" || fail "v1 named .gguf"
+# Bad input and bad arguments.
+head -c 1000 "$src" >"$TMP/cut.bin"
+expect_status 1 "$NINEML" info "$TMP/cut.bin"
+[ "$(wc -l <"$TMP/out")" -eq 1 ] || fail "error is not one line"
+grep -q "$TMP/cut.bin: unrecognized format" "$TMP/out" || fail "truncated file message"
+expect_status 1 "$NINEML" info "$TMP/nosuch"
+grep -q "$TMP/nosuch: cannot open" "$TMP/out" || fail "missing file message"
+expect_status 2 "$NINEML" convert "$src" "$TMP/x" --to gguf-q5
+grep -q -- '--to gguf-q5: unknown target' "$TMP/out" || fail "unknown target message"
+expect_status 2 "$NINEML" quantize "$src" "$TMP/x" --to gguf-q4_0 --group-size 2
+echo ok

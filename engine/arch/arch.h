@@ -1,0 +1,44 @@
+/*
+ * arch.h: architecture plugins. A format parser reports what the file says
+ * about its architecture (nm_arch_meta); the registry picks the plugin that
+ * claims it and the plugin fills the architecture fields of nm_config
+ * (rope_theta, rope_scaling, sliding_window, arch) and validates them.
+ */
+#ifndef NINEML_ARCH_H
+#define NINEML_ARCH_H
+
+#include "model.h"
+
+/* What the file says; has_* is 0 when the file is silent. */
+typedef struct {
+	char name[32];        /* GGUF general.architecture, config.json model_type, "llama2c" */
+	char scaling_type[32];/* "llama3", "" when absent */
+	int has_rope_theta;
+	float rope_theta;
+	int has_scaling;
+	nm_rope_scaling scaling;
+	int has_sliding_window;
+	int sliding_window;
+} nm_arch_meta;
+
+typedef struct {
+	const char *name; /* nm_config.arch */
+	/* 1 if the metadata describes this architecture. */
+	int (*claims)(const nm_arch_meta *meta);
+	/* Fills cfg's architecture fields from meta; 0 or -1 with err = "PATH: ...". */
+	int (*configure)(nm_config *cfg, const nm_arch_meta *meta, const char *path, char *err, int errlen);
+} nm_arch;
+
+extern const nm_arch nm_arch_llama2;
+extern const nm_arch nm_arch_llama3;
+extern const nm_arch nm_arch_mistral;
+
+/* Registry (arch/registry.c): the plugins in the order they are asked. */
+int nm_arch_count(void);
+const nm_arch *nm_arch_at(int i);
+const nm_arch *nm_arch_find(const char *name);
+/* Picks and runs the plugin for meta; unknown architectures give
+ * "PATH: unknown architecture 'X' (known: llama2, llama3, mistral)". */
+int nm_arch_configure(nm_config *cfg, const nm_arch_meta *meta, const char *path, char *err, int errlen);
+
+#endif

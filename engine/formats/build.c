@@ -1,0 +1,275 @@
+/*
+ * build.c: turns a parsed file into an nm_model: checks every tensor's name
+ * and shape against the configuration, keeps Q8/Q4_0 weights in their
+ * stored form, converts F16/BF16 to float, and permutes half-split Q/K rows
+ * to the pairwise RoPE layout (docs/FORMATS.md).
+ */
+#include "formats/parsed.h"
+#include "formats/build.h"
+#include "kernels.h"
+
+typedef struct {
+	nm_model *m;
+	const nm_parsed *p;
+	char *err;
+	int errlen;
+} ctx;
+
+static int
+oom(ctx *c)
+{
+	nm_err(c->err, c->errlen, c->p->path, "out of memory");
+	return -1;
+}
+
+static const nm_entry *
+lookup(ctx *c, int role, int layer, nm_u64 rows, nm_u64 cols)
+{
+	char name[128];
+	nm_text t;
+
+	nm_text_init(&t, name, (int)sizeof name);
+	c->p->tensor_name(&t, role, layer);
+	const nm_entry *e = nm_parsed_find(c->p, name);
+	nm_text_init(&t, c->err, c->errlen);
+	nm_text_str(&t, c->p->path);
+	if (e == nil) {
+		nm_text_str(&t, ": missing tensor '");
+		nm_text_str(&t, name);
+		nm_text_str(&t, "'");
+		return nil;
+	}
+	int ok = rows == 0 ? e->info.n_dims == 1 && e->info.shape[0] == cols
+	                   : e->info.n_dims == 2 && e->info.shape[0] == rows && e->info.shape[1] == cols;
+	if (!ok) {
+		nm_text_str(&t, ": tensor '");
+		nm_text_str(&t, name);
+		nm_text_str(&t, "' has shape [");
+		for (int i = 0; i < e->info.n_dims; i++) {
+			nm_text_str(&t, i ? ", " : "");
+			nm_text_u64(&t, e->info.shape[i]);
+		}
+		nm_text_str(&t, "], expected [");
+		if (rows != 0) {
+			nm_text_u64(&t, rows);
+			nm_text_str(&t, ", ");
+		}
+		nm_text_u64(&t, cols);
+		nm_text_str(&t, "]");
+		return nil;
+	}
+	return e;
+}
+
+/* n floats from a float-valued entry (any dtype) into out. */
+static void
+to_float(float *out, const nm_entry *e, int n)
+{
+	const nm_u8 *d = e->data;
+
+	switch (e->info.dtype) {
+	case NM_DT_F32:
+		for (int i = 0; i < n; i++)
+			out[i] = nm_lef32(d + 4 * i);
+		break;
+	case NM_DT_F16:
+		for (int i = 0; i < n; i++)
+			out[i] = nm_half_to_float(nm_le16(d + 2 * i));
+		break;
+	case NM_DT_BF16:
+		for (int i = 0; i < n; i++) {
+			nm_u16 h = nm_le16(d + 2 * i);
+			nm_bf16_to_f32(out + i, &h, 1);
+		}
+		break;
+	case NM_DT_Q8_0:
+		nm_dequant_q8_0(out, d, n);
+		break;
+	case NM_DT_Q4_0:
+		nm_dequant_q4_0(out, d, n);
+		break;
+	case NM_DT_Q8_GROUP:
+		for (int i = 0; i < n; i++)
+			out[i] = (float)(nm_i8)d[i] * nm_lef32(e->scales + 4 * (i / e->info.group_size));
+		break;
+	}
+}
+
+/* Half-split rows of each head (first half real parts, second half
+ * imaginary) to pairwise: row 2i <- i, row 2i+1 <- i + hs/2. */
+static int
+permute_rows(ctx *c, float *w, int rows, int cols, int hs)
+{
+	float *tmp = nm_alloc((nm_u64)hs * (nm_u64)cols * sizeof(float));
+
+	if (tmp == nil)
+		return oom(c);
+	for (int h = 0; h < rows / hs; h++) {
+		float *head = w + (nm_i64)h * hs * cols;
+		nm_memcpy(tmp, head, (nm_u64)hs * (nm_u64)cols * sizeof(float));
+		for (int i = 0; i < hs / 2; i++) {
+			nm_memcpy(head + (nm_i64)(2 * i) * cols, tmp + (nm_i64)i * cols, (nm_u64)cols * sizeof(float));
+			nm_memcpy(head + (nm_i64)(2 * i + 1) * cols, tmp + (nm_i64)(i + hs / 2) * cols,
+			          (nm_u64)cols * sizeof(float));
+		}
+	}
+	nm_free(tmp);
+	return 0;
+}
+
+static int
+load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int permute_hs)
+{
+	const nm_entry *e = lookup(c, role, layer, (nm_u64)rows, (nm_u64)cols);
+	nm_u64 n = (nm_u64)rows * (nm_u64)cols;
+
+	if (e == nil)
+		return -1;
+	t->rows = rows;
+	t->cols = cols;
+	switch (e->info.dtype) {
+	case NM_DT_Q8_0:
+		t->type = NM_T_Q8;
+		t->group_size = 32;
+		t->q = nm_model_own(c->m, n);
+		t->s = nm_model_own(c->m, n / 32 * sizeof(float));
+		if (t->q == nil || t->s == nil)
+			return oom(c);
+		for (nm_u64 b = 0; b < n / 32; b++) {
+			const nm_u8 *blk = e->data + b * 34;
+			t->s[b] = nm_half_to_float(nm_le16(blk));
+			for (int j = 0; j < 32; j++)
+				t->q[b * 32 + (nm_u64)j] = (nm_i8)blk[2 + j];
+		}
+		return 0;
+	case NM_DT_Q4_0:
+		t->type = NM_T_Q4_0;
+		t->group_size = 32;
+		t->blocks = nm_model_own(c->m, e->info.nbytes);
+		if (t->blocks == nil)
+			return oom(c);
+		nm_memcpy(t->blocks, e->data, e->info.nbytes);
+		return 0;
+	case NM_DT_Q8_GROUP:
+		t->type = NM_T_Q8;
+		t->group_size = e->info.group_size;
+		t->q = nm_model_own(c->m, n);
+		t->s = nm_model_own(c->m, n / (nm_u64)t->group_size * sizeof(float));
+		if (t->q == nil || t->s == nil)
+			return oom(c);
+		nm_memcpy(t->q, e->data, n);
+		for (nm_u64 g = 0; g < n / (nm_u64)t->group_size; g++)
+			t->s[g] = nm_lef32(e->scales + 4 * g);
+		return 0;
+	}
+	t->type = NM_T_F32;
+	t->f = nm_model_own(c->m, n * sizeof(float));
+	if (t->f == nil)
+		return oom(c);
+	to_float(t->f, e, (int)n);
+	if (permute_hs > 0)
+		return permute_rows(c, t->f, rows, cols, permute_hs);
+	return 0;
+}
+
+static int
+load_vector(ctx *c, float *out, int role, int layer, int n)
+{
+	const nm_entry *e = lookup(c, role, layer, 0, (nm_u64)n);
+
+	if (e == nil)
+		return -1;
+	to_float(out, e, n);
+	return 0;
+}
+
+static int
+load_vocab(ctx *c)
+{
+	const nm_parsed *p = c->p;
+	nm_model *m = c->m;
+	nm_u64 n = p->vocab_n;
+
+	if (p->vocab_tokens == nil)
+		return 0;
+	if (n > 0x7fffffff)
+		return oom(c);
+	m->vocab_n = (int)n;
+	m->vocab_pieces = nm_model_own(m, (n + 1) * sizeof(char *));
+	m->vocab_piece_len = nm_model_own(m, (n + 1) * sizeof(int));
+	m->vocab_scores = nm_model_own(m, (n + 1) * sizeof(float));
+	m->vocab_types = nm_model_own(m, (n + 1) * sizeof(int));
+	// Strings are length-prefixed in the payload; the copy has a 0 after each.
+	char *blob = nm_model_own(m, p->vocab_tokens_bytes + n + 1);
+	if (m->vocab_pieces == nil || m->vocab_piece_len == nil || m->vocab_scores == nil ||
+	    m->vocab_types == nil || blob == nil)
+		return oom(c);
+	const nm_u8 *s = p->vocab_tokens;
+	for (nm_u64 i = 0; i < n; i++) {
+		nm_u64 len = nm_le64(s);
+		if (len > 0x7fffffff) {
+			nm_err(c->err, c->errlen, p->path, "vocabulary piece longer than 2^31 bytes");
+			return -1;
+		}
+		nm_memcpy(blob, s + 8, len);
+		m->vocab_pieces[i] = blob;
+		m->vocab_piece_len[i] = (int)len;
+		blob += len + 1;
+		s += 8 + len;
+		m->vocab_scores[i] = p->vocab_scores != nil ? nm_lef32(p->vocab_scores + 4 * i) : 0.0f;
+		m->vocab_types[i] = p->vocab_types != nil ? (int)nm_le32(p->vocab_types + 4 * i) : 1;
+	}
+	return 0;
+}
+
+int
+nm_model_build(nm_model *m, const nm_parsed *p, char *err, int errlen)
+{
+	ctx c;
+	nm_config *cfg = &m->cfg;
+
+	c.m = m;
+	c.p = p;
+	c.err = err;
+	c.errlen = errlen;
+	*cfg = p->cfg;
+	nm_strlcpy(m->format, p->format, (int)sizeof m->format);
+	if (nm_config_check(cfg, p->path, err, errlen) != 0 ||
+	    nm_arch_configure(cfg, &p->meta, p->path, err, errlen) != 0)
+		return -1;
+	int L = cfg->n_layers, dim = cfg->dim, hs = dim / cfg->n_heads;
+	int kv = hs * cfg->n_kv_heads, hid = cfg->hidden_dim;
+	nm_tensor **mats[7];
+	mats[0] = &m->wq; mats[1] = &m->wk; mats[2] = &m->wv; mats[3] = &m->wo;
+	mats[4] = &m->w1; mats[5] = &m->w2; mats[6] = &m->w3;
+	for (int i = 0; i < 7; i++)
+		if ((*mats[i] = nm_model_own(m, (nm_u64)L * sizeof(nm_tensor))) == nil)
+			return oom(&c);
+	m->rms_att = nm_model_own(m, (nm_u64)L * (nm_u64)dim * sizeof(float));
+	m->rms_ffn = nm_model_own(m, (nm_u64)L * (nm_u64)dim * sizeof(float));
+	m->rms_final = nm_model_own(m, (nm_u64)dim * sizeof(float));
+	if (m->rms_att == nil || m->rms_ffn == nil || m->rms_final == nil)
+		return oom(&c);
+	if (load_matrix(&c, &m->token_embedding, NM_R_EMB, -1, cfg->vocab_size, dim, 0) != 0)
+		return -1;
+	int perm = p->qk_half_split ? hs : 0;
+	for (int l = 0; l < L; l++) {
+		if (load_vector(&c, m->rms_att + (nm_i64)l * dim, NM_R_RMS_ATT, l, dim) != 0 ||
+		    load_vector(&c, m->rms_ffn + (nm_i64)l * dim, NM_R_RMS_FFN, l, dim) != 0 ||
+		    load_matrix(&c, &m->wq[l], NM_R_WQ, l, dim, dim, perm) != 0 ||
+		    load_matrix(&c, &m->wk[l], NM_R_WK, l, kv, dim, perm) != 0 ||
+		    load_matrix(&c, &m->wv[l], NM_R_WV, l, kv, dim, 0) != 0 ||
+		    load_matrix(&c, &m->wo[l], NM_R_WO, l, dim, dim, 0) != 0 ||
+		    load_matrix(&c, &m->w1[l], NM_R_W1, l, hid, dim, 0) != 0 ||
+		    load_matrix(&c, &m->w2[l], NM_R_W2, l, dim, hid, 0) != 0 ||
+		    load_matrix(&c, &m->w3[l], NM_R_W3, l, hid, dim, 0) != 0)
+			return -1;
+	}
+	if (load_vector(&c, m->rms_final, NM_R_RMS_FINAL, -1, dim) != 0)
+		return -1;
+	if (cfg->shared_classifier)
+		m->wcls = m->token_embedding;
+	else if (load_matrix(&c, &m->wcls, NM_R_WCLS, -1, cfg->vocab_size, dim, 0) != 0)
+		return -1;
+	return load_vocab(&c);
+}

@@ -1,0 +1,65 @@
+/*
+ * formats.h: loading models from files, whatever the format. The format is
+ * detected from the content (magic bytes and structure), never from the
+ * file name; docs/FORMATS.md describes every layout and error message.
+ */
+#ifndef NINEML_FORMATS_H
+#define NINEML_FORMATS_H
+
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Loads PATH into m (zeroed first). Returns 0, or -1 with a one-line
+ * "PATH: problem" in err and m left empty. */
+int nm_model_load(nm_model *m, const char *path, char *err, int errlen);
+/* The same from len bytes in memory (copied where kept); name stands for
+ * the path in errors, and safetensors look for config.json beside it. */
+int nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+/* Releases everything m owns and zeroes it; safe on a zeroed model. */
+void nm_model_free(nm_model *m);
+
+/* Name of the format plugin that recognises the content ("llama2c-v0",
+ * "llama2c-v1", "llama2c-v2", "gguf", "safetensors", "safetensors-index"),
+ * or nil. */
+const char *nm_format_detect(const nm_u8 *data, nm_u64 len);
+
+/* Dtypes of stored tensors, as the file holds them. */
+enum {
+	NM_DT_F32 = 0,
+	NM_DT_F16,
+	NM_DT_BF16,
+	NM_DT_Q8_0,    /* GGUF blocks: fp16 d + 32 int8 */
+	NM_DT_Q4_0,    /* GGUF blocks: fp16 d + 16 nibble bytes */
+	NM_DT_Q8_GROUP /* llama2.c v2: int8 values, then float scales per group */
+};
+const char *nm_dtype_name(int dtype);
+
+/* One tensor as stored in the file (for `9ml info`). */
+typedef struct {
+	char name[96];
+	int dtype;
+	int n_dims;
+	nm_u64 shape[4]; /* outermost first: a matrix is rows, cols */
+	nm_u64 offset;   /* byte offset in its file */
+	nm_u64 nbytes;
+	int group_size;  /* NM_DT_Q8_GROUP */
+} nm_tensor_info;
+
+typedef struct {
+	char format[32];
+	nm_tensor_info *tensors;
+	int n_tensors;
+} nm_file_info;
+
+/* Lists the tensors of PATH as stored. Returns 0 or -1 with err. */
+int nm_file_info_load(nm_file_info *info, const char *path, char *err, int errlen);
+void nm_file_info_free(nm_file_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

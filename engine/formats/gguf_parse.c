@@ -1,0 +1,555 @@
+/*
+ * gguf_parse.c: GGUF v2/v3 files: header, typed metadata, tensor infos,
+ * aligned data. Every count and length is checked against the bytes left
+ * before anything is allocated (docs/FORMATS.md, "GGUF").
+ */
+#include "formats/parsed.h"
+
+enum {
+	T_U8 = 0, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR,
+	T_U64, T_I64, T_F64
+};
+enum { G_F32 = 0, G_F16 = 1, G_Q4_0 = 2, G_Q8_0 = 8, G_BF16 = 30 };
+
+typedef struct {
+	const nm_u8 *key;
+	nm_u64 key_len;
+	int type;
+	const nm_u8 *val;   /* scalar value, or string length field */
+	int elem;           /* arrays: element type */
+	nm_u64 count;       /* arrays: element count */
+	const nm_u8 *items; /* arrays: first element */
+	nm_u64 items_bytes;
+} kv;
+
+typedef struct {
+	const nm_u8 *d;
+	nm_u64 len, pos;
+	int bad;
+} reader;
+
+static int
+need(reader *r, nm_u64 n)
+{
+	if (r->bad || n > r->len - r->pos) {
+		r->bad = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static nm_u32
+rd32(reader *r)
+{
+	if (!need(r, 4))
+		return 0;
+	r->pos += 4;
+	return nm_le32(r->d + r->pos - 4);
+}
+
+static nm_u64
+rd64(reader *r)
+{
+	if (!need(r, 8))
+		return 0;
+	r->pos += 8;
+	return nm_le64(r->d + r->pos - 8);
+}
+
+/* A string: u64 length then bytes. */
+static const nm_u8 *
+rdstr(reader *r, nm_u64 *n)
+{
+	*n = rd64(r);
+	if (!need(r, *n))
+		return nil;
+	r->pos += *n;
+	return r->d + r->pos - *n;
+}
+
+static int
+scalar_size(int type)
+{
+	switch (type) {
+	case T_U8: case T_I8: case T_BOOL: return 1;
+	case T_U16: case T_I16: return 2;
+	case T_U32: case T_I32: case T_F32: return 4;
+	case T_U64: case T_I64: case T_F64: return 8;
+	}
+	return 0;
+}
+
+static void
+tensor_name(nm_text *t, int role, int layer)
+{
+	static const char *const names[NM_R_COUNT] = {
+		"token_embd.weight", "attn_norm.weight", "attn_q.weight", "attn_k.weight",
+		"attn_v.weight", "attn_output.weight", "ffn_norm.weight", "ffn_gate.weight",
+		"ffn_down.weight", "ffn_up.weight", "output_norm.weight", "output.weight"
+	};
+	if (layer >= 0) {
+		nm_text_str(t, "blk.");
+		nm_text_i64(t, layer);
+		nm_text_str(t, ".");
+	}
+	nm_text_str(t, names[role]);
+}
+
+int
+nm_gguf_detect(const nm_u8 *data, nm_u64 len)
+{
+	return len >= 4 && data[0] == 'G' && data[1] == 'G' && data[2] == 'U' && data[3] == 'F';
+}
+
+static const kv *
+find(const kv *kvs, nm_u64 n, const char *prefix, const char *key)
+{
+	char full[160];
+	nm_text t;
+
+	nm_text_init(&t, full, (int)sizeof full);
+	if (prefix != nil) {
+		nm_text_str(&t, prefix);
+		nm_text_str(&t, ".");
+	}
+	nm_text_str(&t, key);
+	for (nm_u64 i = 0; i < n; i++)
+		if (nm_memeq_str(kvs[i].key, kvs[i].key_len, full))
+			return &kvs[i];
+	return nil;
+}
+
+static void
+key_err(char *err, int errlen, const char *path, const char *problem, const char *prefix, const char *key)
+{
+	nm_text t;
+
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, ": ");
+	nm_text_str(&t, problem);
+	nm_text_str(&t, " GGUF key '");
+	if (prefix != nil) {
+		nm_text_str(&t, prefix);
+		nm_text_str(&t, ".");
+	}
+	nm_text_str(&t, key);
+	nm_text_str(&t, "'");
+}
+
+/* Integer value of any integer type; 0 ok, -1 wrong type, -2 out of int range. */
+static int
+kv_int(const kv *k, nm_i64 *v)
+{
+	const nm_u8 *b = k->val;
+
+	switch (k->type) {
+	case T_U8: *v = b[0]; break;
+	case T_I8: *v = (nm_i8)b[0]; break;
+	case T_U16: *v = nm_le16(b); break;
+	case T_I16: *v = nm_le16(b) >= 0x8000 ? (nm_i64)nm_le16(b) - 0x10000 : (nm_i64)nm_le16(b); break;
+	case T_U32: *v = nm_le32(b); break;
+	case T_I32: *v = (nm_i32)nm_le32(b); break;
+	case T_U64:
+		if (nm_le64(b) > 0x7fffffffULL)
+			return -2;
+		*v = (nm_i64)nm_le64(b);
+		break;
+	case T_I64: *v = (nm_i64)nm_le64(b); break;
+	default: return -1;
+	}
+	if (*v > 0x7fffffffLL || *v < -0x7fffffffLL)
+		return -2;
+	return 0;
+}
+
+static int
+kv_float(const kv *k, float *v)
+{
+	nm_i64 i;
+
+	if (k->type == T_F32) {
+		*v = nm_lef32(k->val);
+		return 0;
+	}
+	if (k->type == T_F64) {
+		union { nm_u64 u; double d; } c;
+		c.u = nm_le64(k->val);
+		*v = (float)c.d;
+		return 0;
+	}
+	if (kv_int(k, &i) != 0)
+		return -1;
+	*v = (float)i;
+	return 0;
+}
+
+/* Required (req) or optional integer key; 1 found, 0 absent, -1 error. */
+static int
+get_int(const kv *kvs, nm_u64 n, const char *prefix, const char *key, int req, int *out,
+        const char *path, char *err, int errlen)
+{
+	const kv *k = find(kvs, n, prefix, key);
+	nm_i64 v;
+
+	if (k == nil) {
+		if (req)
+			key_err(err, errlen, path, "missing", prefix, key);
+		return req ? -1 : 0;
+	}
+	int rc = kv_int(k, &v);
+	if (rc != 0) {
+		key_err(err, errlen, path, rc == -1 ? "non-integer value for" : "out-of-range value for", prefix, key);
+		return -1;
+	}
+	*out = (int)v;
+	return 1;
+}
+
+static int
+get_float(const kv *kvs, nm_u64 n, const char *prefix, const char *key, float *out,
+          const char *path, char *err, int errlen)
+{
+	const kv *k = find(kvs, n, prefix, key);
+
+	if (k == nil)
+		return 0;
+	if (kv_float(k, out) != 0) {
+		key_err(err, errlen, path, "non-numeric value for", prefix, key);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+get_str(const kv *kvs, nm_u64 n, const char *prefix, const char *key, char *out, int cap,
+        const char *path, char *err, int errlen)
+{
+	const kv *k = find(kvs, n, prefix, key);
+	nm_u64 sl;
+
+	if (k == nil)
+		return 0;
+	if (k->type != T_STR) {
+		key_err(err, errlen, path, "non-string value for", prefix, key);
+		return -1;
+	}
+	sl = nm_le64(k->val);
+	if (sl >= (nm_u64)cap) {
+		key_err(err, errlen, path, "overlong value for", prefix, key);
+		return -1;
+	}
+	nm_memcpy(out, k->val + 8, sl);
+	out[sl] = 0;
+	return 1;
+}
+
+/* Reads the metadata into kvs (n_kv entries). */
+static int
+read_kvs(reader *r, kv *kvs, nm_u64 n_kv, const char *path, char *err, int errlen)
+{
+	for (nm_u64 i = 0; i < n_kv; i++) {
+		kv *k = &kvs[i];
+		k->key = rdstr(r, &k->key_len);
+		k->type = (int)rd32(r);
+		if (r->bad)
+			break;
+		k->val = r->d + r->pos;
+		if (k->type == T_STR) {
+			nm_u64 sl;
+			rdstr(r, &sl);
+		} else if (k->type == T_ARR) {
+			k->elem = (int)rd32(r);
+			k->count = rd64(r);
+			k->items = r->d + r->pos;
+			if (r->bad)
+				break;
+			if (k->elem == T_STR) {
+				for (nm_u64 j = 0; j < k->count && !r->bad; j++) {
+					nm_u64 sl;
+					rdstr(r, &sl);
+				}
+			} else if (scalar_size(k->elem) > 0) {
+				nm_u64 bytes;
+				if (nm_mul_u64(k->count, (nm_u64)scalar_size(k->elem), &bytes) != 0 || !need(r, bytes))
+					break;
+				r->pos += bytes;
+			} else {
+				nm_text t;
+				nm_text_init(&t, err, errlen);
+				nm_text_str(&t, path);
+				nm_text_str(&t, k->elem == T_ARR ? ": nested GGUF arrays are not supported (key '"
+				                                 : ": unknown GGUF array element type (key '");
+				nm_text_mem(&t, (const char *)k->key, k->key_len > 80 ? 80 : (int)k->key_len);
+				nm_text_str(&t, "')");
+				return -1;
+			}
+			k->items_bytes = (nm_u64)(r->d + r->pos - k->items);
+		} else if (scalar_size(k->type) > 0) {
+			if (!need(r, (nm_u64)scalar_size(k->type)))
+				break;
+			r->pos += (nm_u64)scalar_size(k->type);
+		} else {
+			nm_text t;
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, path);
+			nm_text_str(&t, ": unknown GGUF metadata type ");
+			nm_text_i64(&t, k->type);
+			nm_text_str(&t, " (key '");
+			nm_text_mem(&t, (const char *)k->key, k->key_len > 80 ? 80 : (int)k->key_len);
+			nm_text_str(&t, "')");
+			return -1;
+		}
+	}
+	if (r->bad) {
+		nm_err(err, errlen, path, "truncated GGUF metadata");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tensor_err(char *err, int errlen, const char *path, const nm_entry *e, const char *a, nm_i64 v, const char *b)
+{
+	nm_text t;
+
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, ": tensor '");
+	nm_text_str(&t, e->info.name);
+	nm_text_str(&t, "' ");
+	nm_text_str(&t, a);
+	if (v >= 0)
+		nm_text_i64(&t, v);
+	nm_text_str(&t, b);
+	return -1;
+}
+
+static int
+read_tensors(reader *r, nm_parsed *p, nm_u64 n, char *err, int errlen)
+{
+	for (nm_u64 i = 0; i < n; i++) {
+		nm_entry *e = &p->entries[i];
+		nm_u64 nl, dims[4];
+		const nm_u8 *name = rdstr(r, &nl);
+		nm_u32 nd = rd32(r);
+		if (r->bad)
+			break;
+		if (nl >= sizeof e->info.name) {
+			nm_err_num(err, errlen, p->path, "GGUF tensor name longer than ", (nm_i64)sizeof e->info.name - 1, " bytes");
+			return -1;
+		}
+		nm_memcpy(e->info.name, name, nl);
+		e->info.name[nl] = 0;
+		if (nd < 1 || nd > 4)
+			return tensor_err(err, errlen, p->path, e, "has ", (nm_i64)nd, " dimensions (1 to 4 supported)");
+		for (nm_u32 j = 0; j < nd; j++)
+			dims[j] = rd64(r);
+		nm_u32 type = rd32(r);
+		nm_u64 off = rd64(r);
+		if (r->bad)
+			break;
+		e->info.n_dims = (int)nd;
+		// GGUF lists ne[0] (the fastest-varying) first; shape is outermost first.
+		nm_u64 numel = 1;
+		for (nm_u32 j = 0; j < nd; j++) {
+			e->info.shape[j] = dims[nd - 1 - j];
+			if (dims[j] == 0)
+				return tensor_err(err, errlen, p->path, e, "has a zero dimension", -1, "");
+			if (nm_mul_u64(numel, dims[j], &numel) != 0)
+				return tensor_err(err, errlen, p->path, e, "has a shape whose size overflows", -1, "");
+		}
+		switch (type) {
+		case G_F32: e->info.dtype = NM_DT_F32; break;
+		case G_F16: e->info.dtype = NM_DT_F16; break;
+		case G_BF16: e->info.dtype = NM_DT_BF16; break;
+		case G_Q8_0: e->info.dtype = NM_DT_Q8_0; break;
+		case G_Q4_0: e->info.dtype = NM_DT_Q4_0; break;
+		default:
+			return tensor_err(err, errlen, p->path, e, "has unsupported GGML type ", (nm_i64)type,
+			                  " (supported: F32 0, F16 1, Q4_0 2, Q8_0 8, BF16 30)");
+		}
+		if ((e->info.dtype == NM_DT_Q8_0 || e->info.dtype == NM_DT_Q4_0) && dims[0] % 32 != 0)
+			return tensor_err(err, errlen, p->path, e, "has a row length not a multiple of the block size 32", -1, "");
+		if (nm_dtype_bytes(e->info.dtype, numel, &e->info.nbytes) != 0)
+			return tensor_err(err, errlen, p->path, e, "has a shape whose size overflows", -1, "");
+		e->info.offset = off; // relative for now; made absolute below
+	}
+	if (r->bad) {
+		nm_err(err, errlen, p->path, "truncated GGUF tensor infos");
+		return -1;
+	}
+	return 0;
+}
+
+int
+nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	reader r;
+	kv *kvs;
+	int rc = -1;
+
+	if (len < 24) {
+		nm_err_num(err, errlen, p->path, "truncated GGUF header: ", (nm_i64)len, " bytes, need 24");
+		return -1;
+	}
+	nm_u32 version = nm_le32(data + 4);
+	if (version != 2 && version != 3) {
+		nm_err_num(err, errlen, p->path, "unsupported GGUF version ", (nm_i64)version, " (known: 2, 3)");
+		return -1;
+	}
+	nm_u64 n_tensors = nm_le64(data + 8), n_kv = nm_le64(data + 16);
+	// Smallest metadata entry: 8-byte key length, 1-byte key, 4-byte type,
+	// 1-byte value; smallest tensor info: 8 + 1 + 4 + 8 + 4 + 8.
+	if (n_kv > (len - 24) / 14 || n_tensors > (len - 24) / 33) {
+		nm_text t;
+		int kvs_bad = n_kv > (len - 24) / 14;
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, p->path);
+		nm_text_str(&t, kvs_bad ? ": GGUF metadata count " : ": GGUF tensor count ");
+		nm_text_u64(&t, kvs_bad ? n_kv : n_tensors);
+		nm_text_str(&t, " is more than the file can hold");
+		return -1;
+	}
+	kvs = nm_alloc((n_kv + 1) * sizeof(kv));
+	p->entries = nm_alloc((n_tensors + 1) * sizeof(nm_entry));
+	if (kvs == nil || p->entries == nil) {
+		nm_free(kvs);
+		nm_err(err, errlen, p->path, "out of memory");
+		return -1;
+	}
+	r.d = data;
+	r.len = len;
+	r.pos = 24;
+	r.bad = 0;
+	if (read_kvs(&r, kvs, n_kv, p->path, err, errlen) != 0)
+		goto out;
+	if (read_tensors(&r, p, n_tensors, err, errlen) != 0)
+		goto out;
+	p->n_entries = (int)n_tensors;
+
+	int align = 32;
+	if (get_int(kvs, n_kv, nil, "general.alignment", 0, &align, p->path, err, errlen) < 0)
+		goto out;
+	if (align < 1 || (align & (align - 1)) != 0) {
+		nm_err_num(err, errlen, p->path, "general.alignment ", align, " is not a power of two");
+		goto out;
+	}
+	nm_u64 start = (r.pos + (nm_u64)align - 1) / (nm_u64)align * (nm_u64)align;
+	for (int i = 0; i < p->n_entries; i++) {
+		nm_entry *e = &p->entries[i];
+		if (e->info.offset % (nm_u64)align != 0) {
+			tensor_err(err, errlen, p->path, e, "offset is not a multiple of the alignment ", align, "");
+			goto out;
+		}
+		if (start > len || e->info.offset > len - start || e->info.nbytes > len - start - e->info.offset) {
+			nm_text t;
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, p->path);
+			nm_text_str(&t, ": tensor '");
+			nm_text_str(&t, e->info.name);
+			nm_text_str(&t, "' (offset ");
+			nm_text_u64(&t, e->info.offset);
+			nm_text_str(&t, ", ");
+			nm_text_u64(&t, e->info.nbytes);
+			nm_text_str(&t, " bytes) extends past the end of the file (");
+			nm_text_u64(&t, len);
+			nm_text_str(&t, " bytes)");
+			goto out;
+		}
+		e->info.offset += start;
+		e->data = data + e->info.offset;
+	}
+
+	// Hyper-parameters under the architecture's prefix.
+	char arch[40];
+	int got = get_str(kvs, n_kv, nil, "general.architecture", arch, (int)sizeof arch, p->path, err, errlen);
+	if (got < 0)
+		goto out;
+	if (got == 0) {
+		key_err(err, errlen, p->path, "missing", nil, "general.architecture");
+		goto out;
+	}
+	// An architecture no plugin knows is reported before its keys are missed.
+	nm_arch_meta probe;
+	nm_memset(&probe, 0, sizeof probe);
+	nm_strlcpy(probe.name, arch, (int)sizeof probe.name);
+	int known = 0;
+	for (int i = 0; i < nm_arch_count(); i++)
+		known |= nm_arch_at(i)->claims(&probe);
+	if (!known) {
+		nm_config scratch;
+		nm_arch_configure(&scratch, &probe, p->path, err, errlen);
+		goto out;
+	}
+	nm_config *c = &p->cfg;
+	if (get_int(kvs, n_kv, arch, "embedding_length", 1, &c->dim, p->path, err, errlen) < 0 ||
+	    get_int(kvs, n_kv, arch, "feed_forward_length", 1, &c->hidden_dim, p->path, err, errlen) < 0 ||
+	    get_int(kvs, n_kv, arch, "block_count", 1, &c->n_layers, p->path, err, errlen) < 0 ||
+	    get_int(kvs, n_kv, arch, "attention.head_count", 1, &c->n_heads, p->path, err, errlen) < 0 ||
+	    get_int(kvs, n_kv, arch, "context_length", 1, &c->seq_len, p->path, err, errlen) < 0)
+		goto out;
+	c->n_kv_heads = c->n_heads;
+	if (get_int(kvs, n_kv, arch, "attention.head_count_kv", 0, &c->n_kv_heads, p->path, err, errlen) < 0 ||
+	    get_float(kvs, n_kv, arch, "attention.layer_norm_rms_epsilon", &c->norm_eps, p->path, err, errlen) < 0)
+		goto out;
+	int vocab = 0;
+	got = get_int(kvs, n_kv, arch, "vocab_size", 0, &vocab, p->path, err, errlen);
+	if (got < 0)
+		goto out;
+	const nm_entry *emb = nm_parsed_find(p, "token_embd.weight");
+	if (got == 0 && emb != nil)
+		vocab = emb->info.shape[0] > 0x7fffffff ? -1 : (int)emb->info.shape[0];
+	c->vocab_size = vocab;
+	c->shared_classifier = nm_parsed_find(p, "output.weight") == nil;
+
+	nm_arch_meta *m = &p->meta;
+	nm_strlcpy(m->name, arch, (int)sizeof m->name);
+	if ((m->has_rope_theta = get_float(kvs, n_kv, arch, "rope.freq_base", &m->rope_theta, p->path, err, errlen)) < 0 ||
+	    (m->has_sliding_window = get_int(kvs, n_kv, arch, "attention.sliding_window", 0, &m->sliding_window, p->path, err, errlen)) < 0 ||
+	    get_str(kvs, n_kv, arch, "rope.scaling.type", m->scaling_type, (int)sizeof m->scaling_type, p->path, err, errlen) < 0)
+		goto out;
+	if (m->scaling_type[0] != 0 && !nm_streq(m->scaling_type, "none")) {
+		m->has_scaling = 1;
+		if (get_float(kvs, n_kv, arch, "rope.scaling.factor", &m->scaling.factor, p->path, err, errlen) < 0 ||
+		    get_float(kvs, n_kv, arch, "rope.scaling.low_freq_factor", &m->scaling.low_freq_factor, p->path, err, errlen) < 0 ||
+		    get_float(kvs, n_kv, arch, "rope.scaling.high_freq_factor", &m->scaling.high_freq_factor, p->path, err, errlen) < 0 ||
+		    get_int(kvs, n_kv, arch, "rope.scaling.original_context_length", 0, &m->scaling.original_max_position, p->path, err, errlen) < 0)
+			goto out;
+	}
+
+	// Embedded vocabulary.
+	const kv *tok = find(kvs, n_kv, nil, "tokenizer.ggml.tokens");
+	if (tok != nil) {
+		if (tok->type != T_ARR || tok->elem != T_STR) {
+			key_err(err, errlen, p->path, "expected an array of strings for", nil, "tokenizer.ggml.tokens");
+			goto out;
+		}
+		p->vocab_n = tok->count;
+		p->vocab_tokens = tok->items;
+		p->vocab_tokens_bytes = tok->items_bytes;
+		const kv *sc = find(kvs, n_kv, nil, "tokenizer.ggml.scores");
+		if (sc != nil) {
+			if (sc->type != T_ARR || sc->elem != T_F32 || sc->count != tok->count) {
+				key_err(err, errlen, p->path, "expected one float32 per token in", nil, "tokenizer.ggml.scores");
+				goto out;
+			}
+			p->vocab_scores = sc->items;
+		}
+		const kv *ty = find(kvs, n_kv, nil, "tokenizer.ggml.token_type");
+		if (ty != nil) {
+			if (ty->type != T_ARR || (ty->elem != T_I32 && ty->elem != T_U32) || ty->count != tok->count) {
+				key_err(err, errlen, p->path, "expected one int32 per token in", nil, "tokenizer.ggml.token_type");
+				goto out;
+			}
+			p->vocab_types = ty->items;
+			p->vocab_types_type = ty->elem;
+		}
+	}
+	nm_strlcpy(p->format, "gguf", (int)sizeof p->format);
+	p->tensor_name = tensor_name;
+	rc = 0;
+out:
+	nm_free(kvs);
+	return rc;
+}

@@ -1,0 +1,84 @@
+/*
+ * parsed.h: what a format parser hands to the model builder: the
+ * hyper-parameters, the architecture metadata, and a list of stored tensors
+ * pointing into the file buffers. Parsers only validate and locate;
+ * build.c converts and copies (no file both parses and computes).
+ */
+#ifndef NINEML_FORMATS_PARSED_H
+#define NINEML_FORMATS_PARSED_H
+
+#include "formats/formats.h"
+#include "formats/text.h"
+#include "arch/arch.h"
+
+/* Roles of the model's tensors. */
+enum {
+	NM_R_EMB = 0, NM_R_RMS_ATT, NM_R_WQ, NM_R_WK, NM_R_WV, NM_R_WO, NM_R_RMS_FFN,
+	NM_R_W1, NM_R_W2, NM_R_W3, NM_R_RMS_FINAL, NM_R_WCLS, NM_R_COUNT
+};
+
+typedef struct {
+	nm_tensor_info info;  /* name, dtype, shape, offset, size */
+	const nm_u8 *data;    /* info.nbytes bytes inside a file buffer */
+	const nm_u8 *scales;  /* NM_DT_Q8_GROUP: the float scales */
+} nm_entry;
+
+typedef struct nm_parsed nm_parsed;
+struct nm_parsed {
+	const char *path;
+	char format[32];
+	nm_config cfg;        /* dimensions, norm_eps, shared_classifier */
+	nm_arch_meta meta;
+	int qk_half_split;    /* Q/K rows stored half-split (Hugging Face) */
+	nm_entry *entries;
+	int n_entries;
+	/* Name of the tensor of `role` in layer `layer` (-1 for global ones). */
+	void (*tensor_name)(nm_text *t, int role, int layer);
+	/* GGUF embedded vocabulary: array payloads (after type and count). */
+	nm_u64 vocab_n;
+	const nm_u8 *vocab_tokens, *vocab_scores, *vocab_types;
+	nm_u64 vocab_tokens_bytes;
+	int vocab_types_type; /* GGUF element type of token_type (4 u32 or 5 i32) */
+	/* File buffers and allocations owned by the parse. */
+	void *owned[64];
+	int n_owned;
+};
+
+/* Each format: parse data (len bytes of the file at path) into p.
+ * Returns 0 or -1 with err = "PATH: problem". */
+int nm_llama2c_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+int nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+int nm_safetensors_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+int nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+
+/* Detection by content (1 when the bytes are this format's). */
+int nm_llama2c_v0_detect(const nm_u8 *data, nm_u64 len);
+int nm_llama2c_magic_detect(const nm_u8 *data, nm_u64 len, int version);
+int nm_gguf_detect(const nm_u8 *data, nm_u64 len);
+int nm_safetensors_detect(const nm_u8 *data, nm_u64 len);
+int nm_safetensors_index_detect(const nm_u8 *data, nm_u64 len);
+
+/* Shared helpers (parsed.c). */
+void nm_parsed_init(nm_parsed *p, const char *path);
+void nm_parsed_free(nm_parsed *p);
+/* Remembers an allocation to free with p; -1 when the table is full. */
+int nm_parsed_own(nm_parsed *p, void *mem);
+nm_u32 nm_le32(const nm_u8 *b);
+nm_u64 nm_le64(const nm_u8 *b);
+nm_u16 nm_le16(const nm_u8 *b);
+float nm_lef32(const nm_u8 *b);
+/* a*b into *out; 0, or -1 on overflow past 2^63. */
+int nm_mul_u64(nm_u64 a, nm_u64 b, nm_u64 *out);
+/* Bytes of n elements of dtype (n a multiple of 32 for block types);
+ * -1 on overflow or a partial block. */
+int nm_dtype_bytes(int dtype, nm_u64 n, nm_u64 *bytes);
+/* Common validation of the hyper-parameters (positive sizes, head counts
+ * dividing). 0 or -1 with err. */
+int nm_config_check(const nm_config *cfg, const char *path, char *err, int errlen);
+/* The entry named by the text, or nil. */
+const nm_entry *nm_parsed_find(const nm_parsed *p, const char *name);
+
+/* build.c: converts p's tensors into m (validating names and shapes). */
+int nm_model_build(nm_model *m, const nm_parsed *p, char *err, int errlen);
+
+#endif

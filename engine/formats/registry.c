@@ -1,0 +1,146 @@
+/*
+ * registry.c: the format plugins, asked in order by content. Files with a
+ * magic come first; llama2.c v0 has none, so it is tried last and, when
+ * nothing recognises the bytes, its header validation explains why.
+ */
+#include "formats/parsed.h"
+#include "formats/build.h"
+
+typedef struct {
+	const char *name;
+	int (*detect)(const nm_u8 *data, nm_u64 len);
+	int (*parse)(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+} format;
+
+static int detect_v1(const nm_u8 *d, nm_u64 n) { return nm_llama2c_magic_detect(d, n, 1); }
+static int detect_v2(const nm_u8 *d, nm_u64 n) { return nm_llama2c_magic_detect(d, n, 2); }
+
+/* A llama2.c magic with another version is claimed too, so the parser
+ * reports "unsupported llama2.c version". */
+static int
+detect_magic(const nm_u8 *d, nm_u64 n)
+{
+	return n >= 4 && nm_le32(d) == 0x616b3432;
+}
+
+static const format formats[] = {
+	{"gguf", nm_gguf_detect, nm_gguf_parse},
+	{"llama2c-v1", detect_v1, nm_llama2c_parse},
+	{"llama2c-v2", detect_v2, nm_llama2c_parse},
+	{"llama2c", detect_magic, nm_llama2c_parse},
+	{"safetensors", nm_safetensors_detect, nm_safetensors_parse},
+	{"safetensors-index", nm_safetensors_index_detect, nm_safetensors_index_parse},
+	{"llama2c-v0", nm_llama2c_v0_detect, nm_llama2c_parse},
+};
+enum { N_FORMATS = sizeof formats / sizeof formats[0] };
+
+const char *
+nm_format_detect(const nm_u8 *data, nm_u64 len)
+{
+	for (int i = 0; i < N_FORMATS; i++)
+		if (formats[i].detect(data, len))
+			return nm_streq(formats[i].name, "llama2c") ? nil : formats[i].name;
+	return nil;
+}
+
+static int parse_buffer(nm_parsed *p, const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+
+/* Reads and parses path into p (which then owns the file buffer). */
+static int
+parse_path(nm_parsed *p, const char *path, char *err, int errlen)
+{
+	nm_u8 *data;
+	nm_u64 len;
+
+	nm_parsed_init(p, path);
+	if (nm_read_file(path, &data, &len, err, errlen) != 0)
+		return -1;
+	nm_parsed_own(p, data);
+	return parse_buffer(p, path, data, len, err, errlen);
+}
+
+static int
+parse_buffer(nm_parsed *p, const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	for (int i = 0; i < N_FORMATS; i++)
+		if (formats[i].detect(data, len))
+			return formats[i].parse(p, data, len, err, errlen);
+	if (len < 28) {
+		nm_err_num(err, errlen, path, "file too small (", (nm_i64)len,
+		           " bytes) to be a model: not GGUF, safetensors or llama2.c");
+		return -1;
+	}
+	// No magic matched: explain through the v0 header (the parser fails).
+	char why[400];
+	nm_text t;
+	nm_llama2c_parse(p, data, len, why, (int)sizeof why);
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, ": unrecognized format (no GGUF, llama2.c v1/v2 or safetensors header); as llama2.c v0: ");
+	nm_text_str(&t, why + nm_strlen(path) + 2);
+	return -1;
+}
+
+int
+nm_model_load(nm_model *m, const char *path, char *err, int errlen)
+{
+	nm_parsed p;
+	int rc;
+
+	nm_memset(m, 0, sizeof *m);
+	rc = parse_path(&p, path, err, errlen);
+	if (rc == 0)
+		rc = nm_model_build(m, &p, err, errlen);
+	nm_parsed_free(&p);
+	if (rc != 0)
+		nm_model_free(m);
+	return rc;
+}
+
+int
+nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	nm_parsed p;
+	int rc;
+
+	nm_memset(m, 0, sizeof *m);
+	nm_parsed_init(&p, name);
+	rc = parse_buffer(&p, name, data, len, err, errlen);
+	if (rc == 0)
+		rc = nm_model_build(m, &p, err, errlen);
+	nm_parsed_free(&p);
+	if (rc != 0)
+		nm_model_free(m);
+	return rc;
+}
+
+int
+nm_file_info_load(nm_file_info *info, const char *path, char *err, int errlen)
+{
+	nm_parsed p;
+	int rc;
+
+	nm_memset(info, 0, sizeof *info);
+	rc = parse_path(&p, path, err, errlen);
+	if (rc == 0) {
+		info->tensors = nm_alloc((nm_u64)(p.n_entries + 1) * sizeof(nm_tensor_info));
+		if (info->tensors == nil) {
+			nm_err(err, errlen, path, "out of memory");
+			rc = -1;
+		} else {
+			for (int i = 0; i < p.n_entries; i++)
+				info->tensors[i] = p.entries[i].info;
+			info->n_tensors = p.n_entries;
+			nm_strlcpy(info->format, p.format, (int)sizeof info->format);
+		}
+	}
+	nm_parsed_free(&p);
+	return rc;
+}
+
+void
+nm_file_info_free(nm_file_info *info)
+{
+	nm_free(info->tensors);
+	nm_memset(info, 0, sizeof *info);
+}

@@ -1,0 +1,469 @@
+/*
+ * safetensors_parse.c: Hugging Face safetensors files (8-byte header length,
+ * JSON header, data), the sharded index model.safetensors.index.json, and
+ * the config.json beside them (docs/FORMATS.md, "safetensors").
+ */
+#include "formats/parsed.h"
+#include "formats/json.h"
+
+enum { MAX_PATH = 1024 };
+
+/* Hugging Face Llama/Mistral tensor names. */
+static void
+tensor_name(nm_text *t, int role, int layer)
+{
+	static const char *const names[NM_R_COUNT] = {
+		"model.embed_tokens.weight", "input_layernorm.weight", "self_attn.q_proj.weight",
+		"self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
+		"post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.down_proj.weight",
+		"mlp.up_proj.weight", "model.norm.weight", "lm_head.weight"
+	};
+	if (layer >= 0) {
+		nm_text_str(t, "model.layers.");
+		nm_text_i64(t, layer);
+		nm_text_str(t, ".");
+	}
+	nm_text_str(t, names[role]);
+}
+
+int
+nm_safetensors_detect(const nm_u8 *data, nm_u64 len)
+{
+	if (len < 10)
+		return 0;
+	nm_u64 n = nm_le64(data);
+	return n >= 2 && n <= len - 8 && data[8] == '{';
+}
+
+int
+nm_safetensors_index_detect(const nm_u8 *data, nm_u64 len)
+{
+	static const char key[] = "\"weight_map\"";
+	nm_u64 i = 0, k = sizeof key - 1;
+
+	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+		i++;
+	if (i >= len || data[i] != '{')
+		return 0;
+	for (; i + k <= len; i++)
+		if (nm_memeq_str(data + i, k, key))
+			return 1;
+	return 0;
+}
+
+/* Directory part of path, with a trailing '/', or "" (0, or -1 if too long). */
+static int
+dir_of(const char *path, char *dir, int cap)
+{
+	int n = nm_strlen(path), cut = 0;
+
+	for (int i = 0; i < n; i++)
+		if (path[i] == '/')
+			cut = i + 1;
+	if (cut >= cap)
+		return -1;
+	nm_memcpy(dir, path, (nm_u64)cut);
+	dir[cut] = 0;
+	return 0;
+}
+
+static int
+json_err(char *err, int errlen, const char *path, const char *what, const char *name, const char *problem)
+{
+	nm_text t;
+
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, ": ");
+	nm_text_str(&t, what);
+	if (name != nil) {
+		nm_text_str(&t, " '");
+		nm_text_str(&t, name);
+		nm_text_str(&t, "'");
+	}
+	nm_text_str(&t, " ");
+	nm_text_str(&t, problem);
+	return -1;
+}
+
+/* Appends room for more entries. */
+static int
+grow(nm_parsed *p, int more, int *cap)
+{
+	if (p->n_entries + more <= *cap)
+		return 0;
+	nm_u64 ncap = (nm_u64)p->n_entries + (nm_u64)more + 16;
+	if (ncap > 0x1000000)
+		return -1;
+	nm_entry *e = nm_alloc(ncap * sizeof(nm_entry));
+	if (e == nil)
+		return -1;
+	if (p->entries != nil) {
+		nm_memcpy(e, p->entries, (nm_u64)p->n_entries * sizeof(nm_entry));
+		nm_free(p->entries);
+	}
+	p->entries = e;
+	*cap = (int)ncap;
+	return 0;
+}
+
+/* Lists the tensors of one safetensors file (path names it in errors). */
+static int
+parse_file(nm_parsed *p, int *cap, const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	nm_json doc;
+	char msg[128];
+
+	if (len < 8) {
+		nm_err_num(err, errlen, path, "truncated safetensors header: ", (nm_i64)len, " bytes, need 8");
+		return -1;
+	}
+	nm_u64 hn = nm_le64(data);
+	if (hn > len - 8) {
+		nm_text t;
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, path);
+		nm_text_str(&t, ": safetensors header length ");
+		nm_text_u64(&t, hn);
+		nm_text_str(&t, " exceeds the file size ");
+		nm_text_u64(&t, len);
+		return -1;
+	}
+	if (nm_json_parse(&doc, (const char *)data + 8, hn, msg, (int)sizeof msg) != 0) {
+		nm_text t;
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, path);
+		nm_text_str(&t, ": safetensors header: ");
+		nm_text_str(&t, msg);
+		return -1;
+	}
+	nm_u64 base = 8 + hn, avail = len - base;
+	int rc = -1;
+	if (doc.nodes[0].type != NM_JSON_OBJ) {
+		nm_err(err, errlen, path, "safetensors header is not a JSON object");
+		goto out;
+	}
+	if (grow(p, doc.nodes[0].n, cap) != 0) {
+		nm_err(err, errlen, path, "out of memory");
+		goto out;
+	}
+	for (int k = doc.nodes[0].first; k >= 0; k = doc.nodes[doc.nodes[k].next].next) {
+		int v = doc.nodes[k].next;
+		nm_entry *e = &p->entries[p->n_entries];
+		nm_memset(e, 0, sizeof *e);
+		if (nm_json_str_eq(&doc, k, "__metadata__"))
+			continue;
+		if (nm_json_str_copy(&doc, k, e->info.name, (int)sizeof e->info.name) < 0) {
+			nm_err(err, errlen, path, "safetensors tensor name longer than 95 bytes");
+			goto out;
+		}
+		const char *nm = e->info.name;
+		int dt = nm_json_get(&doc, v, "dtype"), sh = nm_json_get(&doc, v, "shape"),
+		    off = nm_json_get(&doc, v, "data_offsets");
+		if (dt < 0 || sh < 0 || off < 0 || doc.nodes[sh].type != NM_JSON_ARR ||
+		    doc.nodes[off].type != NM_JSON_ARR || doc.nodes[off].n != 2) {
+			json_err(err, errlen, path, "tensor", nm, "needs dtype, shape and data_offsets [begin, end]");
+			goto out;
+		}
+		if (nm_json_str_eq(&doc, dt, "F32"))
+			e->info.dtype = NM_DT_F32;
+		else if (nm_json_str_eq(&doc, dt, "F16"))
+			e->info.dtype = NM_DT_F16;
+		else if (nm_json_str_eq(&doc, dt, "BF16"))
+			e->info.dtype = NM_DT_BF16;
+		else {
+			char dname[24];
+			nm_text t;
+			if (nm_json_str_copy(&doc, dt, dname, (int)sizeof dname) < 0)
+				nm_strlcpy(dname, "?", (int)sizeof dname);
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, path);
+			nm_text_str(&t, ": tensor '");
+			nm_text_str(&t, nm);
+			nm_text_str(&t, "' has unsupported dtype '");
+			nm_text_str(&t, dname);
+			nm_text_str(&t, "' (supported: F32, F16, BF16)");
+			goto out;
+		}
+		if (doc.nodes[sh].n < 1 || doc.nodes[sh].n > 4) {
+			json_err(err, errlen, path, "tensor", nm, "must have 1 to 4 dimensions");
+			goto out;
+		}
+		nm_u64 numel = 1;
+		int j = 0;
+		for (int d = doc.nodes[sh].first; d >= 0; d = doc.nodes[d].next, j++) {
+			nm_u64 x;
+			if (nm_json_u64(&doc, d, &x) != 0 || x == 0 || nm_mul_u64(numel, x, &numel) != 0) {
+				json_err(err, errlen, path, "tensor", nm, "has a bad shape (dimensions must be positive integers, size below 2^63)");
+				goto out;
+			}
+			e->info.shape[j] = x;
+		}
+		e->info.n_dims = j;
+		nm_u64 b, en;
+		int ob = doc.nodes[off].first;
+		if (nm_json_u64(&doc, ob, &b) != 0 || nm_json_u64(&doc, doc.nodes[ob].next, &en) != 0 || en < b) {
+			json_err(err, errlen, path, "tensor", nm, "has bad data_offsets");
+			goto out;
+		}
+		nm_dtype_bytes(e->info.dtype, numel, &e->info.nbytes);
+		if (en - b != e->info.nbytes) {
+			nm_text t;
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, path);
+			nm_text_str(&t, ": tensor '");
+			nm_text_str(&t, nm);
+			nm_text_str(&t, "' data_offsets span ");
+			nm_text_u64(&t, en - b);
+			nm_text_str(&t, " bytes but its shape and dtype need ");
+			nm_text_u64(&t, e->info.nbytes);
+			goto out;
+		}
+		if (en > avail) {
+			nm_text t;
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, path);
+			nm_text_str(&t, ": tensor '");
+			nm_text_str(&t, nm);
+			nm_text_str(&t, "' (offset ");
+			nm_text_u64(&t, base + b);
+			nm_text_str(&t, ", ");
+			nm_text_u64(&t, e->info.nbytes);
+			nm_text_str(&t, " bytes) extends past the end of the file (");
+			nm_text_u64(&t, len);
+			nm_text_str(&t, " bytes)");
+			goto out;
+		}
+		e->info.offset = base + b;
+		e->data = data + base + b;
+		p->n_entries++;
+	}
+	rc = 0;
+out:
+	nm_json_free(&doc);
+	return rc;
+}
+
+/* Integer member (1 found, 0 absent or null, -1 error). */
+static int
+cfg_int(const nm_json *doc, const char *key, int *out, const char *path, char *err, int errlen)
+{
+	int v = nm_json_get(doc, 0, key);
+	double d;
+
+	if (v < 0 || doc->nodes[v].type == NM_JSON_NULL)
+		return 0;
+	if (nm_json_number(doc, v, &d) != 0 || d != (double)(int)d || d > 2147483647.0 || d < -2147483647.0)
+		return json_err(err, errlen, path, "config.json", key, "must be an integer");
+	*out = (int)d;
+	return 1;
+}
+
+static int
+cfg_float(const nm_json *doc, int obj, const char *key, float *out, const char *path, char *err, int errlen)
+{
+	int v = nm_json_get(doc, obj, key);
+	double d;
+
+	if (v < 0 || doc->nodes[v].type == NM_JSON_NULL)
+		return 0;
+	if (nm_json_number(doc, v, &d) != 0)
+		return json_err(err, errlen, path, "config.json", key, "must be a number");
+	*out = (float)d;
+	return 1;
+}
+
+static int
+need_int(const nm_json *doc, const char *key, int *out, const char *path, char *err, int errlen)
+{
+	int rc = cfg_int(doc, key, out, path, err, errlen);
+
+	if (rc == 0)
+		return json_err(err, errlen, path, "config.json: missing", key, "");
+	return rc;
+}
+
+/* Reads config.json from the directory of p->path. */
+static int
+read_config(nm_parsed *p, char *err, int errlen)
+{
+	char cpath[MAX_PATH + 16], msg[128];
+	nm_u8 *data;
+	nm_u64 len;
+	nm_json doc;
+	nm_text t;
+
+	if (dir_of(p->path, cpath, MAX_PATH) != 0) {
+		nm_err(err, errlen, p->path, "path too long");
+		return -1;
+	}
+	nm_text_init(&t, cpath + nm_strlen(cpath), 16);
+	nm_text_str(&t, "config.json");
+	if (nm_read_file(cpath, &data, &len, err, errlen) != 0)
+		return -1;
+	if (nm_parsed_own(p, data) != 0) {
+		nm_free(data);
+		nm_err(err, errlen, p->path, "too many files");
+		return -1;
+	}
+	if (nm_json_parse(&doc, (const char *)data, len, msg, (int)sizeof msg) != 0) {
+		nm_err(err, errlen, cpath, msg);
+		return -1;
+	}
+	int rc = -1;
+	nm_config *c = &p->cfg;
+	nm_arch_meta *m = &p->meta;
+	if (doc.nodes[0].type != NM_JSON_OBJ) {
+		nm_err(err, errlen, cpath, "not a JSON object");
+		goto out;
+	}
+	if (need_int(&doc, "hidden_size", &c->dim, cpath, err, errlen) < 0 ||
+	    need_int(&doc, "intermediate_size", &c->hidden_dim, cpath, err, errlen) < 0 ||
+	    need_int(&doc, "num_hidden_layers", &c->n_layers, cpath, err, errlen) < 0 ||
+	    need_int(&doc, "num_attention_heads", &c->n_heads, cpath, err, errlen) < 0 ||
+	    need_int(&doc, "vocab_size", &c->vocab_size, cpath, err, errlen) < 0 ||
+	    need_int(&doc, "max_position_embeddings", &c->seq_len, cpath, err, errlen) < 0)
+		goto out;
+	c->n_kv_heads = c->n_heads;
+	if (cfg_int(&doc, "num_key_value_heads", &c->n_kv_heads, cpath, err, errlen) < 0 ||
+	    cfg_float(&doc, 0, "rms_norm_eps", &c->norm_eps, cpath, err, errlen) < 0 ||
+	    (m->has_rope_theta = cfg_float(&doc, 0, "rope_theta", &m->rope_theta, cpath, err, errlen)) < 0 ||
+	    (m->has_sliding_window = cfg_int(&doc, "sliding_window", &m->sliding_window, cpath, err, errlen)) < 0)
+		goto out;
+	int tie = nm_json_get(&doc, 0, "tie_word_embeddings");
+	c->shared_classifier = tie >= 0 && doc.nodes[tie].type == NM_JSON_TRUE;
+	int mt = nm_json_get(&doc, 0, "model_type"), ar = nm_json_get(&doc, 0, "architectures");
+	if (mt >= 0) {
+		if (nm_json_str_copy(&doc, mt, m->name, (int)sizeof m->name) < 0) {
+			json_err(err, errlen, cpath, "config.json", "model_type", "must be a string shorter than 32 bytes");
+			goto out;
+		}
+	} else if (ar >= 0 && doc.nodes[ar].type == NM_JSON_ARR && doc.nodes[ar].n >= 1) {
+		int a0 = doc.nodes[ar].first;
+		if (nm_json_str_eq(&doc, a0, "LlamaForCausalLM"))
+			nm_strlcpy(m->name, "llama", (int)sizeof m->name);
+		else if (nm_json_str_eq(&doc, a0, "MistralForCausalLM"))
+			nm_strlcpy(m->name, "mistral", (int)sizeof m->name);
+		else if (nm_json_str_copy(&doc, a0, m->name, (int)sizeof m->name) < 0)
+			nm_strlcpy(m->name, "(unnamed)", (int)sizeof m->name);
+	} else {
+		nm_err(err, errlen, cpath, "config.json names no architecture (model_type or architectures)");
+		goto out;
+	}
+	int rs = nm_json_get(&doc, 0, "rope_scaling");
+	if (rs >= 0 && doc.nodes[rs].type == NM_JSON_OBJ) {
+		int ty = nm_json_get(&doc, rs, "rope_type");
+		if (ty < 0)
+			ty = nm_json_get(&doc, rs, "type");
+		if (nm_json_str_copy(&doc, ty, m->scaling_type, (int)sizeof m->scaling_type) < 0) {
+			json_err(err, errlen, cpath, "config.json", "rope_scaling", "needs a rope_type string");
+			goto out;
+		}
+		m->has_scaling = 1;
+		int op = nm_json_get(&doc, rs, "original_max_position_embeddings");
+		double d = 0;
+		if (op >= 0 && (nm_json_number(&doc, op, &d) != 0 || d != (double)(int)d || d < 0 || d > 2147483647.0)) {
+			json_err(err, errlen, cpath, "config.json", "rope_scaling.original_max_position_embeddings", "must be an integer");
+			goto out;
+		}
+		m->scaling.original_max_position = (int)d;
+		if (cfg_float(&doc, rs, "factor", &m->scaling.factor, cpath, err, errlen) < 0 ||
+		    cfg_float(&doc, rs, "low_freq_factor", &m->scaling.low_freq_factor, cpath, err, errlen) < 0 ||
+		    cfg_float(&doc, rs, "high_freq_factor", &m->scaling.high_freq_factor, cpath, err, errlen) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	nm_json_free(&doc);
+	return rc;
+}
+
+int
+nm_safetensors_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	int cap = 0;
+
+	if (parse_file(p, &cap, p->path, data, len, err, errlen) != 0 || read_config(p, err, errlen) != 0)
+		return -1;
+	if (nm_parsed_find(p, "lm_head.weight") == nil)
+		p->cfg.shared_classifier = 1;
+	nm_strlcpy(p->format, "safetensors", (int)sizeof p->format);
+	p->qk_half_split = 1;
+	p->tensor_name = tensor_name;
+	return 0;
+}
+
+int
+nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	nm_json doc;
+	char msg[128], dir[MAX_PATH], shard[MAX_PATH + 256];
+	int cap = 0, rc = -1;
+
+	if (nm_json_parse(&doc, (const char *)data, len, msg, (int)sizeof msg) != 0) {
+		nm_err(err, errlen, p->path, msg);
+		return -1;
+	}
+	int wm = nm_json_get(&doc, 0, "weight_map");
+	if (wm < 0 || doc.nodes[wm].type != NM_JSON_OBJ) {
+		nm_err(err, errlen, p->path, "weight_map must be a JSON object");
+		goto out;
+	}
+	if (dir_of(p->path, dir, MAX_PATH) != 0) {
+		nm_err(err, errlen, p->path, "path too long");
+		goto out;
+	}
+	// Each distinct shard, in order of first mention, is read once.
+	for (int k = doc.nodes[wm].first; k >= 0; k = doc.nodes[doc.nodes[k].next].next) {
+		int v = doc.nodes[k].next, seen = 0;
+		char file[256];
+		if (nm_json_str_copy(&doc, v, file, (int)sizeof file) < 0 || file[0] == 0 || file[0] == '.') {
+			nm_err(err, errlen, p->path, "weight_map values must be shard file names");
+			goto out;
+		}
+		for (int i = 0; file[i] != 0; i++)
+			if (file[i] == '/') {
+				nm_err(err, errlen, p->path, "weight_map shard names must not contain '/'");
+				goto out;
+			}
+		for (int k2 = doc.nodes[wm].first; k2 != k; k2 = doc.nodes[doc.nodes[k2].next].next)
+			if (nm_json_str_eq(&doc, doc.nodes[k2].next, file))
+				seen = 1;
+		if (seen)
+			continue;
+		nm_text t;
+		nm_text_init(&t, shard, (int)sizeof shard);
+		nm_text_str(&t, dir);
+		nm_text_str(&t, file);
+		nm_u8 *sd;
+		nm_u64 sl;
+		if (nm_read_file(shard, &sd, &sl, err, errlen) != 0)
+			goto out;
+		if (nm_parsed_own(p, sd) != 0) {
+			nm_free(sd);
+			nm_err(err, errlen, p->path, "more than 60 shards");
+			goto out;
+		}
+		// The entry names point at p's own copies, so the shard path may go.
+		if (parse_file(p, &cap, shard, sd, sl, err, errlen) != 0)
+			goto out;
+	}
+	for (int k = doc.nodes[wm].first; k >= 0; k = doc.nodes[doc.nodes[k].next].next) {
+		char name[96];
+		if (nm_json_str_copy(&doc, k, name, (int)sizeof name) < 0 || nm_parsed_find(p, name) == nil) {
+			nm_err(err, errlen, p->path, "weight_map lists a tensor that no shard holds");
+			goto out;
+		}
+	}
+	if (read_config(p, err, errlen) != 0)
+		goto out;
+	if (nm_parsed_find(p, "lm_head.weight") == nil)
+		p->cfg.shared_classifier = 1;
+	nm_strlcpy(p->format, "safetensors-index", (int)sizeof p->format);
+	p->qk_half_split = 1;
+	p->tensor_name = tensor_name;
+	rc = 0;
+out:
+	nm_json_free(&doc);
+	return rc;
+}

@@ -1,0 +1,66 @@
+// Target names, the v2 group size rule, dequantized tensor values.
+#include <stdexcept>
+
+#include "kernels.h"
+#include "writers.hpp"
+
+namespace nineml::writers {
+
+namespace {
+const std::vector<std::pair<std::string, Target>>& table() {
+  static const std::vector<std::pair<std::string, Target>> t = {
+      {"v0", Target::v0}, {"v1", Target::v1}, {"v2", Target::v2},
+      {"gguf-f32", Target::gguf_f32}, {"gguf-f16", Target::gguf_f16}, {"gguf-bf16", Target::gguf_bf16},
+      {"gguf-q8_0", Target::gguf_q8_0}, {"gguf-q4_0", Target::gguf_q4_0},
+      {"safetensors-f32", Target::safetensors_f32}, {"safetensors-f16", Target::safetensors_f16},
+      {"safetensors-bf16", Target::safetensors_bf16}};
+  return t;
+}
+}  // namespace
+
+std::optional<Target> parse_target(const std::string& name) {
+  if (name == "safetensors") return Target::safetensors_f32;
+  if (name == "gguf") return Target::gguf_f32;
+  for (const auto& [n, t] : table())
+    if (n == name) return t;
+  return std::nullopt;
+}
+
+std::string target_name(Target t) {
+  for (const auto& [n, tt] : table())
+    if (tt == t) return n;
+  return "?";
+}
+
+std::vector<std::string> target_names() {
+  std::vector<std::string> v;
+  for (const auto& [n, t] : table()) v.push_back(n);
+  return v;
+}
+
+int default_group_size(int dim, int hidden_dim) {
+  int gs = 64;
+  while (gs > 1 && (dim % gs != 0 || hidden_dim % gs != 0)) gs /= 2;
+  return gs;
+}
+
+std::vector<float> tensor_floats(const nm_tensor& t) {
+  size_t n = static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols);
+  std::vector<float> out(n);
+  switch (t.type) {
+    case NM_T_F32:
+      std::copy(t.f, t.f + n, out.begin());
+      break;
+    case NM_T_Q8:
+      nm_q8_dequantize(out.data(), t.q, t.s, static_cast<int>(n), t.group_size);
+      break;
+    case NM_T_Q4_0:
+      nm_dequant_q4_0(out.data(), t.blocks, static_cast<int>(n));
+      break;
+    default:
+      throw std::runtime_error("unknown tensor type " + std::to_string(t.type));
+  }
+  return out;
+}
+
+}  // namespace nineml::writers

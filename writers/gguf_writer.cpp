@@ -1,0 +1,160 @@
+// GGUF v3: metadata for the architecture, optional embedded vocabulary,
+// tensors F32/F16/BF16/Q8_0/Q4_0 (norms always F32), data aligned to 32.
+#include <cstring>
+#include <stdexcept>
+
+#include "kernels.h"
+#include "sink.hpp"
+#include "writer_parts.hpp"
+
+namespace nineml::writers {
+
+namespace {
+
+enum { T_U32 = 4, T_I32 = 5, T_F32 = 6, T_STR = 8, T_ARR = 9 };
+constexpr uint64_t kAlign = 32;
+
+struct Kv {
+  Sink s;
+  uint64_t n = 0;
+  void key(const std::string& k, uint32_t type) { s.str(k); s.u32(type); n++; }
+  void u32(const std::string& k, uint32_t v) { key(k, T_U32); s.u32(v); }
+  void f32(const std::string& k, float v) { key(k, T_F32); s.f32(v); }
+  void str(const std::string& k, const std::string& v) { key(k, T_STR); s.str(v); }
+};
+
+struct Tensor {
+  std::string name;
+  std::vector<uint64_t> ne;  // ne[0] fastest
+  uint32_t type;
+  std::vector<uint8_t> data;
+};
+
+std::vector<uint8_t> encode(const std::vector<float>& f, uint32_t type, const std::string& path,
+                            const std::string& name) {
+  Sink s;
+  if (type == 0) {
+    s.floats(f);
+  } else if (type == 1) {
+    for (float x : f) s.u16(nm_float_to_half(x));
+  } else if (type == 30) {
+    for (float x : f) s.u16(to_bf16(x));
+  } else {
+    if (f.size() % 32 != 0)
+      throw std::runtime_error(path + ": tensor '" + name + "' has " + std::to_string(f.size()) +
+                               " values, not a multiple of the block size 32");
+    s.b.resize(f.size() / 32 * (type == 8 ? 34 : 18));
+    if (type == 8)
+      nm_q8_0_quantize(s.b.data(), f.data(), static_cast<int>(f.size()));
+    else
+      nm_q4_0_quantize(s.b.data(), f.data(), static_cast<int>(f.size()));
+  }
+  return s.b;
+}
+
+Tensor matrix(const std::string& name, const nm_tensor& t, uint32_t type, const std::string& path) {
+  Tensor out{name, {static_cast<uint64_t>(t.cols), static_cast<uint64_t>(t.rows)}, type, {}};
+  if ((type == 8 || type == 2) && t.cols % 32 != 0)
+    throw std::runtime_error(path + ": tensor '" + name + "' has row length " + std::to_string(t.cols) +
+                             ", not a multiple of the block size 32");
+  if (type == 2 && t.type == NM_T_Q4_0) {
+    // Already Q4_0: keep the blocks bit for bit.
+    size_t n = static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols) / 32 * 18;
+    out.data.assign(t.blocks, t.blocks + n);
+    return out;
+  }
+  out.data = encode(tensor_floats(t), type, path, name);
+  return out;
+}
+
+Tensor vec(const std::string& name, const float* p, int n) {
+  Sink s;
+  for (int i = 0; i < n; i++) s.f32(p[i]);
+  return Tensor{name, {static_cast<uint64_t>(n)}, 0, s.b};
+}
+
+}  // namespace
+
+void write_gguf(const nm_model& m, const std::string& path, int ggml_type) {
+  const nm_config& c = m.cfg;
+  std::string arch = std::string(c.arch) == "mistral" ? "mistral" : "llama";
+  Kv kv;
+  kv.str("general.architecture", arch);
+  kv.u32("general.alignment", kAlign);
+  kv.u32(arch + ".context_length", static_cast<uint32_t>(c.seq_len));
+  kv.u32(arch + ".embedding_length", static_cast<uint32_t>(c.dim));
+  kv.u32(arch + ".block_count", static_cast<uint32_t>(c.n_layers));
+  kv.u32(arch + ".feed_forward_length", static_cast<uint32_t>(c.hidden_dim));
+  kv.u32(arch + ".attention.head_count", static_cast<uint32_t>(c.n_heads));
+  kv.u32(arch + ".attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
+  kv.u32(arch + ".rope.dimension_count", static_cast<uint32_t>(c.dim / c.n_heads));
+  kv.u32(arch + ".vocab_size", static_cast<uint32_t>(c.vocab_size));
+  kv.f32(arch + ".rope.freq_base", c.rope_theta);
+  kv.f32(arch + ".attention.layer_norm_rms_epsilon", c.norm_eps);
+  if (c.rope_scaling.factor != 0.0f) {
+    kv.str(arch + ".rope.scaling.type", "llama3");
+    kv.f32(arch + ".rope.scaling.factor", c.rope_scaling.factor);
+    kv.f32(arch + ".rope.scaling.low_freq_factor", c.rope_scaling.low_freq_factor);
+    kv.f32(arch + ".rope.scaling.high_freq_factor", c.rope_scaling.high_freq_factor);
+    kv.u32(arch + ".rope.scaling.original_context_length", static_cast<uint32_t>(c.rope_scaling.original_max_position));
+  }
+  if (std::string(c.arch) == "mistral") kv.u32(arch + ".attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  if (m.vocab_n > 0) {
+    kv.str("tokenizer.ggml.model", "llama");
+    kv.key("tokenizer.ggml.tokens", T_ARR);
+    kv.s.u32(T_STR);
+    kv.s.u64(static_cast<uint64_t>(m.vocab_n));
+    for (int i = 0; i < m.vocab_n; i++) kv.s.str(std::string(m.vocab_pieces[i], static_cast<size_t>(m.vocab_piece_len[i])));
+    kv.key("tokenizer.ggml.scores", T_ARR);
+    kv.s.u32(T_F32);
+    kv.s.u64(static_cast<uint64_t>(m.vocab_n));
+    for (int i = 0; i < m.vocab_n; i++) kv.s.f32(m.vocab_scores[i]);
+    kv.key("tokenizer.ggml.token_type", T_ARR);
+    kv.s.u32(T_I32);
+    kv.s.u64(static_cast<uint64_t>(m.vocab_n));
+    for (int i = 0; i < m.vocab_n; i++) kv.s.i32(m.vocab_types[i]);
+  }
+
+  uint32_t t = static_cast<uint32_t>(ggml_type);
+  std::vector<Tensor> ts;
+  int dim = c.dim;
+  ts.push_back(matrix("token_embd.weight", m.token_embedding, t, path));
+  ts.push_back(vec("output_norm.weight", m.rms_final, dim));
+  if (!c.shared_classifier) ts.push_back(matrix("output.weight", m.wcls, t, path));
+  for (int l = 0; l < c.n_layers; l++) {
+    std::string p = "blk." + std::to_string(l) + ".";
+    ts.push_back(vec(p + "attn_norm.weight", m.rms_att + static_cast<size_t>(l) * dim, dim));
+    ts.push_back(matrix(p + "attn_q.weight", m.wq[l], t, path));
+    ts.push_back(matrix(p + "attn_k.weight", m.wk[l], t, path));
+    ts.push_back(matrix(p + "attn_v.weight", m.wv[l], t, path));
+    ts.push_back(matrix(p + "attn_output.weight", m.wo[l], t, path));
+    ts.push_back(vec(p + "ffn_norm.weight", m.rms_ffn + static_cast<size_t>(l) * dim, dim));
+    ts.push_back(matrix(p + "ffn_gate.weight", m.w1[l], t, path));
+    ts.push_back(matrix(p + "ffn_down.weight", m.w2[l], t, path));
+    ts.push_back(matrix(p + "ffn_up.weight", m.w3[l], t, path));
+  }
+
+  Sink s;
+  s.bytes("GGUF", 4);
+  s.u32(3);
+  s.u64(ts.size());
+  s.u64(kv.n);
+  s.bytes(kv.s.b.data(), kv.s.b.size());
+  uint64_t off = 0;
+  for (const Tensor& x : ts) {
+    s.str(x.name);
+    s.u32(static_cast<uint32_t>(x.ne.size()));
+    for (uint64_t d : x.ne) s.u64(d);
+    s.u32(x.type);
+    s.u64(off);
+    off += (x.data.size() + kAlign - 1) / kAlign * kAlign;
+  }
+  s.pad_to(kAlign);
+  for (const Tensor& x : ts) {
+    s.bytes(x.data.data(), x.data.size());
+    s.pad_to(kAlign);
+  }
+  s.save(path);
+}
+
+}  // namespace nineml::writers

@@ -1,0 +1,124 @@
+// safetensors (F32/F16/BF16, Hugging Face names, Q/K rows half-split) and
+// the config.json beside it.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "kernels.h"
+#include "sink.hpp"
+#include "writer_parts.hpp"
+
+namespace nineml::writers {
+
+uint16_t to_bf16(float x) {
+  uint32_t b = std::bit_cast<uint32_t>(x);
+  if ((b & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((b >> 16) | 0x40u);
+  b += 0x7fffu + ((b >> 16) & 1u);
+  return static_cast<uint16_t>(b >> 16);
+}
+
+std::vector<float> unpermute_qk(const std::vector<float>& w, int rows, int cols, int hs) {
+  std::vector<float> out(w.size());
+  auto at = [&](int r) { return static_cast<size_t>(r) * static_cast<size_t>(cols); };
+  for (int h = 0; h < rows / hs; h++)
+    for (int i = 0; i < hs / 2; i++)
+      for (int c = 0; c < cols; c++) {
+        out[at(h * hs + i) + size_t(c)] = w[at(h * hs + 2 * i) + size_t(c)];
+        out[at(h * hs + hs / 2 + i) + size_t(c)] = w[at(h * hs + 2 * i + 1) + size_t(c)];
+      }
+  return out;
+}
+
+void write_safetensors(const nm_model& m, const std::string& path, const std::string& dtype) {
+  const nm_config& c = m.cfg;
+  int dim = c.dim, hs = c.dim / c.n_heads;
+  struct T { std::string name; std::vector<uint64_t> shape; std::vector<float> f; };
+  std::vector<T> ts;
+  auto mat = [&](const std::string& n, const nm_tensor& t, bool qk) {
+    auto f = tensor_floats(t);
+    if (qk) f = unpermute_qk(f, t.rows, t.cols, hs);
+    ts.push_back({n, {static_cast<uint64_t>(t.rows), static_cast<uint64_t>(t.cols)}, std::move(f)});
+  };
+  auto vec = [&](const std::string& n, const float* p) {
+    ts.push_back({n, {static_cast<uint64_t>(dim)}, std::vector<float>(p, p + dim)});
+  };
+  mat("model.embed_tokens.weight", m.token_embedding, false);
+  for (int l = 0; l < c.n_layers; l++) {
+    std::string p = "model.layers." + std::to_string(l) + ".";
+    vec(p + "input_layernorm.weight", m.rms_att + static_cast<size_t>(l) * dim);
+    mat(p + "self_attn.q_proj.weight", m.wq[l], true);
+    mat(p + "self_attn.k_proj.weight", m.wk[l], true);
+    mat(p + "self_attn.v_proj.weight", m.wv[l], false);
+    mat(p + "self_attn.o_proj.weight", m.wo[l], false);
+    vec(p + "post_attention_layernorm.weight", m.rms_ffn + static_cast<size_t>(l) * dim);
+    mat(p + "mlp.gate_proj.weight", m.w1[l], false);
+    mat(p + "mlp.down_proj.weight", m.w2[l], false);
+    mat(p + "mlp.up_proj.weight", m.w3[l], false);
+  }
+  vec("model.norm.weight", m.rms_final);
+  if (!c.shared_classifier) mat("lm_head.weight", m.wcls, false);
+
+  Sink data;
+  nlohmann::json header;
+  header["__metadata__"] = {{"format", "pt"}};
+  for (const T& t : ts) {
+    uint64_t begin = data.b.size();
+    for (float x : t.f) {
+      if (dtype == "F32") data.f32(x);
+      else if (dtype == "F16") data.u16(nm_float_to_half(x));
+      else data.u16(to_bf16(x));
+    }
+    header[t.name] = {{"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {begin, data.b.size()}}};
+  }
+  std::string h = header.dump();
+  while ((8 + h.size()) % 8) h += ' ';
+  Sink out;
+  out.u64(h.size());
+  out.bytes(h.data(), h.size());
+  out.bytes(data.b.data(), data.b.size());
+  out.save(path);
+
+  std::string a = c.arch;
+  nlohmann::json cfg = {
+      {"architectures", {a == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM"}},
+      {"model_type", a == "mistral" ? "mistral" : "llama"},
+      {"hidden_size", c.dim}, {"intermediate_size", c.hidden_dim}, {"num_hidden_layers", c.n_layers},
+      {"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads},
+      {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.seq_len},
+      {"rope_theta", c.rope_theta}, {"rms_norm_eps", c.norm_eps},
+      {"tie_word_embeddings", c.shared_classifier != 0}, {"hidden_act", "silu"},
+      {"torch_dtype", dtype == "F32" ? "float32" : dtype == "F16" ? "float16" : "bfloat16"}};
+  if (a == "mistral") cfg["sliding_window"] = c.sliding_window;
+  if (c.rope_scaling.factor != 0.0f)
+    cfg["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", c.rope_scaling.factor},
+                           {"low_freq_factor", c.rope_scaling.low_freq_factor},
+                           {"high_freq_factor", c.rope_scaling.high_freq_factor},
+                           {"original_max_position_embeddings", c.rope_scaling.original_max_position}};
+  std::string cpath = (std::filesystem::path(path).parent_path() / "config.json").string();
+  std::string text = cfg.dump(2) + "\n";
+  Sink cs;
+  cs.bytes(text.data(), text.size());
+  cs.save(cpath);
+}
+
+void write_model(const nm_model& m, const std::string& path, Target t, const Options& o) {
+  std::string arch = m.cfg.arch;
+  bool l2c = t == Target::v0 || t == Target::v1 || t == Target::v2;
+  if (l2c && arch != "llama2" && !arch.empty())
+    throw std::runtime_error(path + ": llama2.c files hold only llama2 models (this one is " + arch + ")");
+  switch (t) {
+    case Target::v0: return write_llama2c(m, path, 0, 0);
+    case Target::v1: return write_llama2c(m, path, 1, 0);
+    case Target::v2: return write_llama2c(m, path, 2, o.group_size);
+    case Target::gguf_f32: return write_gguf(m, path, 0);
+    case Target::gguf_f16: return write_gguf(m, path, 1);
+    case Target::gguf_bf16: return write_gguf(m, path, 30);
+    case Target::gguf_q8_0: return write_gguf(m, path, 8);
+    case Target::gguf_q4_0: return write_gguf(m, path, 2);
+    case Target::safetensors_f32: return write_safetensors(m, path, "F32");
+    case Target::safetensors_f16: return write_safetensors(m, path, "F16");
+    case Target::safetensors_bf16: return write_safetensors(m, path, "BF16");
+  }
+}
+
+}  // namespace nineml::writers

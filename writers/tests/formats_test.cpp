@@ -1,0 +1,308 @@
+// Round trips through every writer and reader, detection by content,
+// GGUF metadata mapping and the safetensors Q/K permutation.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "kernels.h"
+#include "test_util.hpp"
+
+using namespace fmt_test;
+namespace w = nineml::writers;
+
+namespace {
+
+// Per-layer slice of a layer-stacked checkpoint tensor.
+std::vector<float> slice(const std::vector<float>& v, int l, size_t n) {
+  return std::vector<float>(v.begin() + static_cast<ptrdiff_t>(l * n), v.begin() + static_cast<ptrdiff_t>((l + 1) * n));
+}
+
+void expect_same(const nineml::ref::Checkpoint& ck, const nm_model& m, const std::string& what) {
+  const auto& c = ck.config;
+  int dim = c.dim, kv = dim / c.n_heads * c.n_kv_heads, hid = c.hidden_dim;
+  ASSERT_EQ(m.cfg.dim, dim) << what;
+  ASSERT_EQ(m.cfg.vocab_size, c.vocab_size) << what;
+  EXPECT_EQ(m.cfg.shared_classifier != 0, c.shared_classifier) << what;
+  EXPECT_EQ(w::tensor_floats(m.token_embedding), ck.token_embedding) << what;
+  EXPECT_EQ(std::vector<float>(m.rms_att, m.rms_att + c.n_layers * dim), ck.rms_att) << what;
+  EXPECT_EQ(std::vector<float>(m.rms_ffn, m.rms_ffn + c.n_layers * dim), ck.rms_ffn) << what;
+  EXPECT_EQ(std::vector<float>(m.rms_final, m.rms_final + dim), ck.rms_final) << what;
+  for (int l = 0; l < c.n_layers; l++) {
+    EXPECT_EQ(w::tensor_floats(m.wq[l]), slice(ck.wq, l, size_t(dim) * dim)) << what << " wq " << l;
+    EXPECT_EQ(w::tensor_floats(m.wk[l]), slice(ck.wk, l, size_t(kv) * dim)) << what << " wk " << l;
+    EXPECT_EQ(w::tensor_floats(m.wv[l]), slice(ck.wv, l, size_t(kv) * dim)) << what;
+    EXPECT_EQ(w::tensor_floats(m.wo[l]), slice(ck.wo, l, size_t(dim) * dim)) << what;
+    EXPECT_EQ(w::tensor_floats(m.w1[l]), slice(ck.w1, l, size_t(hid) * dim)) << what;
+    EXPECT_EQ(w::tensor_floats(m.w2[l]), slice(ck.w2, l, size_t(hid) * dim)) << what;
+    EXPECT_EQ(w::tensor_floats(m.w3[l]), slice(ck.w3, l, size_t(hid) * dim)) << what;
+  }
+  EXPECT_EQ(w::tensor_floats(m.wcls), ck.classifier()) << what;
+}
+
+TEST(Formats, V0LoadsTheReferenceBytes) {
+  TmpDir d;
+  auto ck = checkpoint(false);
+  nineml::ref::save_v0(ck, d.file("m.bin"));
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("m.bin")), "");
+  EXPECT_STREQ(m.format, "llama2c-v0");
+  EXPECT_STREQ(m.cfg.arch, "llama2");
+  EXPECT_EQ(m.cfg.rope_theta, 10000.0f);
+  expect_same(ck, m, "v0");
+  nm_model_free(&m);
+}
+
+TEST(Formats, LosslessRoundTrips) {
+  for (bool shared : {true, false}) {
+    TmpDir d;
+    auto ck = checkpoint(shared);
+    nineml::ref::save_v0(ck, d.file("src.bin"));
+    nm_model src;
+    ASSERT_EQ(load(src, d.file("src.bin")), "");
+    const char* targets[] = {"v0", "v1", "gguf-f32", "gguf-f16", "gguf-bf16",
+                             "safetensors-f32", "safetensors-f16", "safetensors-bf16"};
+    for (const char* t : targets) {
+      std::string sub = d.file(t);
+      std::filesystem::create_directories(sub);
+      std::string out = sub + "/model.out";
+      w::write_model(src, out, *w::parse_target(t));
+      nm_model m;
+      ASSERT_EQ(load(m, out), "") << t;
+      expect_same(ck, m, t);
+      // And a second generation from the reloaded model is byte-identical.
+      w::write_model(m, out + "2", *w::parse_target(t));
+      EXPECT_EQ(read_bytes(out), read_bytes(out + "2")) << t;
+      nm_model_free(&m);
+    }
+    nm_model_free(&src);
+  }
+}
+
+TEST(Formats, QuantizedWritersFollowTheDocumentedRules) {
+  TmpDir d;
+  auto ck = checkpoint(true);
+  nineml::ref::save_v0(ck, d.file("src.bin"));
+  nm_model src;
+  ASSERT_EQ(load(src, d.file("src.bin")), "");
+  const size_t n = ck.wq.size() / 2;
+  std::vector<float> wq0(ck.wq.begin(), ck.wq.begin() + static_cast<ptrdiff_t>(n));
+
+  w::write_model(src, d.file("q.v2"), w::Target::v2);
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("q.v2")), "");
+  EXPECT_STREQ(m.format, "llama2c-v2");
+  ASSERT_EQ(m.wq[0].type, NM_T_Q8);
+  EXPECT_EQ(m.wq[0].group_size, w::default_group_size(64, 96));
+  EXPECT_EQ(m.wq[0].group_size, 32);
+  std::vector<int8_t> q(n);
+  std::vector<float> s(n / 32);
+  nm_q8_quantize(q.data(), s.data(), wq0.data(), static_cast<int>(n), 32, NM_ROUND_EVEN);
+  EXPECT_EQ(0, std::memcmp(q.data(), m.wq[0].q, n));
+  EXPECT_EQ(0, std::memcmp(s.data(), m.wq[0].s, s.size() * 4));
+  nm_model_free(&m);
+
+  w::write_model(src, d.file("q.gguf"), w::Target::gguf_q4_0);
+  ASSERT_EQ(load(m, d.file("q.gguf")), "");
+  ASSERT_EQ(m.wq[0].type, NM_T_Q4_0);
+  std::vector<uint8_t> blocks(n / 32 * 18);
+  nm_q4_0_quantize(blocks.data(), wq0.data(), static_cast<int>(n));
+  EXPECT_EQ(0, std::memcmp(blocks.data(), m.wq[0].blocks, blocks.size()));
+  nm_model_free(&m);
+
+  w::write_model(src, d.file("q8.gguf"), w::Target::gguf_q8_0);
+  ASSERT_EQ(load(m, d.file("q8.gguf")), "");
+  ASSERT_EQ(m.wq[0].type, NM_T_Q8);
+  ASSERT_EQ(m.wq[0].group_size, 32);
+  std::vector<uint8_t> b8(n / 32 * 34);
+  nm_q8_0_quantize(b8.data(), wq0.data(), static_cast<int>(n));
+  std::vector<float> deq(n), got = w::tensor_floats(m.wq[0]);
+  nm_dequant_q8_0(deq.data(), b8.data(), static_cast<int>(n));
+  EXPECT_EQ(deq, got);
+  nm_model_free(&m);
+  nm_model_free(&src);
+}
+
+TEST(Formats, Q4_0QuantizerMatchesTheRule) {
+  std::vector<float> x(32);
+  for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i - 10) * 0.25f;  // max magnitude 5.25 at i=31
+  std::vector<uint8_t> b(18);
+  nm_q4_0_quantize(b.data(), x.data(), 32);
+  float d = 5.25f / -8.0f, id = 1.0f / d;
+  EXPECT_EQ(nm_half_to_float(static_cast<nm_u16>(b[0] | (b[1] << 8))), d);
+  for (int j = 0; j < 16; j++) {
+    int lo = std::min(15, static_cast<int>(x[j] * id + 8.5f));
+    int hi = std::min(15, static_cast<int>(x[16 + j] * id + 8.5f));
+    EXPECT_EQ(b[2 + j], lo | (hi << 4)) << j;
+  }
+  std::vector<float> z(32, 0.0f);
+  nm_q4_0_quantize(b.data(), z.data(), 32);
+  EXPECT_EQ(b[0], 0);
+  EXPECT_EQ(b[1], 0x80);  // d = 0 / -8 = -0 (as llama.cpp)
+  for (int j = 0; j < 16; j++) EXPECT_EQ(b[2 + j], 0x88);
+}
+
+TEST(Formats, FloatToHalfRoundsToNearestEven) {
+  for (uint32_t h = 0; h < 0x7c00; h++) {
+    float f = nm_half_to_float(static_cast<nm_u16>(h));
+    ASSERT_EQ(nm_float_to_half(f), h);
+    ASSERT_EQ(nm_float_to_half(-f), h | 0x8000u);
+  }
+  EXPECT_EQ(nm_float_to_half(1.0f + 0x1p-11f), 0x3c00);           // tie -> even
+  EXPECT_EQ(nm_float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);       // tie -> even (up)
+  EXPECT_EQ(nm_float_to_half(65520.0f), 0x7c00);                  // overflow -> inf
+  EXPECT_EQ(nm_float_to_half(0x1p-25f), 0);                       // tie with 0 -> 0
+  EXPECT_EQ(nm_float_to_half(0x1.8p-25f), 1);
+}
+
+TEST(Formats, DetectionIsByContentNotName) {
+  TmpDir d;
+  auto ck = checkpoint(true);
+  nineml::ref::save_v0(ck, d.file("src.bin"));
+  nm_model src;
+  ASSERT_EQ(load(src, d.file("src.bin")), "");
+  w::write_model(src, d.file("actually_v1.gguf"), w::Target::v1);
+  w::write_model(src, d.file("actually_gguf.bin"), w::Target::gguf_f32);
+  w::write_model(src, d.file("actually_st.gguf"), w::Target::safetensors_f32);
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("actually_v1.gguf")), "");
+  EXPECT_STREQ(m.format, "llama2c-v1");
+  nm_model_free(&m);
+  ASSERT_EQ(load(m, d.file("actually_gguf.bin")), "");
+  EXPECT_STREQ(m.format, "gguf");
+  nm_model_free(&m);
+  ASSERT_EQ(load(m, d.file("actually_st.gguf")), "");
+  EXPECT_STREQ(m.format, "safetensors");
+  nm_model_free(&m);
+  auto bytes = read_bytes(d.file("src.bin"));
+  EXPECT_STREQ(nm_format_detect(bytes.data(), bytes.size()), "llama2c-v0");
+  nm_model_free(&src);
+}
+
+nm_model arch_model(TmpDir& d, const char* arch) {
+  auto ck = checkpoint(true);
+  nineml::ref::save_v0(ck, d.file("src.bin"));
+  nm_model m;
+  EXPECT_EQ(load(m, d.file("src.bin")), "");
+  std::strcpy(m.cfg.arch, arch);
+  if (std::string(arch) == "llama3") {
+    m.cfg.rope_theta = 500000.0f;
+    m.cfg.rope_scaling = {8.0f, 1.0f, 4.0f, 8192};
+  } else if (std::string(arch) == "mistral") {
+    m.cfg.sliding_window = 6;
+  }
+  return m;
+}
+
+TEST(Formats, ArchitectureMetadataRoundTrips) {
+  for (const char* arch : {"llama2", "llama3", "mistral"}) {
+    for (const char* t : {"gguf-f16", "safetensors-bf16"}) {
+      TmpDir d;
+      nm_model src = arch_model(d, arch);
+      std::string out = d.file("model.x");
+      w::write_model(src, out, *w::parse_target(t));
+      nm_model m;
+      ASSERT_EQ(load(m, out), "") << arch << " " << t;
+      EXPECT_STREQ(m.cfg.arch, arch) << t;
+      EXPECT_EQ(m.cfg.rope_theta, src.cfg.rope_theta) << arch << t;
+      EXPECT_EQ(m.cfg.sliding_window, src.cfg.sliding_window) << arch << t;
+      EXPECT_EQ(m.cfg.rope_scaling.factor, src.cfg.rope_scaling.factor) << arch << t;
+      EXPECT_EQ(m.cfg.rope_scaling.low_freq_factor, src.cfg.rope_scaling.low_freq_factor);
+      EXPECT_EQ(m.cfg.rope_scaling.high_freq_factor, src.cfg.rope_scaling.high_freq_factor);
+      EXPECT_EQ(m.cfg.rope_scaling.original_max_position, src.cfg.rope_scaling.original_max_position);
+      EXPECT_EQ(m.cfg.norm_eps, 1e-5f);
+      EXPECT_EQ(m.cfg.n_kv_heads, 2);
+      nm_model_free(&m);
+      nm_model_free(&src);
+    }
+  }
+}
+
+TEST(Formats, LlamaTwoCFormatsRefuseOtherArchitectures) {
+  TmpDir d;
+  nm_model src = arch_model(d, "llama3");
+  EXPECT_THROW(w::write_model(src, d.file("x.bin"), w::Target::v1), std::runtime_error);
+  nm_model_free(&src);
+}
+
+TEST(Formats, SafetensorsStoresQKHalfSplit) {
+  TmpDir d;
+  auto ck = checkpoint(true);
+  nineml::ref::save_v0(ck, d.file("src.bin"));
+  nm_model src;
+  ASSERT_EQ(load(src, d.file("src.bin")), "");
+  w::write_model(src, d.file("model.safetensors"), w::Target::safetensors_f32);
+  nm_file_info info;
+  char err[256];
+  ASSERT_EQ(nm_file_info_load(&info, d.file("model.safetensors").c_str(), err, sizeof err), 0) << err;
+  auto bytes = read_bytes(d.file("model.safetensors"));
+  const nm_tensor_info* q = nullptr;
+  for (int i = 0; i < info.n_tensors; i++)
+    if (std::string(info.tensors[i].name) == "model.layers.0.self_attn.q_proj.weight") q = &info.tensors[i];
+  ASSERT_NE(q, nullptr);
+  const int dim = 64, hs = 16;
+  // File row h*hs + i (i < hs/2) is pairwise row h*hs + 2i; row h*hs + hs/2 + i is 2i+1.
+  for (int h = 0; h < 4; h++)
+    for (int i = 0; i < hs / 2; i++)
+      for (int c = 0; c < dim; c += 13) {
+        float a, b;
+        std::memcpy(&a, bytes.data() + q->offset + 4 * (size_t((h * hs + i) * dim + c)), 4);
+        std::memcpy(&b, bytes.data() + q->offset + 4 * (size_t((h * hs + hs / 2 + i) * dim + c)), 4);
+        EXPECT_EQ(a, ck.wq[size_t((h * hs + 2 * i) * dim + c)]);
+        EXPECT_EQ(b, ck.wq[size_t((h * hs + 2 * i + 1) * dim + c)]);
+      }
+  nm_file_info_free(&info);
+  nm_model_free(&src);
+}
+
+TEST(Formats, GgufEmbeddedVocabulary) {
+  TmpDir d;
+  nm_model src = arch_model(d, "llama2");
+  const char* pieces[] = {"<unk>", "<s>", "</s>", " a"};
+  std::vector<char*> pv;
+  std::vector<int> lens, types = {2, 3, 3, 1};
+  std::vector<float> scores = {0.0f, 0.0f, 0.0f, -1.5f};
+  for (const char* p : pieces) { pv.push_back(const_cast<char*>(p)); lens.push_back(static_cast<int>(std::strlen(p))); }
+  src.vocab_n = 4;
+  src.vocab_pieces = pv.data();
+  src.vocab_piece_len = lens.data();
+  src.vocab_scores = scores.data();
+  src.vocab_types = types.data();
+  w::write_model(src, d.file("v.gguf"), w::Target::gguf_f32);
+  src.vocab_n = 0;
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("v.gguf")), "");
+  ASSERT_EQ(m.vocab_n, 4);
+  for (int i = 0; i < 4; i++) {
+    EXPECT_EQ(std::string(m.vocab_pieces[i], size_t(m.vocab_piece_len[i])), pieces[i]);
+    EXPECT_EQ(m.vocab_scores[i], scores[size_t(i)]);
+    EXPECT_EQ(m.vocab_types[i], types[size_t(i)]);
+  }
+  nm_model_free(&m);
+  nm_model_free(&src);
+}
+
+TEST(Formats, ShardedSafetensorsIndex) {
+  TmpDir d;
+  auto ck = checkpoint(false);
+  nineml::ref::save_v0(ck, d.file("src.bin"));
+  nm_model src;
+  ASSERT_EQ(load(src, d.file("src.bin")), "");
+  w::write_model(src, d.file("model-00001-of-00001.safetensors"), w::Target::safetensors_f32);
+  nm_file_info info;
+  char err[256];
+  ASSERT_EQ(nm_file_info_load(&info, d.file("model-00001-of-00001.safetensors").c_str(), err, sizeof err), 0);
+  std::string idx = "{\"metadata\": {}, \"weight_map\": {";
+  for (int i = 0; i < info.n_tensors; i++)
+    idx += std::string(i ? "," : "") + "\"" + info.tensors[i].name + "\": \"model-00001-of-00001.safetensors\"";
+  idx += "}}";
+  nm_file_info_free(&info);
+  write_bytes(d.file("model.safetensors.index.json"), std::vector<uint8_t>(idx.begin(), idx.end()));
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("model.safetensors.index.json")), "");
+  EXPECT_STREQ(m.format, "safetensors-index");
+  expect_same(ck, m, "index");
+  nm_model_free(&m);
+  nm_model_free(&src);
+}
+
+}  // namespace
