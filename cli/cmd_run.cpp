@@ -1,0 +1,249 @@
+// `9ml run`: generation (or chat) on a model file with the engine, as
+// llama2.c's run: text streamed as it is generated, tok/s on stderr.
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "formats/formats.h"
+#include "model/generate.h"
+#include "tokenizer.h"
+
+namespace nineml::cli {
+
+namespace {
+
+struct Opts {
+  std::string model, tokenizer, prompt, mode = "generate", system;
+  float temperature = 1.0f, topp = 0.9f;
+  long long seed = 0;
+  int steps = 256, threads = 1;
+  bool no_simd = false, ids = false;
+};
+
+// Everything the run owns, released on every path out.
+struct Session {
+  nm_model model{};
+  nm_vocab vocab{};
+  nm_state* state = nullptr;
+  nm_sampler sampler{};
+  nm_pool* pool = nullptr;
+  ~Session() {
+    nm_sampler_free(&sampler);
+    nm_state_free(state);
+    nm_pool_free(pool);
+    nm_vocab_free(&vocab);
+    nm_model_free(&model);
+  }
+};
+
+[[noreturn]] void fail(const std::string& msg) { throw std::runtime_error(msg); }
+
+// run.c's safe_printf: a piece that is one unprintable byte is not shown.
+void print_piece(const char* p, int len) {
+  if (len == 1) {
+    unsigned char c = static_cast<unsigned char>(p[0]);
+    if (!(c >= 32 && c < 127) && c != '\n' && c != '\t' && c != '\r' && c != ' ') return;
+  }
+  std::fwrite(p, 1, static_cast<size_t>(len), stdout);
+  std::fflush(stdout);
+}
+
+struct Stream {
+  const nm_vocab* vocab;
+  bool ids;
+  std::vector<int> generated;
+  double start = 0;  // set after the first position, as run.c times
+  int first_pos_done = 0;
+};
+
+void stream_token(void* arg, int prev, int token) {
+  auto* st = static_cast<Stream*>(arg);
+  if (!st->first_pos_done) {
+    st->first_pos_done = 1;
+    st->start = nm_seconds();
+  }
+  st->generated.push_back(token);
+  if (st->ids) return;
+  const char* piece = nullptr;
+  int len = 0;
+  char err[256];
+  if (nm_tok_decode_piece(st->vocab, prev, token, &piece, &len, err, sizeof err) == 0) print_piece(piece, len);
+}
+
+std::vector<int> encode(const nm_vocab* v, const std::string& text, bool bos) {
+  if (text.size() > (1u << 24)) fail("-i: prompt longer than 16777216 bytes");
+  int len = static_cast<int>(text.size()), n = 0;
+  std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(len)));
+  char err[256];
+  if (nm_tok_encode(v, text.data(), len, bos ? 1 : 0, 0, ids.data(), static_cast<int>(ids.size()), &n, err,
+                    sizeof err) != 0)
+    fail(std::string("-i: ") + err);
+  ids.resize(static_cast<size_t>(n));
+  return ids;
+}
+
+std::string join(const std::vector<int>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); i++) s += (i ? " " : "") + std::to_string(v[i]);
+  return s;
+}
+
+int run_generate(Session& ss, const nm_exec& ex, const Opts& o, int steps) {
+  const std::vector<int> prompt = encode(&ss.vocab, o.prompt, true);
+  const int seq_len = ss.model.cfg.seq_len;
+  if (static_cast<int>(prompt.size()) > seq_len)
+    fail(fmt::format("-i: the prompt is {} tokens, longer than the model's seq_len {}", prompt.size(), seq_len));
+  if (static_cast<int>(prompt.size()) > steps)
+    fail(fmt::format("-n: the prompt is {} tokens, more than the {} steps", prompt.size(), steps));
+  Stream st{&ss.vocab, o.ids, {}, 0, 0};
+  nm_gen_callbacks cb{nullptr, stream_token, &st};
+  int pos = nm_generate(ss.state, &ss.model, &ex, &ss.sampler, prompt.data(), static_cast<int>(prompt.size()), steps,
+                        &cb);
+  if (pos < 0) fail("run: generation failed");
+  const double end = nm_seconds();
+  if (o.ids) {
+    std::vector<int> gen(st.generated.begin() + std::ptrdiff_t(prompt.size() - 1), st.generated.end());
+    fmt::print("prompt: {}\ngenerated: {}\n", join(prompt), join(gen));
+  } else {
+    fmt::print("\n");
+  }
+  std::fflush(stdout);
+  if (pos > 1 && end > st.start) fmt::print(stderr, "achieved tok/s: {:.2f}\n", (pos - 1) / (end - st.start));
+  return 0;
+}
+
+// Chat turns come from stdin, one line each, as run.c reads them.
+struct ChatIo {
+  Session* ss;
+  const Opts* o;
+  bool system_given;
+};
+
+int chat_read_system(void* arg, char* buf, int cap) {
+  auto* io = static_cast<ChatIo*>(arg);
+  std::string line = io->o->system;
+  if (!io->system_given) {
+    std::fputs("Enter system prompt (optional): ", stdout);
+    std::fflush(stdout);
+    if (!std::getline(std::cin, line)) line.clear();
+  }
+  if (static_cast<int>(line.size()) >= cap) return -1;
+  std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());
+  return 0;
+}
+
+int chat_read_user(void* arg, int turn, char* buf, int cap) {
+  auto* io = static_cast<ChatIo*>(arg);
+  std::string line;
+  if (turn == 0 && !io->o->prompt.empty()) {
+    line = io->o->prompt;
+  } else {
+    std::fputs("User: ", stdout);
+    std::fflush(stdout);
+    if (!std::getline(std::cin, line)) return -1;
+  }
+  if (static_cast<int>(line.size()) >= cap) return -1;
+  std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());
+  std::fputs("Assistant: ", stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+void chat_token(void* arg, int prev, int token) {
+  auto* io = static_cast<ChatIo*>(arg);
+  const char* piece = nullptr;
+  int len = 0;
+  char err[256];
+  if (nm_tok_decode_piece(&io->ss->vocab, prev, token, &piece, &len, err, sizeof err) == 0) print_piece(piece, len);
+}
+
+void chat_reply_end(void*) { std::fputs("\n", stdout); }
+
+int chat_encode(void* arg, const char* text, int* ids, int cap, int* n_ids) {
+  auto* io = static_cast<ChatIo*>(arg);
+  std::vector<int> v;
+  try {  // no exception may cross the engine's C frames
+    v = encode(&io->ss->vocab, text, true);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "9ml: %s\n", e.what());
+    return -1;
+  }
+  if (static_cast<int>(v.size()) > cap) return -1;
+  std::copy(v.begin(), v.end(), ids);
+  *n_ids = static_cast<int>(v.size());
+  return 0;
+}
+
+int run_chat(Session& ss, const nm_exec& ex, const Opts& o, int steps, bool system_given) {
+  ChatIo io{&ss, &o, system_given};
+  nm_chat_io cio{chat_read_system, chat_read_user, chat_token, chat_reply_end, chat_encode, &io};
+  if (nm_chat(ss.state, &ss.model, &ex, &ss.sampler, steps, &cio) < 0)
+    fail("chat: a turn did not fit in the context left (seq_len " + std::to_string(ss.model.cfg.seq_len) + ")");
+  return 0;
+}
+
+}  // namespace
+
+Action add_run(CLI::App& app) {
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("run", "Generate text with the engine (llama2.c's run)");
+  sub->add_option("MODEL", o->model, "Model file (llama2.c v0/v1/v2, GGUF, safetensors)")->required();
+  sub->add_option("-z,--tokenizer", o->tokenizer,
+                  "llama2.c tokenizer.bin (default: the model's embedded vocabulary)")
+      ->type_name("TOKENIZER");
+  sub->add_option("-t", o->temperature, "Temperature, >= 0 (0: greedy; default 1.0)");
+  sub->add_option("-p", o->topp, "Top-p in [0, 1] (default 0.9)");
+  sub->add_option("-s", o->seed, "RNG seed (default: the time)");
+  sub->add_option("-n", o->steps, "Steps, 1..seq_len (0: seq_len; default 256, capped at seq_len)");
+  sub->add_option("-i", o->prompt, "Prompt (UTF-8)");
+  auto* sys = sub->add_option("-y", o->system, "System prompt (chat mode)");
+  sub->add_option("-m", o->mode, "Mode")->check(CLI::IsMember({"generate", "chat"}));
+  sub->add_option("--threads", o->threads, "Threads (default 1)")->check(CLI::Range(1, 256));
+  sub->add_flag("--no-simd", o->no_simd, "Scalar kernels only");
+  sub->add_flag("--ids", o->ids, "Print the prompt's and the generated token ids instead of text");
+  auto* steps_opt = sub->get_option("-n");
+  return [o, sys, steps_opt]() {
+    if (!(o->temperature >= 0.0f)) fail("-t: temperature must be >= 0");
+    if (!(o->topp >= 0.0f && o->topp <= 1.0f)) fail("-p: top-p must be in [0, 1]");
+    if (o->steps < 0) fail("-n: steps must be >= 0");
+    Session ss;
+    char err[512];
+    if (nm_model_load(&ss.model, o->model.c_str(), err, sizeof err) != 0) fail(err);
+    const int vocab_size = ss.model.cfg.vocab_size, seq_len = ss.model.cfg.seq_len;
+    if (!o->tokenizer.empty()) {
+      if (nm_vocab_from_file(&ss.vocab, o->tokenizer.c_str(), 0, err, sizeof err) != 0)
+        fail(std::string("-z: ") + err);
+      if (ss.vocab.n != vocab_size)
+        fail(fmt::format("-z: the tokenizer has {} tokens, the model's vocab_size is {}", ss.vocab.n, vocab_size));
+    } else if (nm_vocab_from_model(&ss.vocab, &ss.model, err, sizeof err) != 0) {
+      fail(std::string("-z: the model has no vocabulary of its own; pass -z TOKENIZER (") + err + ")");
+    }
+    int steps = o->steps;
+    if (steps_opt->count() > 0 && steps > seq_len)
+      fail(fmt::format("-n: {} steps beyond the model's seq_len {}", steps, seq_len));
+    if (steps == 0 || steps > seq_len) steps = seq_len;
+    const char* why = nullptr;
+    ss.state = nm_state_new(&ss.model, &why);
+    if (ss.state == nullptr) fail(o->model + ": " + why);
+    uint64_t seed = o->seed > 0 ? static_cast<uint64_t>(o->seed) : static_cast<uint64_t>(std::time(nullptr));
+    if (nm_sampler_init(&ss.sampler, vocab_size, o->temperature, o->topp, seed) != 0) fail("run: out of memory");
+    const nm_kernel_table* table = o->no_simd ? nm_kernels_scalar() : nm_kernels_select(nullptr);
+    if (table == nullptr) fail("--no-simd: the SIMD level requested by NINEML_SIMD is not available here");
+    if (o->threads > 1) {
+      ss.pool = nm_pool_create(o->threads);
+      if (ss.pool == nullptr) fail("--threads: cannot start " + std::to_string(o->threads) + " threads");
+    }
+    nm_exec ex{table, ss.pool};
+    if (o->mode == "chat") return run_chat(ss, ex, *o, steps, sys->count() > 0);
+    return run_generate(ss, ex, *o, steps);
+  };
+}
+
+}  // namespace nineml::cli

@@ -1,0 +1,100 @@
+// Builds an nm_model over reference-quantized weights (see engine_model.hpp).
+#include "engine_model.hpp"
+
+#include <cstring>
+#include <deque>
+
+namespace nineml::conformance {
+
+struct EngineModel::Store {
+  std::deque<ref::Q8Tensor> q8;
+  std::deque<std::vector<uint8_t>> q4;
+};
+
+nm_tensor EngineModel::make(const std::vector<float>& t, std::size_t offset, int rows, int cols) {
+  nm_tensor x{};
+  x.rows = rows;
+  x.cols = cols;
+  const std::size_t n = std::size_t(rows) * std::size_t(cols);
+  std::span<const float> src(t.data() + offset, n);
+  switch (quant_.storage) {
+    case ref::Storage::f32:
+      x.type = NM_T_F32;
+      x.f = const_cast<float*>(src.data());
+      break;
+    case ref::Storage::q8: {
+      store_->q8.push_back(ref::llama2c::q8_quantize(src, quant_.group_size, ref::Rounding::even));
+      x.type = NM_T_Q8;
+      x.group_size = quant_.group_size;
+      x.q = reinterpret_cast<nm_i8*>(store_->q8.back().q.data());
+      x.s = store_->q8.back().scales.data();
+      break;
+    }
+    case ref::Storage::q8_0:
+      store_->q8.push_back(ref::llama2c::q8_0_gguf_quantize(src));
+      x.type = NM_T_Q8;
+      x.group_size = 32;
+      x.q = reinterpret_cast<nm_i8*>(store_->q8.back().q.data());
+      x.s = store_->q8.back().scales.data();
+      break;
+    case ref::Storage::q4_0:
+      store_->q4.push_back(ref::llama2c::q4_0_quantize(src));
+      x.type = NM_T_Q4_0;
+      x.group_size = 32;
+      x.blocks = store_->q4.back().data();
+      break;
+  }
+  return x;
+}
+
+std::vector<nm_tensor> EngineModel::make_layers(const std::vector<float>& t, int rows, int cols) {
+  std::vector<nm_tensor> out;
+  for (int l = 0; l < ck_.config.n_layers; l++)
+    out.push_back(make(t, std::size_t(l) * std::size_t(rows) * std::size_t(cols), rows, cols));
+  return out;
+}
+
+EngineModel::EngineModel(const ref::Checkpoint& ck, const ref::Quant& quant, const std::string& arch)
+    : ck_(ck), quant_(quant), store_(std::make_shared<Store>()) {
+  const ref::Config& p = ck_.config;
+  nm_config& c = m_.cfg;
+  std::strncpy(c.arch, arch.c_str(), sizeof c.arch - 1);
+  std::strncpy(m_.format, "memory", sizeof m_.format - 1);
+  c.dim = p.dim;
+  c.hidden_dim = p.hidden_dim;
+  c.n_layers = p.n_layers;
+  c.n_heads = p.n_heads;
+  c.n_kv_heads = p.n_kv_heads;
+  c.vocab_size = p.vocab_size;
+  c.seq_len = p.seq_len;
+  c.rope_theta = p.rope_theta;
+  c.norm_eps = p.norm_eps;
+  c.sliding_window = p.sliding_window;
+  c.rope_scaling.factor = p.rope_scaling.factor;
+  c.rope_scaling.low_freq_factor = p.rope_scaling.low_freq_factor;
+  c.rope_scaling.high_freq_factor = p.rope_scaling.high_freq_factor;
+  c.rope_scaling.original_max_position = p.rope_scaling.original_max_position;
+  c.shared_classifier = p.shared_classifier ? 1 : 0;
+  const int kv_dim = p.dim / p.n_heads * p.n_kv_heads;
+  m_.token_embedding = make(ck_.token_embedding, 0, p.vocab_size, p.dim);
+  m_.wcls = p.shared_classifier ? m_.token_embedding : make(ck_.wcls, 0, p.vocab_size, p.dim);
+  m_.rms_att = ck_.rms_att.data();
+  m_.rms_ffn = ck_.rms_ffn.data();
+  m_.rms_final = ck_.rms_final.data();
+  wq_ = make_layers(ck_.wq, p.dim, p.dim);
+  wk_ = make_layers(ck_.wk, kv_dim, p.dim);
+  wv_ = make_layers(ck_.wv, kv_dim, p.dim);
+  wo_ = make_layers(ck_.wo, p.dim, p.dim);
+  w1_ = make_layers(ck_.w1, p.hidden_dim, p.dim);
+  w2_ = make_layers(ck_.w2, p.dim, p.hidden_dim);
+  w3_ = make_layers(ck_.w3, p.hidden_dim, p.dim);
+  m_.wq = wq_.data();
+  m_.wk = wk_.data();
+  m_.wv = wv_.data();
+  m_.wo = wo_.data();
+  m_.w1 = w1_.data();
+  m_.w2 = w2_.data();
+  m_.w3 = w3_.data();
+}
+
+}  // namespace nineml::conformance

@@ -1,0 +1,34 @@
+// An engine nm_model built in memory from a reference checkpoint and a
+// storage (f32, Q8, Q4_0), quantized with the reference's own quantizers so
+// the engine and the reference read the very same weight bytes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "reference.hpp"
+
+namespace nineml::conformance {
+
+class EngineModel {
+ public:
+  EngineModel(const ref::Checkpoint& ck, const ref::Quant& quant, const std::string& arch);
+  EngineModel(const EngineModel&) = delete;
+  EngineModel& operator=(const EngineModel&) = delete;
+  const nm_model* get() const { return &m_; }
+
+ private:
+  struct Store;  // owns every buffer the tensors point into
+  nm_tensor make(const std::vector<float>& t, std::size_t offset, int rows, int cols);
+  std::vector<nm_tensor> make_layers(const std::vector<float>& t, int rows, int cols);
+
+  ref::Checkpoint ck_;
+  ref::Quant quant_;
+  std::shared_ptr<Store> store_;
+  std::vector<nm_tensor> wq_, wk_, wv_, wo_, w1_, w2_, w3_;
+  nm_model m_{};
+};
+
+}  // namespace nineml::conformance

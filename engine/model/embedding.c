@@ -1,0 +1,21 @@
+/* embedding.c: one row of the token embedding, dequantized when stored
+ * quantized (as runq dequantizes its embedding table). */
+#include "model/forward.h"
+
+void
+nm_embedding_row(float *out, const nm_tensor *t, int row)
+{
+	nm_i64 off = (nm_i64)row * t->cols;
+
+	switch (t->type) {
+	case NM_T_Q8:
+		nm_q8_dequantize(out, t->q + off, t->s + off / t->group_size, t->cols, t->group_size);
+		break;
+	case NM_T_Q4_0:
+		nm_dequant_q4_0(out, t->blocks + off / 32 * 18, t->cols);
+		break;
+	default:
+		nm_memcpy(out, t->f + off, (nm_u64)t->cols * sizeof(float));
+		break;
+	}
+}

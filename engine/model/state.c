@@ -1,0 +1,97 @@
+/* state.c: allocation of the run state, every size checked for overflow. */
+#include "model/forward.h"
+
+enum { LIMIT_SHIFT = 62 };
+
+/* a * b into *out unless the product passes 2^62 (then 0). */
+static int
+mul(nm_u64 a, nm_u64 b, nm_u64 *out)
+{
+	nm_u64 limit = (nm_u64)1 << LIMIT_SHIFT;
+
+	if (a != 0 && b > limit / a)
+		return 0;
+	*out = a * b;
+	return 1;
+}
+
+/* Zeroed array of n1*n2*n3 elements of `size` bytes, or nil on overflow or
+ * when memory runs out. */
+static void *
+alloc3(nm_u64 n1, nm_u64 n2, nm_u64 n3, nm_u64 size)
+{
+	nm_u64 a, b, c;
+
+	if (!mul(n1, n2, &a) || !mul(a, n3, &b) || !mul(b, size, &c))
+		return nil;
+	return nm_alloc(c);
+}
+
+void
+nm_state_free(nm_state *s)
+{
+	if (s == nil)
+		return;
+	nm_free(s->x);
+	nm_free(s->xb);
+	nm_free(s->xb2);
+	nm_free(s->hb);
+	nm_free(s->hb2);
+	nm_free(s->q);
+	nm_free(s->att);
+	nm_free(s->logits);
+	nm_free(s->key_cache);
+	nm_free(s->value_cache);
+	nm_free(s->xq);
+	nm_free(s->xs);
+	nm_free(s->freqs);
+	nm_free(s);
+}
+
+nm_state *
+nm_state_new(const nm_model *m, const char **err)
+{
+	const nm_config *c = &m->cfg;
+	nm_state *s;
+	const char *bad = nm_model_check(m);
+
+	if (bad != nil) {
+		*err = bad;
+		return nil;
+	}
+	s = nm_alloc(sizeof(nm_state));
+	if (s == nil) {
+		*err = "out of memory for the run state";
+		return nil;
+	}
+	s->head_size = c->dim / c->n_heads;
+	s->kv_dim = s->head_size * c->n_kv_heads;
+	int widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
+	nm_u64 f = sizeof(float);
+	s->x = alloc3(c->dim, 1, 1, f);
+	s->xb = alloc3(c->dim, 1, 1, f);
+	s->xb2 = alloc3(c->dim, 1, 1, f);
+	s->hb = alloc3(c->hidden_dim, 1, 1, f);
+	s->hb2 = alloc3(c->hidden_dim, 1, 1, f);
+	s->q = alloc3(c->dim, 1, 1, f);
+	s->att = alloc3(c->n_heads, c->seq_len, 1, f);
+	s->logits = alloc3(c->vocab_size, 1, 1, f);
+	s->key_cache = alloc3(c->n_layers, c->seq_len, s->kv_dim, f);
+	s->value_cache = alloc3(c->n_layers, c->seq_len, s->kv_dim, f);
+	s->xq = alloc3(widest, 1, 1, 1);
+	s->xs = alloc3(widest, 1, 1, f);
+	if (c->rope_scaling.factor > 0.0f) {
+		s->freqs = alloc3(s->head_size / 2, 1, 1, f);
+		if (s->freqs != nil)
+			nm_rope_scaled_freqs(s->freqs, s->head_size, c->rope_theta, &c->rope_scaling);
+	}
+	if (s->x == nil || s->xb == nil || s->xb2 == nil || s->hb == nil || s->hb2 == nil ||
+	    s->q == nil || s->att == nil || s->logits == nil || s->key_cache == nil ||
+	    s->value_cache == nil || s->xq == nil || s->xs == nil ||
+	    (c->rope_scaling.factor > 0.0f && s->freqs == nil)) {
+		nm_state_free(s);
+		*err = "out of memory for the run state (KV cache too large?)";
+		return nil;
+	}
+	return s;
+}
