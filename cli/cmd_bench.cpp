@@ -1,0 +1,261 @@
+// `9ml bench`: the memory read-bandwidth probe, then decode and prefill
+// tokens/s of a model (a file, or a generated llama2.c shape) at each
+// thread count, each with its fraction of the measured bandwidth limit.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "formats/formats.h"
+#include "kernel_table.h"
+#include "model/forward.h"
+#include "probe.hpp"
+
+namespace nineml::cli {
+
+namespace {
+
+struct BenchOptions {
+  std::string model, shape = "15m", type = "f32", simd, json;
+  std::vector<int> threads{1, 2};
+  int prompt = 32, tokens = 32;
+  bool no_probe = false;
+};
+
+// A model with random weights in memory, in llama2.c's shapes: the
+// stories15M / stories110M configurations, f32 or Q8 (group 64, or the
+// largest halving of it that divides the rows, as llama2.c's export).
+class GeneratedModel {
+ public:
+  GeneratedModel(const std::string& shape, const std::string& type) {
+    nm_config& c = m_.cfg;
+    if (shape == "15m") c = make_config(288, 768, 6, 6, 256);
+    else if (shape == "110m") c = make_config(768, 2048, 12, 12, 1024);
+    else throw std::runtime_error("--shape " + shape + ": expected 15m or 110m");
+    if (type != "f32" && type != "q8") throw std::runtime_error("--type " + type + ": expected f32 or q8");
+    q8_ = type == "q8";
+    // As llama2.c's export: group 64, halved until it divides every row.
+    while (c.dim % group_ != 0 || c.hidden_dim % group_ != 0) group_ /= 2;
+    std::snprintf(m_.format, sizeof m_.format, "generated");
+    int L = c.n_layers, d = c.dim, h = c.hidden_dim;
+    m_.rms_att = ones(static_cast<size_t>(L) * d);
+    m_.rms_ffn = ones(static_cast<size_t>(L) * d);
+    m_.rms_final = ones(static_cast<size_t>(d));
+    m_.token_embedding = tensor(c.vocab_size, d);
+    m_.wcls = m_.token_embedding;
+    for (auto* list : {&wq_, &wk_, &wv_, &wo_, &w1_, &w2_, &w3_}) list->resize(static_cast<size_t>(L));
+    for (int l = 0; l < L; l++) {
+      wq_[l] = tensor(d, d);
+      wk_[l] = tensor(d, d);
+      wv_[l] = tensor(d, d);
+      wo_[l] = tensor(d, d);
+      w1_[l] = tensor(h, d);
+      w2_[l] = tensor(d, h);
+      w3_[l] = tensor(h, d);
+    }
+    m_.wq = wq_.data(); m_.wk = wk_.data(); m_.wv = wv_.data(); m_.wo = wo_.data();
+    m_.w1 = w1_.data(); m_.w2 = w2_.data(); m_.w3 = w3_.data();
+  }
+  const nm_model* get() const { return &m_; }
+
+ private:
+  static nm_config make_config(int dim, int hidden, int layers, int heads, int seq) {
+    nm_config c{};
+    std::snprintf(c.arch, sizeof c.arch, "llama2");
+    c.dim = dim; c.hidden_dim = hidden; c.n_layers = layers; c.n_heads = heads; c.n_kv_heads = heads;
+    c.vocab_size = 32000; c.seq_len = seq; c.rope_theta = 10000.0f; c.norm_eps = 1e-5f;
+    c.shared_classifier = 1;
+    return c;
+  }
+  float* ones(size_t n) {
+    floats_.emplace_back(n, 1.0f);
+    return floats_.back().data();
+  }
+  nm_tensor tensor(int rows, int cols) {
+    nm_tensor t{};
+    t.rows = rows;
+    t.cols = cols;
+    size_t n = static_cast<size_t>(rows) * cols;
+    float scale = 1.0f / static_cast<float>(cols);
+    if (q8_) {
+      t.type = NM_T_Q8;
+      t.group_size = group_;
+      bytes_.emplace_back(n);
+      for (auto& b : bytes_.back()) b = static_cast<int8_t>(static_cast<int>(rng_() % 255) - 127);
+      t.q = bytes_.back().data();
+      floats_.emplace_back(n / static_cast<size_t>(group_), scale / 127.0f);
+      t.s = floats_.back().data();
+    } else {
+      t.type = NM_T_F32;
+      floats_.emplace_back(n);
+      std::uniform_real_distribution<float> u(-scale, scale);
+      for (auto& v : floats_.back()) v = u(rng_);
+      t.f = floats_.back().data();
+    }
+    return t;
+  }
+  nm_model m_{};
+  bool q8_ = false;
+  int group_ = 64;
+  std::mt19937 rng_{42};
+  std::vector<std::vector<float>> floats_;
+  std::vector<std::vector<nm_i8>> bytes_;
+  std::vector<nm_tensor> wq_, wk_, wv_, wo_, w1_, w2_, w3_;
+};
+
+double tensor_bytes(const nm_tensor& t) {
+  double n = static_cast<double>(t.rows) * t.cols;
+  switch (t.type) {
+    case NM_T_Q8: return n + 4.0 * n / t.group_size;
+    case NM_T_Q4_0: return n / 32 * 18;
+    default: return 4.0 * n;
+  }
+}
+
+// Weight bytes every token streams: all matrices, the classifier, the norms.
+double bytes_per_token(const nm_model& m) {
+  const nm_config& c = m.cfg;
+  double b = tensor_bytes(m.wcls) + 4.0 * (2.0 * c.n_layers + 1) * c.dim;
+  for (int l = 0; l < c.n_layers; l++)
+    for (const nm_tensor* t : {m.wq, m.wk, m.wv, m.wo, m.w1, m.w2, m.w3}) b += tensor_bytes(t[l]);
+  return b;
+}
+
+struct Timing {
+  int threads;
+  double prefill_tps, decode_tps;
+};
+
+// Positions 0..prompt-1 (prefill, one token at a time: no batched
+// matrix-matrix path yet), then prompt..prompt+tokens-1 (decode).
+Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int prompt, int tokens) {
+  const char* err = nullptr;
+  std::unique_ptr<nm_state, void (*)(nm_state*)> s(nm_state_new(&m, &err), nm_state_free);
+  if (!s) throw std::runtime_error(std::string("state: ") + (err ? err : "allocation failed"));
+  std::unique_ptr<nm_pool, void (*)(nm_pool*)> pool(threads > 1 ? nm_pool_create(threads) : nullptr, nm_pool_free);
+  if (threads > 1 && !pool) throw std::runtime_error("cannot start " + std::to_string(threads) + " threads");
+  nm_exec e{k, pool.get()};
+  int total = std::min(prompt + tokens, m.cfg.seq_len);
+  prompt = std::min(prompt, total - 1);
+  int token = 1;
+  double t0 = nm_seconds(), t1 = t0;
+  for (int pos = 0; pos < total; pos++) {
+    if (pos == prompt) t1 = nm_seconds();
+    float* logits = nm_forward(s.get(), &m, &e, token, pos);
+    if (!logits) throw std::runtime_error("forward failed at pos " + std::to_string(pos));
+    token = static_cast<int>(std::max_element(logits, logits + m.cfg.vocab_size) - logits);
+  }
+  double t2 = nm_seconds();
+  return {threads, prompt / (t1 - t0), (total - prompt) / (t2 - t1)};
+}
+
+int run_bench(const BenchOptions& o) {
+  const nm_kernel_table* k = nm_kernels_select(o.simd.empty() ? nullptr : o.simd.c_str());
+  if (!k) {
+    fmt::print(stderr, "9ml bench: SIMD level '{}' is unknown or not available on this CPU\n",
+               o.simd.empty() ? "$NINEML_SIMD" : o.simd);
+    return 2;
+  }
+  nlohmann::ordered_json j;
+  j["kernels"] = k->name;
+  j["cpus"] = nm_cpu_count();
+  bench::Probe p{};
+  if (!o.no_probe) {
+    p = bench::run_probe();
+    fmt::print("read bandwidth, {} MiB buffer (beyond L3): {:.2f} GB/s (1 thread), {:.2f} GB/s (2 threads)\n",
+               p.dram_bytes >> 20, p.dram_gbps[0], p.dram_gbps[1]);
+    fmt::print("read bandwidth, {} MiB buffer (in L3):     {:.2f} GB/s (1 thread), {:.2f} GB/s (2 threads)\n",
+               p.cache_bytes >> 20, p.cache_gbps[0], p.cache_gbps[1]);
+    j["probe"] = {{"beyond_l3_bytes", p.dram_bytes},
+                  {"beyond_l3_gbps", {p.dram_gbps[0], p.dram_gbps[1]}},
+                  {"in_l3_bytes", p.cache_bytes},
+                  {"in_l3_gbps", {p.cache_gbps[0], p.cache_gbps[1]}}};
+  }
+  std::unique_ptr<GeneratedModel> gen;
+  nm_model loaded{};
+  const nm_model* m;
+  std::string what;
+  if (!o.model.empty()) {
+    char err[256];
+    if (nm_model_load(&loaded, o.model.c_str(), err, sizeof err) != 0) {
+      fmt::print(stderr, "9ml bench: {}\n", err);
+      return 2;
+    }
+    m = &loaded;
+    what = o.model;
+  } else {
+    gen = std::make_unique<GeneratedModel>(o.shape, o.type);
+    m = gen->get();
+    what = "generated " + o.shape + " " + o.type;
+  }
+  int rc = 0;
+  try {
+    if (const char* bad = nm_model_check(m)) throw std::runtime_error(std::string("model: ") + bad);
+    double bpt = bytes_per_token(*m);
+    fmt::print("model: {} (dim {}, layers {}, vocab {}), {:.1f} MB of weights per token, kernels {}\n", what,
+               m->cfg.dim, m->cfg.n_layers, m->cfg.vocab_size, bpt / 1e6, k->name);
+    fmt::print("{:>8} {:>14} {:>14} {:>12} {:>12}\n", "threads", "prefill tok/s", "decode tok/s", "decode GB/s",
+               "of probe");
+    j["model"] = what;
+    j["bytes_per_token"] = bpt;
+    j["prefill_tokens"] = o.prompt;
+    j["decode_tokens"] = o.tokens;
+    j["runs"] = nlohmann::ordered_json::array();
+    for (int t : o.threads) {
+      Timing r = time_model(*m, k, t, o.prompt, o.tokens);
+      double gbps = r.decode_tps * bpt / 1e9;
+      double probe = o.no_probe ? 0 : p.dram_gbps[std::min(t, 2) - 1];
+      fmt::print("{:>8} {:>14.1f} {:>14.1f} {:>12.2f} {:>11.0f}%\n", t, r.prefill_tps, r.decode_tps, gbps,
+                 probe > 0 ? 100 * gbps / probe : 0.0);
+      j["runs"].push_back({{"threads", t},
+                           {"prefill_tokens_per_s", r.prefill_tps},
+                           {"decode_tokens_per_s", r.decode_tps},
+                           {"decode_gbps", gbps},
+                           {"fraction_of_probe", probe > 0 ? gbps / probe : 0.0}});
+    }
+  } catch (...) {
+    nm_model_free(&loaded);
+    throw;
+  }
+  nm_model_free(&loaded);
+  if (!o.json.empty()) {
+    std::FILE* f = std::fopen(o.json.c_str(), "w");
+    if (!f) throw std::runtime_error(o.json + ": cannot write");
+    std::string text = j.dump(2) + "\n";
+    std::fwrite(text.data(), 1, text.size(), f);
+    if (std::fclose(f) != 0) throw std::runtime_error(o.json + ": write failed");
+  }
+  return rc;
+}
+
+}  // namespace
+
+Action add_bench(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  auto* sub = app.add_subcommand("bench", "Bandwidth probe, then decode/prefill tokens/s vs the bandwidth limit");
+  sub->add_option("--model", o->model, "Model file (any format 9ml loads); default: a generated shape")
+      ->type_name("FILE");
+  sub->add_option("--shape", o->shape, "Generated llama2.c shape: 15m or 110m (default 15m)")->type_name("S");
+  sub->add_option("--type", o->type, "Generated weight type: f32 or q8 (default f32)")->type_name("T");
+  sub->add_option("--threads", o->threads, "Thread counts to run (default 1 2)")->type_name("N")->expected(1, 16);
+  sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else best)")
+      ->type_name("LEVEL");
+  sub->add_option("--prompt", o->prompt, "Prefill positions (default 32)")->type_name("N")->check(CLI::Range(1, 1 << 20));
+  sub->add_option("--tokens", o->tokens, "Decode positions (default 32)")->type_name("N")->check(CLI::Range(1, 1 << 20));
+  sub->add_option("--json", o->json, "Also write the results as JSON to FILE")->type_name("FILE");
+  sub->add_flag("--no-probe", o->no_probe, "Skip the bandwidth probe");
+  return [o]() {
+    for (int t : o->threads)
+      if (t < 1 || t > 256) throw std::runtime_error("--threads " + std::to_string(t) + ": expected 1..256");
+    return run_bench(*o);
+  };
+}
+
+}  // namespace nineml::cli

@@ -1,0 +1,131 @@
+/* parallel.c: row and head ranges of the kernel table spread over a pool.
+ * Task t of T takes the contiguous range [total*t/T, total*(t+1)/T). */
+#include "parallel.h"
+
+typedef struct {
+	const nm_kernel_table *k;
+	int kind; /* which entry: one of the enum below */
+	int tasks, total;
+	float *out, *att;
+	const float *x, *w, *xs, *ws, *q, *kc, *vc;
+	const nm_i8 *xq, *wq;
+	const nm_u8 *blocks;
+	int n, gs, n_heads, n_kv_heads, head_size, pos, window;
+} job;
+
+enum { J_F32, J_Q8, J_Q4_0, J_ATT };
+
+static int
+split(int total, int t, int tasks)
+{
+	return (int)((nm_i64)total * t / tasks);
+}
+
+static void
+run_task(void *arg, int t)
+{
+	job *j = arg;
+	int r0 = split(j->total, t, j->tasks);
+	int r1 = split(j->total, t + 1, j->tasks);
+
+	if (r0 >= r1)
+		return;
+	switch (j->kind) {
+	case J_F32:
+		j->k->matmul_f32_rows(j->out, j->x, j->w, j->n, r0, r1);
+		break;
+	case J_Q8:
+		j->k->matmul_q8_rows(j->out, j->xq, j->xs, j->wq, j->ws, j->n, j->gs, r0, r1);
+		break;
+	case J_Q4_0:
+		j->k->matmul_q4_0_rows(j->out, j->xq, j->xs, j->blocks, j->n, r0, r1);
+		break;
+	default:
+		j->k->attention_heads(j->out, j->att, j->q, j->kc, j->vc, j->n_heads,
+		                      j->n_kv_heads, j->head_size, j->pos, j->window, r0, r1);
+		break;
+	}
+}
+
+static void
+start(job *j, const nm_kernel_table *k, nm_pool *pool, int kind, int total)
+{
+	int tasks = nm_pool_size(pool);
+
+	if (tasks > total)
+		tasks = total;
+	if (tasks < 1)
+		tasks = 1;
+	j->k = k;
+	j->kind = kind;
+	j->total = total;
+	j->tasks = tasks;
+	nm_pool_run(pool, run_task, j, tasks);
+}
+
+void
+nm_par_matmul_f32(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
+                  const float *w, int n, int d)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.x = x;
+	j.w = w;
+	j.n = n;
+	start(&j, k, pool, J_F32, d);
+}
+
+void
+nm_par_matmul_q8(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
+                 const float *xs, const nm_i8 *wq, const float *ws, int n, int d, int gs)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.xq = xq;
+	j.xs = xs;
+	j.wq = wq;
+	j.ws = ws;
+	j.n = n;
+	j.gs = gs;
+	start(&j, k, pool, J_Q8, d);
+}
+
+void
+nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
+                   const float *xs, const nm_u8 *w, int n, int d)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.xq = xq;
+	j.xs = xs;
+	j.blocks = w;
+	j.n = n;
+	start(&j, k, pool, J_Q4_0, d);
+}
+
+void
+nm_par_attention(const nm_kernel_table *k, nm_pool *pool, float *out, float *att,
+                 const float *q, const float *k_cache, const float *v_cache, int n_heads,
+                 int n_kv_heads, int head_size, int pos, int window)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.att = att;
+	j.q = q;
+	j.kc = k_cache;
+	j.vc = v_cache;
+	j.n_heads = n_heads;
+	j.n_kv_heads = n_kv_heads;
+	j.head_size = head_size;
+	j.pos = pos;
+	j.window = window;
+	start(&j, k, pool, J_ATT, n_heads);
+}

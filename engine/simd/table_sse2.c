@@ -1,0 +1,97 @@
+/* table_sse2.c: the sse2 kernel table (baseline x86-64: SSE2 only, no FMA,
+ * so a*b+c rounds twice as in scalar), host only. Kernels in body.h. */
+#include <emmintrin.h>
+
+#include "kernel_table.h"
+
+#define W 4
+#define VF __m128
+#define VLOAD(p) _mm_loadu_ps(p)
+#define VSTORE(p, v) _mm_storeu_ps((p), (v))
+#define VSET1(f) _mm_set1_ps(f)
+#define VZERO() _mm_setzero_ps()
+#define VADD(a, b) _mm_add_ps((a), (b))
+#define VMUL(a, b) _mm_mul_ps((a), (b))
+#define VMADD(a, b, c) _mm_add_ps(_mm_mul_ps((a), (b)), (c))
+#define VHSUM(v) hsum_ps(v)
+#define IDOT(a, b, n) idot((a), (b), (n))
+#define Q4DOT(blk, x) q4dot((blk), (x))
+#define LEVEL(name) name##_sse2
+#define LEVEL_NAME "sse2"
+
+static inline float
+hsum_ps(__m128 s)
+{
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+	return _mm_cvtss_f32(s);
+}
+
+static inline nm_i32
+hsum_epi32(__m128i s)
+{
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+	return _mm_cvtsi128_si32(s);
+}
+
+/* Sign-extend the low (high) 8 bytes to int16: each byte lands in the high
+ * half of a 16-bit lane, then an arithmetic shift brings it down. */
+static inline __m128i
+lo_epi16(__m128i v)
+{
+	return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
+}
+
+static inline __m128i
+hi_epi16(__m128i v)
+{
+	return _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8);
+}
+
+static nm_i32
+idot(const nm_i8 *a, const nm_i8 *b, int n)
+{
+	__m128i acc = _mm_setzero_si128();
+	int j = 0;
+	nm_i32 s;
+
+	for (; j + 16 <= n; j += 16) {
+		__m128i va = _mm_loadu_si128((const __m128i *)(a + j));
+		__m128i vb = _mm_loadu_si128((const __m128i *)(b + j));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(lo_epi16(va), lo_epi16(vb)));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(hi_epi16(va), hi_epi16(vb)));
+	}
+	s = hsum_epi32(acc);
+	for (; j < n; j++)
+		s += (nm_i32)a[j] * (nm_i32)b[j];
+	return s;
+}
+
+static nm_i32
+q4dot(const nm_u8 *nib, const nm_i8 *x)
+{
+	__m128i raw = _mm_loadu_si128((const __m128i *)nib);
+	__m128i mask = _mm_set1_epi8(0x0f);
+	__m128i eight = _mm_set1_epi16(8);
+	__m128i zero = _mm_setzero_si128();
+	__m128i lo = _mm_and_si128(raw, mask);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask);
+	__m128i x0 = _mm_loadu_si128((const __m128i *)x);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(x + 16));
+	__m128i acc;
+
+	acc = _mm_madd_epi16(_mm_sub_epi16(_mm_unpacklo_epi8(lo, zero), eight), lo_epi16(x0));
+	acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_sub_epi16(_mm_unpackhi_epi8(lo, zero), eight), hi_epi16(x0)));
+	acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_sub_epi16(_mm_unpacklo_epi8(hi, zero), eight), lo_epi16(x1)));
+	acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_sub_epi16(_mm_unpackhi_epi8(hi, zero), eight), hi_epi16(x1)));
+	return hsum_epi32(acc);
+}
+
+#include "simd/body.h"
+
+const nm_kernel_table *
+nm_kernels_sse2_table(void)
+{
+	return &table_sse2;
+}
