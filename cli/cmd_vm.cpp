@@ -1,0 +1,61 @@
+// `9ml vm`: run the component tests in a guest (or on the host, out of
+// process) and judge them with the one comparator (docs/VMHARNESS.md).
+#include <memory>
+
+#include "commands.hpp"
+#include "session.hpp"
+
+namespace nineml::cli {
+
+Action add_vm(CLI::App& app) {
+  auto o = std::make_shared<vm::VmOptions>();
+  auto kernels = std::make_shared<std::vector<std::string>>();
+  auto cases = std::make_shared<std::vector<std::string>>();
+  o->guest.run_dir = "build/vm-run";
+  o->guest.ct_dir = NINEML_CT_DIR;
+  o->guest.cache_dir = NINEML_VM_CACHE;
+  o->source_dir = NINEML_SOURCE_DIR;
+  auto* sub = app.add_subcommand("vm", "Boot a guest, build and run the component tests in it, judge and report");
+  sub->add_option("--guest", o->guest.guest, "host | linux | 9front")
+      ->required()
+      ->check(CLI::IsMember({"host", "linux", "9front"}));
+  sub->add_option("--image", o->guest.image, "9front disk image (qcow2 or raw); always run with -snapshot")
+      ->type_name("PATH");
+  sub->add_option("--kernel-file", o->guest.kernel, "9front: boot this kernel file with QEMU's -kernel")->type_name("PATH");
+  sub->add_option("--append", o->guest.append, "9front: -append ARGS for --kernel-file")->type_name("ARGS");
+  sub->add_option("--qemu-arg", o->guest.qemu_args, "Extra QEMU argument (repeatable)")->type_name("ARG");
+  sub->add_option("--qemu", o->guest.qemu, "Emulator to run (default qemu-system-x86_64; tests pass the fake 9front console)")
+      ->type_name("PROG");
+  sub->add_option("--kernel", *kernels, "Only this conformance kernel (repeatable)")->type_name("K");
+  sub->add_option("--case", *cases, "Only this case key (repeatable)")->type_name("KEY");
+  sub->add_option("--seed", o->selection.seed, "Global seed (default 1)")->type_name("S");
+  sub->add_option("--max-input-bytes", o->max_input_bytes,
+                  "Leave out cases whose inputs exceed this many bytes (default 262144; 0 = all)")
+      ->type_name("N");
+  sub->add_option("--out", o->out, "Report directory (report.json, junit.xml, summary.md, index.html, console.log)")
+      ->type_name("DIR");
+  sub->add_option("--run-dir", o->guest.run_dir, "Scratch directory: shared disk, pidfile (default build/vm-run)")
+      ->type_name("DIR");
+  sub->add_option("--cache-dir", o->guest.cache_dir, "Linux guest kernel and initramfs cache")->type_name("DIR");
+  sub->add_option("--component-dir", o->guest.ct_dir, "Host-built component tests")->type_name("DIR");
+  sub->add_option("--boot-timeout", o->guest.boot_timeout, "Seconds to reach the shell (default 180)")->type_name("S");
+  sub->add_option("--test-timeout", o->guest.test_timeout, "Seconds per component test (default 300)")->type_name("S");
+  sub->add_option("--inject", o->guest.inject,
+                  "Produce a fault on purpose: fault:crash|hang|truncate|nooutput|badsum (in the tests), "
+                  "panic|poweroff|boot-timeout|qemu-exit (linux guest)")
+      ->type_name("FAULT");
+  sub->add_flag("--verbose", o->guest.verbose, "More progress lines");
+  sub->footer("Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run.");
+  return [o, kernels, cases]() {
+    o->selection.kernels = *kernels;
+    o->selection.case_keys = *cases;
+    std::string command = "9ml vm --guest " + o->guest.guest;
+    if (!o->guest.image.empty()) command += " --image " + o->guest.image;
+    for (const auto& k : *kernels) command += " --kernel " + k;
+    for (const auto& c : *cases) command += " --case " + c;
+    if (!o->guest.inject.empty()) command += " --inject " + o->guest.inject;
+    return vm::run_vm(*o, command);
+  };
+}
+
+}  // namespace nineml::cli

@@ -1,0 +1,26 @@
+/* ct_matmul: matmul_f32 cases (inputs x[n], w[d,n]; output out0 = f32[d]). */
+#include "ct.h"
+#include "kernels.h"
+
+const char *ct_program = "ct_matmul";
+
+int
+ct_run_case(CtCase *c)
+{
+	CtArray *x, *w, *o;
+	nm_i64 n, d;
+
+	if (!ct_streq(c->kernel, "matmul_f32"))
+		return ct_fail(c, "not a kernel of this program");
+	x = ct_input(c, "x", "<f4");
+	w = ct_input(c, "w", "<f4");
+	if (x == nil || w == nil || ct_param_int(c, "n", &n) < 0 || ct_param_int(c, "d", &d) < 0)
+		return -1;
+	if (x->count != n || w->count != n * d)
+		return ct_fail(c, "input sizes do not match d and n");
+	o = ct_output(c, "<f4", d);
+	if (o == nil)
+		return -1;
+	nm_matmul_f32(o->data, x->data, w->data, (int)n, (int)d);
+	return 0;
+}

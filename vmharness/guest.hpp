@@ -1,0 +1,57 @@
+// A guest the component tests run in: the host itself, a Linux guest in
+// QEMU, or 9front in QEMU (or the fake 9front console in its place).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nineml::vm {
+
+// A named failure (docs/VMHARNESS.md, "Faults"); kind empty = none.
+struct Fault {
+  std::string kind;    // boot_timeout, guest_panic, test_crash, test_hang, qemu_exited, interrupted, build_failed, harness_error
+  std::string detail;  // one line
+  bool any() const { return !kind.empty(); }
+  std::string text() const { return kind.empty() ? "" : "fault " + kind + ": " + detail; }
+};
+
+struct GuestOptions {
+  std::string guest;                   // host | linux | 9front
+  std::string image;                   // 9front disk image (always -snapshot)
+  std::string kernel, append;          // optional -kernel/-append for 9front
+  std::vector<std::string> qemu_args;  // extra QEMU arguments
+  std::string qemu = "qemu-system-x86_64";  // or the fake console
+  std::string run_dir;                 // pidfile, image, logs
+  std::string share_dir;               // what goes on the shared disk
+  std::string ct_dir;                  // host-built component tests
+  std::string cache_dir;               // kernel .deb, initramfs
+  std::string inject;                  // fault to produce on purpose (tests)
+  double boot_timeout = 180, test_timeout = 300;
+  bool verbose = false;
+};
+
+class Guest {
+ public:
+  virtual ~Guest() = default;
+  virtual std::string impl_name() const = 0;   // "guest:linux"
+  virtual std::string accel() const { return "none"; }  // "kvm", "tcg (...)"
+  virtual Fault start() = 0;                   // boot to a shell, shared disk mounted
+  virtual Fault build() { return {}; }         // 9front: mk
+  // Runs one program over its list; *seconds its wall time.
+  virtual Fault run_test(const std::string& program, double* seconds) = 0;
+  virtual Fault finish() = 0;                  // unmount, halt, outputs on the host
+  virtual std::string log() const = 0;         // the whole console
+  virtual std::string out_dir() const = 0;     // where outputs are on the host after finish()
+};
+
+std::unique_ptr<Guest> make_host_guest(const GuestOptions& o);
+std::unique_ptr<Guest> make_linux_guest(const GuestOptions& o);
+std::unique_ptr<Guest> make_9front_guest(const GuestOptions& o);
+
+// The fault a program's run ended with, from a command's status line and
+// output (shared by the guests): "" exit status is success.
+Fault classify_test_end(const std::string& program, const std::string& status, const std::string& output,
+                        bool plan9);
+
+}  // namespace nineml::vm

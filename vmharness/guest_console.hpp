@@ -1,0 +1,81 @@
+// What the QEMU guests share: the emulator child, its console dialogue, the
+// fault a wait ended with, running one test with its deadline, and stopping.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "console.hpp"
+#include "guest.hpp"
+#include "qemu.hpp"
+
+namespace nineml::vm {
+
+class ConsoleGuest : public Guest {
+ public:
+  explicit ConsoleGuest(GuestOptions o) : o_(std::move(o)) {}
+  ~ConsoleGuest() override { stop(); }
+  std::string accel() const override { return accel_; }
+  std::string log() const override { return con_ ? con_->text() : ""; }
+  std::string out_dir() const override { return o_.run_dir + "/collected/out"; }
+
+ protected:
+  // Launches argv and attaches the dialogue engine.
+  void launch(const std::vector<std::string>& argv, const std::string& status_var,
+              std::vector<std::string> panics) {
+    std::string note;
+    child_ = launch_guest(argv, o_.run_dir, &note);
+    con_ = std::make_unique<Console>(*child_, status_var, std::move(panics));
+    if (!note.empty()) std::fprintf(stderr, "9ml vm: %s\n", note.c_str());
+  }
+  // The fault a wait that did not match stands for.
+  Fault fault_of(Wait w, const std::string& during) {
+    switch (w) {
+      case Wait::matched: return {};
+      case Wait::timeout: return {during == "boot" ? "boot_timeout" : "test_hang", during + ": no answer before the deadline"};
+      case Wait::panic: return {"guest_panic", during + ": " + con_->panic_line()};
+      case Wait::exited:
+        child_->wait_exit(2000);
+        return {"qemu_exited", during + ": emulator exited early (" + (child_->exited() ? child_->describe_exit() : std::string("still running")) + ")"};
+      case Wait::interrupted: return {"interrupted", during + ": host run interrupted (SIGINT/SIGTERM)"};
+    }
+    return {"harness_error", during};
+  }
+  // Runs one command line as a test; recovers the shell after a hang with
+  // `interrupt` (Ctrl-C or DEL), or reports the guest unresponsive.
+  Fault run_command_test(const std::string& program, const std::string& cmd, const std::string& interrupt,
+                         bool plan9, double* seconds) {
+    if (dead_.any()) return {dead_.kind, "not run: " + dead_.detail};
+    std::string status, output;
+    auto t0 = std::chrono::steady_clock::now();
+    Wait w = con_->run(cmd, o_.test_timeout, &status, &output);
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (w == Wait::matched) return classify_test_end(program, status, output, plan9);
+    Fault f = fault_of(w, program);
+    if (w == Wait::timeout) {
+      f.detail = program + " still running after the " + std::to_string(static_cast<int>(o_.test_timeout)) + " s deadline";
+      con_->send(interrupt);
+      std::string st;
+      Wait back = con_->run("echo recovered", 30, &st, nullptr);
+      if (back != Wait::matched) dead_ = {"test_hang", "guest unresponsive after " + program + " hung"};
+    } else {
+      dead_ = f;
+    }
+    return f;
+  }
+  void stop() {
+    if (child_) {
+      child_->kill_group();
+      PidFile(o_.run_dir + "/qemu.pid").clear();
+    }
+  }
+
+  GuestOptions o_;
+  std::unique_ptr<Child> child_;
+  std::unique_ptr<Console> con_;
+  std::string accel_ = "none";
+  Fault dead_;  // once set, the guest can run nothing more
+};
+
+}  // namespace nineml::vm

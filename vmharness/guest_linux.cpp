@@ -1,0 +1,87 @@
+// The Linux guest: Debian's cloud kernel with a busybox initramfs; the
+// host-built static component tests run from the FAT shared disk.
+#include <filesystem>
+
+#include "disk.hpp"
+#include "guest_console.hpp"
+#include "linux_image.hpp"
+
+namespace nineml::vm {
+
+namespace {
+
+class LinuxGuest final : public ConsoleGuest {
+ public:
+  using ConsoleGuest::ConsoleGuest;
+  std::string impl_name() const override { return "guest:linux"; }
+
+  Fault start() override {
+    LinuxImage img;
+    try {
+      img = ensure_linux_image(o_.cache_dir, o_.verbose);
+    } catch (const std::exception& e) {
+      return {"harness_error", e.what()};
+    }
+    Accel a = choose_accel(o_.qemu, img.kernel, img.initramfs, 8);
+    accel_ = a.description;
+    std::fprintf(stderr, "9ml vm: accelerator: %s\n", accel_.c_str());
+    std::string append = "console=ttyS0 quiet panic=-1";
+    if (o_.inject == "panic" || o_.inject == "poweroff") append += " nineml.fault=" + o_.inject;
+    std::vector<std::string> argv = {o_.qemu};
+    argv.insert(argv.end(), a.args.begin(), a.args.end());
+    std::vector<std::string> rest = {"-m", "512", "-smp", "1", "-nodefaults", "-display", "none", "-monitor", "none",
+                                     "-serial", "stdio", "-no-reboot", "-kernel", img.kernel, "-initrd", img.initramfs,
+                                     "-append", append, "-drive", "file=" + image() + ",format=raw,if=virtio"};
+    argv.insert(argv.end(), rest.begin(), rest.end());
+    argv.insert(argv.end(), o_.qemu_args.begin(), o_.qemu_args.end());
+    launch(argv, "$?", {"Kernel panic"});
+    int which = -1;
+    double boot = o_.inject == "boot-timeout" ? 0.5 : o_.boot_timeout;
+    Wait w = con_->wait_for_any({"__9ML_READY__", "__9ML_NO_DISK__"}, boot, 0, &which);
+    if (w != Wait::matched) return dead_ = fault_of(w, "boot");
+    if (which == 1) return dead_ = {"harness_error", "the guest could not mount the shared disk /dev/vda"};
+    std::string st;
+    w = con_->run("cd /mnt/host", 60, &st, nullptr);
+    if (w != Wait::matched) return dead_ = fault_of(w, "boot");
+    if (o_.inject == "qemu-exit") child_->kill_group();
+    return {};
+  }
+
+  Fault run_test(const std::string& program, double* seconds) override {
+    std::string cmd = "./" + program + " lists/" + program + ".txt in out";
+    if (o_.inject.starts_with("fault:")) cmd += " " + o_.inject;
+    return run_command_test(program, cmd, "\x03", false, seconds);
+  }
+
+  Fault finish() override {
+    Fault f;
+    if (!dead_.any()) {
+      std::string st;
+      Wait w = con_->run("cd / && sync && umount /mnt/host", 60, &st, nullptr);
+      if (w != Wait::matched) f = fault_of(w, "unmount");
+      else if (st != "0") f = {"harness_error", "umount /mnt/host failed in the guest (status " + st + ")"};
+      if (!f.any()) {
+        con_->send("poweroff -f\n");
+        if (!child_->wait_exit(60000)) f = {"harness_error", "the guest did not power off within 60 s"};
+      }
+    }
+    stop();
+    if (dead_.any() && dead_.kind != "test_hang") return dead_;
+    try {
+      std::filesystem::remove_all(o_.run_dir + "/collected");
+      copy_out_of_image(image(), "out", o_.run_dir + "/collected");
+    } catch (const std::exception& e) {
+      if (!f.any()) f = {"harness_error", e.what()};
+    }
+    return f;
+  }
+
+ private:
+  std::string image() const { return o_.run_dir + "/shared.img"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Guest> make_linux_guest(const GuestOptions& o) { return std::make_unique<LinuxGuest>(o); }
+
+}  // namespace nineml::vm

@@ -1,0 +1,189 @@
+#include "plan.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace nineml::vm {
+
+namespace fs = std::filesystem;
+
+const std::vector<Program>& programs() {
+  static const std::vector<Program> p = {
+      {"ct_rmsnorm", {"rmsnorm"}},
+      {"ct_softmax", {"softmax"}},
+      {"ct_matmul", {"matmul_f32"}},
+      {"ct_rope", {"rope"}},
+      {"ct_attention", {"attention"}},
+      {"ct_elementwise", {"silu", "swiglu", "residual_add"}},
+      {"ct_q8", {"q8_0_quantize", "q8_0_dequantize", "matmul_q8_0"}},
+      {"ct_gguf", {"dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32"}},
+      {"ct_rng", {"rng"}},
+      {"ct_sampling", {"sample_argmax", "sample_mult", "sample_topp", "sample"}},
+  };
+  return p;
+}
+
+std::string program_for(const std::string& kernel) {
+  for (const auto& p : programs())
+    for (const auto& k : p.kernels)
+      if (k == kernel) return p.name;
+  return "";
+}
+
+Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {
+  Plan plan;
+  for (auto& sc : conformance::select_cases(s)) {
+    std::string prog = program_for(sc.kernel->name());
+    if (prog.empty()) {
+      if (plan.not_covered.empty() || plan.not_covered.back() != sc.kernel->name())
+        plan.not_covered.push_back(sc.kernel->name());
+      continue;
+    }
+    conformance::Tensors in = sc.kernel->inputs(sc.spec);
+    size_t bytes = 0;
+    for (const auto& t : in) bytes += t.to_npy().data.size();
+    if (max_input_bytes && bytes > max_input_bytes) {
+      plan.skipped_large++;
+      continue;
+    }
+    char id[16];
+    std::snprintf(id, sizeof id, "c%04zu", plan.cases.size());
+    plan.by_program[prog].push_back(plan.cases.size());
+    plan.cases.push_back({sc.kernel, sc.spec, id, prog, std::move(in)});
+  }
+  return plan;
+}
+
+void write_plan(const Plan& p, const std::string& dir) {
+  fs::create_directories(fs::path(dir) / "in");
+  fs::create_directories(fs::path(dir) / "lists");
+  fs::create_directories(fs::path(dir) / "out");
+  for (const auto& [prog, idx] : p.by_program) {
+    std::ofstream list(fs::path(dir) / "lists" / (prog + ".txt"));
+    for (size_t i : idx) {
+      const PlannedCase& c = p.cases[i];
+      list << c.id << " " << c.spec.key();
+      for (const auto& t : c.inputs) {
+        std::string file = c.id + "-" + t.name + ".npy";
+        fixtures::npy_write((fs::path(dir) / "in" / file).string(), t.to_npy());
+        list << " " << file;
+      }
+      list << "\n";
+    }
+    if (!list) throw std::runtime_error(dir + "/lists/" + prog + ".txt: write failed");
+  }
+}
+
+uint64_t fnv1a64(const uint8_t* p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+namespace {
+const char kHead[9] = "9MLTRAIL";
+const char kTail[9] = "TRAILEND";
+
+uint64_t get_u64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
+}
+void put_u64(std::vector<uint8_t>& out, uint64_t v) {
+  for (int i = 0; i < 8; i++) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+}  // namespace
+
+std::vector<uint8_t> add_trailer(const std::vector<uint8_t>& npy) {
+  std::vector<uint8_t> out = npy;
+  out.insert(out.end(), kHead, kHead + 8);
+  put_u64(out, npy.size());
+  put_u64(out, fnv1a64(npy.data(), npy.size()));
+  out.insert(out.end(), kTail, kTail + 8);
+  return out;
+}
+
+std::string check_trailer(const std::vector<uint8_t>& b, std::vector<uint8_t>* npy) {
+  if (b.size() < kTrailerBytes)
+    return "truncated (" + std::to_string(b.size()) + " bytes, no trailer)";
+  const uint8_t* t = b.data() + b.size() - kTrailerBytes;
+  if (std::memcmp(t, kHead, 8) != 0 || std::memcmp(t + 24, kTail, 8) != 0)
+    return "truncated (" + std::to_string(b.size()) + " bytes, no trailer at the end)";
+  uint64_t len = get_u64(t + 8);
+  if (len != b.size() - kTrailerBytes)
+    return "truncated (trailer says " + std::to_string(len) + " bytes, file has " +
+           std::to_string(b.size() - kTrailerBytes) + ")";
+  uint64_t sum = fnv1a64(b.data(), static_cast<size_t>(len));
+  if (sum != get_u64(t + 16)) return "bad checksum";
+  if (npy) npy->assign(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(len));
+  return "";
+}
+
+std::string read_outputs(const PlannedCase& c, const std::string& out_dir, std::vector<fixtures::NpyArray>* outs) {
+  outs->clear();
+  for (int k = 0;; k++) {
+    fs::path path = fs::path(out_dir) / (c.id + "-out" + std::to_string(k) + ".npy");
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+      if (k == 0) return "output 0 missing (" + path.filename().string() + ")";
+      return "";
+    }
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> npy;
+    std::string why = check_trailer(bytes, &npy);
+    if (!why.empty()) return "output " + std::to_string(k) + " " + why;
+    try {
+      outs->push_back(fixtures::npy_decode(npy, path.filename().string()));
+    } catch (const std::exception& e) {
+      return std::string("output malformed: ") + e.what();
+    }
+  }
+}
+
+report::CaseResult failed_case(const PlannedCase& c, const conformance::Impl& impl, const std::string& why) {
+  report::CaseResult r;
+  r.kernel = c.kernel->name();
+  r.impl = impl.name;
+  r.case_id = c.spec.key();
+  r.repro = conformance::repro_line(c.spec, impl.name);
+  r.shape = c.spec.shape();
+  r.distribution = c.spec.dist;
+  r.seed = c.spec.seed;
+  r.tolerance_kind = c.kernel->tolerance_kind();
+  r.tolerance_note = c.kernel->tolerance_note();
+  r.contract = impl.contract;
+  r.passed = false;
+  r.failure = why;
+  r.ulp_histogram.assign(report::kUlpBins, 0);
+  return r;
+}
+
+report::CaseResult judge_case(const PlannedCase& c, const conformance::Impl& impl, const std::string& out_dir,
+                              const std::string& fault) {
+  std::vector<fixtures::NpyArray> outs;
+  std::string why = read_outputs(c, out_dir, &outs);
+  if (!why.empty()) return failed_case(c, impl, fault.empty() ? why : fault + "; " + why);
+  conformance::Output got;
+  try {
+    got = c.kernel->decode(c.spec, c.inputs, outs);
+  } catch (const std::exception& e) {
+    return failed_case(c, impl, std::string("output rejected: ") + e.what());
+  }
+  conformance::Expected e = c.kernel->expected(c.spec, c.inputs);
+  conformance::Output ref;
+  if (!impl.contract.empty()) ref = c.kernel->run(c.spec, c.inputs, conformance::ImplKind::ref_llama2c);
+  report::CaseResult r = conformance::judge(*c.kernel, c.spec, impl, c.inputs, e, got, impl.contract.empty() ? nullptr : &ref);
+  if (!fault.empty() && r.passed) {
+    r.passed = false;
+    r.failure = fault;
+  }
+  return r;
+}
+
+}  // namespace nineml::vm

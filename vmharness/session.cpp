@@ -1,0 +1,163 @@
+#include "session.hpp"
+
+#include <signal.h>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "console.hpp"
+#include "disk.hpp"
+#include "plan.hpp"
+#include "report.hpp"
+
+namespace nineml::vm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void on_signal(int) { g_interrupted = true; }
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Kernels whose engine code calls libm: on 9front that is Plan 9's double
+// libm rounded to float, so only the error bound applies there.
+bool uses_libm(const std::string& k) {
+  static const std::set<std::string> s = {"rmsnorm", "softmax", "rope", "attention", "silu", "swiglu", "sample"};
+  return s.count(k) > 0;
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
+int run_vm(const VmOptions& o, const std::string& command) {
+  auto t0 = std::chrono::steady_clock::now();
+  g_interrupted = false;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: waits return at once
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  GuestOptions g = o.guest;
+  fs::create_directories(g.run_dir);
+  g.share_dir = g.run_dir + "/share";
+  fs::remove_all(g.share_dir);
+  fs::remove_all(g.run_dir + "/collected");
+
+  Plan plan = make_plan(o.selection, o.max_input_bytes);
+  std::fprintf(stderr, "9ml vm: %zu cases in %zu programs", plan.cases.size(), plan.by_program.size());
+  if (plan.skipped_large) std::fprintf(stderr, " (%zu cases over the %zu-byte input budget left out)", plan.skipped_large, o.max_input_bytes);
+  std::fprintf(stderr, "\n");
+  for (const auto& k : plan.not_covered) std::fprintf(stderr, "9ml vm: kernel %s has no component test; not run\n", k.c_str());
+  if (plan.cases.empty()) {
+    std::fprintf(stderr, "9ml vm: nothing to run\n");
+    return 2;
+  }
+  write_plan(plan, g.share_dir);
+  if (g.guest == "linux")
+    for (const auto& [prog, idx] : plan.by_program) fs::copy_file(g.ct_dir + "/" + prog, g.share_dir + "/" + prog);
+  if (g.guest == "9front") {
+    copy_tree(fs::path(o.source_dir) / "engine", fs::path(g.share_dir) / "engine");
+    copy_tree(fs::path(o.source_dir) / "conformance" / "component", fs::path(g.share_dir) / "conformance" / "component");
+    fs::copy_file(fs::path(o.source_dir) / "mkfile", fs::path(g.share_dir) / "mkfile");
+    fs::remove_all(fs::path(g.share_dir) / "engine" / "tests");
+  }
+
+  std::unique_ptr<Guest> guest = g.guest == "host"    ? make_host_guest(g)
+                                 : g.guest == "linux" ? make_linux_guest(g)
+                                                      : make_9front_guest(g);
+  Fault global;
+  if (g.guest != "host") {
+    auto td = std::chrono::steady_clock::now();
+    uintmax_t bytes = 0;
+    for (const auto& e : fs::recursive_directory_iterator(g.share_dir))
+      if (e.is_regular_file()) bytes += e.file_size();
+    try {
+      make_fat_image(g.run_dir + "/shared.img", static_cast<int>(bytes * 3 / (1 << 20)) + 40);
+      copy_into_image(g.run_dir + "/shared.img", g.share_dir);
+    } catch (const std::exception& e) {
+      global = {"harness_error", e.what()};
+    }
+    std::fprintf(stderr, "9ml vm: shared disk: %.1f MB of files, %.1f s\n", bytes / 1e6, since(td));
+  }
+  std::map<std::string, Fault> prog_fault;
+  if (!global.any()) {
+    auto tb = std::chrono::steady_clock::now();
+    global = guest->start();
+    std::fprintf(stderr, "9ml vm: boot: %.1f s%s\n", since(tb), global.any() ? (" -- " + global.text()).c_str() : "");
+  }
+  if (!global.any()) {
+    auto tb = std::chrono::steady_clock::now();
+    global = guest->build();
+    if (g.guest == "9front") std::fprintf(stderr, "9ml vm: build (mk component): %.1f s%s\n", since(tb), global.any() ? (" -- " + global.text()).c_str() : "");
+  }
+  if (!global.any()) {
+    for (const auto& [prog, idx] : plan.by_program) {
+      double secs = 0;
+      Fault f = guest->run_test(prog, &secs);
+      std::fprintf(stderr, "9ml vm: test %-15s %3zu cases %7.2f s  %s\n", prog.c_str(), idx.size(), secs,
+                   f.any() ? f.text().c_str() : "ran");
+      if (f.any()) prog_fault[prog] = f;
+      if (f.kind == "interrupted" || f.kind == "guest_panic" || f.kind == "qemu_exited") {
+        global = f;
+        break;
+      }
+    }
+  }
+  Fault fin = guest->finish();
+  if (!global.any() && fin.any()) global = fin;
+  if (g_interrupted && global.kind != "interrupted") global = {"interrupted", "host run interrupted (SIGINT/SIGTERM)"};
+
+  conformance::Impl full{guest->impl_name(), conformance::ImplKind::engine_scalar, false, "bit-exact with ref-llama2c"};
+  conformance::Impl bound_only{guest->impl_name(), conformance::ImplKind::engine_scalar, false, ""};
+  report::Report rep;
+  rep.host = guest->impl_name();
+  rep.command = command;
+  rep.tool_version = "0.1.0";
+  std::time_t now = std::time(nullptr);
+  char iso[32];
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  rep.created_utc = iso;
+  std::string out_dir = guest->out_dir();
+  for (const auto& c : plan.cases) {
+    const auto& impl = (g.guest == "9front" && uses_libm(c.kernel->name())) ? bound_only : full;
+    std::string fault = prog_fault.count(c.program) ? prog_fault[c.program].text() : global.text();
+    rep.cases.push_back(judge_case(c, impl, out_dir, fault));
+  }
+  rep.seconds = since(t0);
+  report::write_all(rep, o.out);
+  {
+    std::ofstream logf(fs::path(o.out) / "console.log");
+    logf << guest->log();
+  }
+  size_t failed = 0;
+  for (const auto& c : rep.cases) failed += !c.passed;
+  std::printf("%-16s %-14s %6s %6s %12s %12s\n", "kernel", "impl", "cases", "failed", "max ULP", "max err/bnd");
+  for (const auto& k : report::summarize(rep))
+    std::printf("%-16s %-14s %6d %6d %12.4g %12.4g\n", k.kernel.c_str(), k.impl.c_str(), k.cases, k.failed, k.max_ulp,
+                k.max_bound_ratio);
+  size_t shown = 0;
+  for (const auto& c : rep.cases)
+    if (!c.passed && shown++ < 10) std::printf("FAIL %s [%s]: %s\n", c.case_id.c_str(), c.impl.c_str(), c.failure.c_str());
+  if (global.any()) std::printf("FAULT %s\n", global.text().c_str());
+  for (const auto& [p, f] : prog_fault) std::printf("FAULT %s\n", f.text().c_str());
+  std::printf("guest %s, accelerator %s\n", guest->impl_name().c_str(), guest->accel().c_str());
+  std::printf("%zu passed, %zu failed; cycle time %.1f s; report and console.log in %s/\n", rep.cases.size() - failed,
+              failed, rep.seconds, o.out.c_str());
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  return (failed || global.any() || !prog_fault.empty()) ? 1 : 0;
+}
+
+}  // namespace nineml::vm

@@ -1,0 +1,23 @@
+// `9ml vm`: plan, share, boot, build, run, collect, shut down, judge, report.
+#pragma once
+
+#include <string>
+
+#include "guest.hpp"
+#include "runner.hpp"
+
+namespace nineml::vm {
+
+struct VmOptions {
+  GuestOptions guest;
+  conformance::Selection selection;
+  size_t max_input_bytes = 256 * 1024;  // per case; 0 = no limit
+  std::string out = "reports/vm";       // report directory (plus console.log)
+  std::string source_dir;               // the checkout (9front builds from it)
+};
+
+// Returns the exit status: 0 every case passed, 1 a case failed or a fault
+// occurred, 2 the harness could not run. Throws on bad options.
+int run_vm(const VmOptions& o, const std::string& command);
+
+}  // namespace nineml::vm
