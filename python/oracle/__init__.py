@@ -1,0 +1,7 @@
+"""The NumPy oracle: an independent float64 forward pass written from
+NUMERICS.md, with its own llama2.c v0 reader (docs/PYTHON.md)."""
+from .checkpoint import Checkpoint, load_v0
+from .forward import Oracle
+from .bounds import float32_bound, float64_bound
+
+__all__ = ["Checkpoint", "load_v0", "Oracle", "float32_bound", "float64_bound"]

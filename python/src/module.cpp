@@ -1,0 +1,22 @@
+// The p9ml extension module: kernels, reference, comparator and reports,
+// models. Each part registers itself from its own file.
+#include <pybind11/pybind11.h>
+
+#include "arrays.hpp"
+
+namespace p9ml {
+void bind_kernels(py::module_& m);
+void bind_reference(py::module_& m);
+void bind_compare(py::module_& m);
+void bind_model(py::module_& m);
+}  // namespace p9ml
+
+PYBIND11_MODULE(p9ml, m) {
+  m.doc() = "9ml from Python: engine and reference kernels on NumPy arrays, the conformance "
+            "comparator and reports, models (docs/PYTHON.md).";
+  p9ml::register_exception_translators();
+  p9ml::bind_kernels(m);
+  p9ml::bind_reference(m);
+  p9ml::bind_compare(m);
+  p9ml::bind_model(m);
+}
