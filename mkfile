@@ -1,5 +1,6 @@
 # mkfile: Plan 9 (9front) build of the 9ml engine core with the native
-# compilers ($CC is 6c on amd64). The object list mirrors engine/kernels/*.c;
+# compilers ($CC is 6c on amd64). The object list mirrors engine/kernels/*.c
+# (engine/simd/ is host-only: intrinsics; Plan 9 links port/nosimd.$O);
 # scripts/check-mkfile-sources.sh (CTest engine.mkfile_in_step) keeps it so.
 #
 #   mk lib      build libnineml.a$O
@@ -19,22 +20,70 @@ OFILES=\
 	engine/kernels/attention.$O\
 	engine/kernels/fbits.$O\
 	engine/kernels/gguf_blocks.$O\
+	engine/kernels/gguf_quant.$O\
 	engine/kernels/matmul.$O\
+	engine/kernels/matmul_q4_0.$O\
+	engine/kernels/parallel.$O\
 	engine/kernels/q8.$O\
 	engine/kernels/rmsnorm.$O\
 	engine/kernels/rng.$O\
 	engine/kernels/rope.$O\
 	engine/kernels/sampler.$O\
+	engine/kernels/select.$O\
 	engine/kernels/softmax.$O\
 	engine/kernels/table_scalar.$O\
+	engine/tokenizer/decode.$O\
+	engine/tokenizer/encode.$O\
+	engine/tokenizer/msg.$O\
+	engine/tokenizer/utf8.$O\
+	engine/tokenizer/vocab.$O\
+	engine/tokenizer/vocab_bin.$O\
+	engine/tokenizer/vocab_model.$O\
+	engine/arch/llama2.$O\
+	engine/arch/llama3.$O\
+	engine/arch/mistral.$O\
+	engine/arch/registry.$O\
+	engine/formats/build.$O\
+	engine/formats/gguf_parse.$O\
+	engine/formats/json.$O\
+	engine/formats/llama2c_parse.$O\
+	engine/formats/model_mem.$O\
+	engine/formats/parsed.$O\
+	engine/formats/registry.$O\
+	engine/formats/safetensors_parse.$O\
+	engine/formats/text.$O\
+	engine/model/chat.$O\
+	engine/model/chat_template.$O\
+	engine/model/check.$O\
+	engine/model/embedding.$O\
+	engine/model/forward.$O\
+	engine/model/generate.$O\
+	engine/model/linear.$O\
+	engine/model/matmul_dispatch.$O\
+	engine/model/rope_freqs.$O\
+	engine/model/sampler.$O\
+	engine/model/state.$O\
 	engine/port/plan9.$O\
+	engine/port/nosimd.$O\
 
 HFILES=\
 	engine/kernels.h\
 	engine/port/port.h\
 	engine/kernels/fbits.h\
 	engine/kernel_table.h\
+	engine/parallel.h\
 	engine/model.h\
+	engine/exec.h\
+	engine/model/forward.h\
+	engine/model/generate.h\
+	engine/formats/formats.h\
+	engine/formats/parsed.h\
+	engine/formats/build.h\
+	engine/formats/json.h\
+	engine/formats/text.h\
+	engine/arch/arch.h\
+	engine/tokenizer.h\
+	engine/tokenizer/internal.h\
 
 all:V: lib
 
@@ -47,4 +96,40 @@ $LIB: $OFILES
 	$CC $CFLAGS -o $target $stem.c
 
 clean:V:
-	rm -f $OFILES $LIB
+	rm -f $OFILES $LIB $O.run engine/tools/run.$O
+
+# The run program (engine/tools/run.c, docs/FORWARD.md): llama2.c's run on
+# the engine, same sources as the host's `9ml run`.
+#
+#   mk run      build $O.run
+
+run:V: $O.run
+
+$O.run: engine/tools/run.$O $LIB
+	$LD $LDFLAGS -o $target $prereq
+
+# Component tests (conformance/component/, docs/VMHARNESS.md): one program
+# per kernel family, 6.ct_NAME, run by `9ml vm --guest 9front`.
+#
+#   mk component   build every 6.ct_* program
+
+CTPROGS=ct_rmsnorm ct_softmax ct_matmul ct_rope ct_attention ct_elementwise ct_q8 ct_gguf ct_rng ct_sampling
+
+CTOFILES=\
+	conformance/component/ct_driver.$O\
+	conformance/component/ct_npy.$O\
+	conformance/component/port/plan9.$O\
+
+component:V: ${CTPROGS:%=$O.%}
+
+$O.ct_%: conformance/component/ct_%.$O $CTOFILES $LIB
+	$LD $LDFLAGS -o $target $prereq
+
+conformance/component/%.$O: conformance/component/%.c conformance/component/ct.h $HFILES
+	$CC $CFLAGS -Iconformance/component -o $target conformance/component/$stem.c
+
+conformance/component/port/plan9.$O: conformance/component/port/plan9.c conformance/component/ct.h $HFILES
+	$CC $CFLAGS -Iconformance/component -o $target conformance/component/port/plan9.c
+
+componentclean:V:
+	rm -f $CTOFILES conformance/component/ct_*.$O ${CTPROGS:%=$O.%}

@@ -47,6 +47,7 @@ int run_conform(const ConformOptions& o, const std::string& command) {
     }
   };
   report::Report r = conformance::run(s, progress);
+  for (const auto& n : r.not_run) fmt::print("NOT RUN {}: {}\n", n.impl, n.reason);
   r.command = command;
   r.tool_version = "0.1.0";
   auto now = std::chrono::system_clock::now();
@@ -69,6 +70,7 @@ int run_conform(const ConformOptions& o, const std::string& command) {
     if (!c.passed && shown++ < 20) fmt::print("FAIL {} [{}]: {}\n  repro: {}\n", c.case_id, c.impl, c.failure, c.repro);
   if (shown > 20) fmt::print("... and {} more failures (see {}/summary.md)\n", shown - 20, o.out);
   fmt::print("{} kernels, {} case runs in {:.1f} s; report in {}/\n", sums.size(), r.cases.size(), r.seconds, o.out);
+  if (!r.not_run.empty()) fmt::print("{} implementation(s) not run on this CPU (listed above)\n", r.not_run.size());
   fmt::print("{} passed, {} failed\n", r.cases.size() - failed, failed);
   return failed ? 1 : 0;
 }
@@ -78,7 +80,8 @@ Action add_conform(CLI::App& app) {
   auto o = std::make_shared<ConformOptions>();
   auto* sub = app.add_subcommand("conform", "Run every case on every implementation and write the report");
   sub->add_option("--kernel", o->kernels, "Only this kernel (repeatable); see --list")->type_name("K");
-  sub->add_option("--impl", o->impls, "Only this implementation (repeatable): engine-scalar, ref-llama2c")
+  sub->add_option("--impl", o->impls, "Only this implementation (repeatable): engine-scalar, ref-llama2c, engine-sse2, engine-avx2, "
+                  "engine-avx512, engine-scalar-t2, -t3, -t4")
       ->type_name("I");
   sub->add_option("--seed", o->seed, "Global seed mixed into every case's data (default 1)")->type_name("S");
   sub->add_option("--case", o->cases,

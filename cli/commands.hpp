@@ -12,5 +12,13 @@ using Action = std::function<int()>;
 Action add_conform(CLI::App& app);
 Action add_report(CLI::App& app);
 Action add_fixtures(CLI::App& app);
+Action add_info(CLI::App& app);
+Action add_convert(CLI::App& app);
+Action add_quantize(CLI::App& app);
+Action add_vm(CLI::App& app);
+Action add_tokenize(CLI::App& app);
+Action add_detokenize(CLI::App& app);
+Action add_bench(CLI::App& app);
+Action add_run(CLI::App& app);
 
 }  // namespace nineml::cli

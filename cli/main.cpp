@@ -18,6 +18,14 @@ int main(int argc, char** argv) {
   add(nineml::cli::add_conform);
   add(nineml::cli::add_report);
   add(nineml::cli::add_fixtures);
+  add(nineml::cli::add_info);
+  add(nineml::cli::add_convert);
+  add(nineml::cli::add_quantize);
+  add(nineml::cli::add_vm);
+  add(nineml::cli::add_tokenize);
+  add(nineml::cli::add_detokenize);
+  add(nineml::cli::add_bench);
+  add(nineml::cli::add_run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,7 +8,10 @@
 #include <stdexcept>
 
 #include "checkpoint_gen.hpp"
+#include "engine_model.hpp"
 #include "reference.hpp"
+#include "vocab_gen.hpp"
+#include "writers.hpp"
 
 namespace nineml::conformance {
 
@@ -83,6 +86,29 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
                                   {"seq_len", m.seq_len}, {"shared_classifier", m.shared_classifier}});
     sum.models++;
   }
+  // The same weights for every architecture plugin in every format the
+  // writers produce (llama2.c files carry llama2 only): models/ARCH-FORMAT/.
+  manifest["arch_models"] = nlohmann::json::array();
+  for (const std::string& arch : fixtures::fixture_architectures()) {
+    ref::Checkpoint ck = fixtures::make_checkpoint(fixtures::arch_config(arch), s.seed);
+    fixtures::snap_to_half_exact(ck);
+    EngineModel source(ck, ref::Quant{ref::Storage::f32, 32}, arch);
+    for (const std::string& target : writers::target_names()) {
+      if ((target == "v0" || target == "v1" || target == "v2") && arch != "llama2") continue;
+      std::string file = "models/" + arch + "-" + target + "/model.bin";
+      fs::create_directories(fs::path(dir) / ("models/" + arch + "-" + target), ec);
+      writers::write_model(*source.get(), (fs::path(dir) / file).string(), *writers::parse_target(target));
+      manifest["arch_models"].push_back(
+          {{"arch", arch}, {"format", target}, {"file", file}, {"seed", s.seed}, {"half_exact_weights", true}});
+      sum.models++;
+    }
+  }
+  // The generated llama2.c tokenizer.bin (fixtures/vocab_gen.hpp).
+  fs::create_directories(fs::path(dir) / "vocab", ec);
+  fixtures::write_test_vocab((fs::path(dir) / "vocab" / "test-vocab.bin").string());
+  manifest["vocabularies"] = nlohmann::json::array(
+      {{{"name", "test-vocab"}, {"file", "vocab/test-vocab.bin"}, {"format", "llama2c-tokenizer"},
+        {"vocab_size", fixtures::test_vocab().size()}}});
   std::ofstream f(fs::path(dir) / "manifest.json");
   if (!f) throw std::runtime_error(dir + "/manifest.json: cannot open for writing");
   f << manifest.dump(1) << "\n";

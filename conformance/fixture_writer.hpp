@@ -25,7 +25,8 @@ struct ModelFixture {
 };
 const std::vector<ModelFixture>& model_fixtures();
 
-// Writes DIR/manifest.json, DIR/cases/KERNEL/NNNN-INPUT.npy, DIR/models/NAME.bin.
+// Writes DIR/manifest.json, DIR/cases/KERNEL/NNNN-INPUT.npy, DIR/models/NAME.bin
+// and DIR/vocab/test-vocab.bin.
 FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
                               const std::function<void(size_t, size_t)>& progress = nullptr);
 

@@ -1,11 +1,23 @@
 #include "impl.hpp"
 
+#include <memory>
+#include <mutex>
+
 namespace nineml::conformance {
 
 const std::vector<Impl>& impls() {
   static const std::vector<Impl> all = {
       {"engine-scalar", ImplKind::engine_scalar, true, "bit-exact with ref-llama2c"},
       {"ref-llama2c", ImplKind::ref_llama2c, false, ""},
+      // SIMD levels: different summation order and FMA, so the bound is the
+      // whole contract.
+      {"engine-sse2", ImplKind::engine_sse2, true, ""},
+      {"engine-avx2", ImplKind::engine_avx2, true, ""},
+      {"engine-avx512", ImplKind::engine_avx512, true, ""},
+      // Threads split rows and heads, never a row's arithmetic.
+      {"engine-scalar-t2", ImplKind::engine_scalar_t2, true, "bit-exact with ref-llama2c"},
+      {"engine-scalar-t3", ImplKind::engine_scalar_t3, true, "bit-exact with ref-llama2c"},
+      {"engine-scalar-t4", ImplKind::engine_scalar_t4, true, "bit-exact with ref-llama2c"},
   };
   return all;
 }
@@ -14,6 +26,74 @@ const Impl* find_impl(const std::string& name) {
   for (const auto& i : impls())
     if (i.name == name) return &i;
   return nullptr;
+}
+
+namespace {
+
+int threads_of(ImplKind k) {
+  switch (k) {
+    case ImplKind::engine_scalar_t2: return 2;
+    case ImplKind::engine_scalar_t3: return 3;
+    case ImplKind::engine_scalar_t4: return 4;
+    default: return 1;
+  }
+}
+
+const char* level_of(ImplKind k) {
+  switch (k) {
+    case ImplKind::engine_sse2: return "sse2";
+    case ImplKind::engine_avx2: return "avx2";
+    case ImplKind::engine_avx512: return "avx512";
+    default: return "scalar";
+  }
+}
+
+// One pool per thread count, started on first use and kept for the run.
+nm_pool* pool_for(int threads) {
+  struct Free {
+    void operator()(nm_pool* p) const { nm_pool_free(p); }
+  };
+  static std::mutex mu;
+  static std::unique_ptr<nm_pool, Free> pools[5];
+  if (threads <= 1) return nullptr;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& p = pools[threads];
+  if (!p) p.reset(nm_pool_create(threads));
+  return p.get();
+}
+
+}  // namespace
+
+bool applies(ImplKind k, TableUse use) {
+  switch (k) {
+    case ImplKind::engine_scalar:
+    case ImplKind::ref_llama2c: return true;
+    case ImplKind::engine_sse2:
+    case ImplKind::engine_avx2:
+    case ImplKind::engine_avx512: return use != TableUse::none;
+    default: return use == TableUse::split;
+  }
+}
+
+EngineExec engine_exec(ImplKind k) {
+  int threads = threads_of(k);
+  nm_pool* pool = pool_for(threads);
+  if (threads > 1 && !pool) return {nullptr, nullptr};
+  return {nm_kernels_by_name(level_of(k)), pool};
+}
+
+std::string unavailable_reason(ImplKind k) {
+  if (!is_engine(k) || nm_kernels_by_name(level_of(k))) {
+    if (threads_of(k) > 1 && !pool_for(threads_of(k)))
+      return "could not start " + std::to_string(threads_of(k)) + " threads";
+    return "";
+  }
+  switch (k) {
+    case ImplKind::engine_sse2: return "this CPU lacks sse2";
+    case ImplKind::engine_avx2: return "this CPU lacks avx2 (needs AVX2 and FMA)";
+    case ImplKind::engine_avx512: return "this CPU lacks avx512 (needs AVX-512 F, BW, VL and VNNI)";
+    default: return "not available in this build";
+  }
 }
 
 }  // namespace nineml::conformance

@@ -4,11 +4,19 @@
 #include <string>
 #include <vector>
 
+#include "kernel_table.h"
+
 namespace nineml::conformance {
 
 enum class ImplKind {
   engine_scalar,  // engine/ scalar C kernels
   ref_llama2c,    // reference/ in llama2c mode (the compatibility anchor)
+  engine_sse2,    // engine/simd/ kernel tables, one per SIMD level
+  engine_avx2,
+  engine_avx512,
+  engine_scalar_t2,  // the scalar table with rows/heads split over N threads
+  engine_scalar_t3,
+  engine_scalar_t4,
 };
 
 struct Impl {
@@ -23,6 +31,30 @@ struct Impl {
 
 const std::vector<Impl>& impls();
 const Impl* find_impl(const std::string& name);  // nullptr if unknown
+
+// How a kernel plugin reaches the kernel table (Kernel::table_use()):
+//   none   - no table entry: only engine-scalar and ref-llama2c run it
+//   entry  - a table entry: the SIMD levels run it too
+//   split  - a row/head-range entry split over threads: the thread
+//            implementations run it as well
+enum class TableUse { none, entry, split };
+
+// Whether an implementation runs a kernel with that table use at all
+// (docs/CONFORMANCE.md, "Implementations").
+bool applies(ImplKind k, TableUse use);
+
+// The kernel table and thread pool an engine implementation runs with.
+// table is nullptr when this build or CPU lacks the level; pool is nullptr
+// for one thread.
+struct EngineExec {
+  const nm_kernel_table* table;
+  nm_pool* pool;
+};
+EngineExec engine_exec(ImplKind k);
+
+// Empty if the implementation can run here, else why not
+// (e.g. "this CPU lacks avx512 (needs AVX-512 F, BW, VL, VNNI)").
+std::string unavailable_reason(ImplKind k);
 
 }  // namespace nineml::conformance
 

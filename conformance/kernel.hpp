@@ -4,11 +4,13 @@
 // implementation on the inputs.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "case_spec.hpp"
 #include "impl.hpp"
+#include "npy.hpp"
 #include "tensor.hpp"
 
 namespace nineml::conformance {
@@ -48,9 +50,23 @@ class Kernel {
   virtual std::vector<CaseSpec> cases() const = 0;
   virtual Tensors inputs(const CaseSpec& c) const = 0;
   virtual Expected expected(const CaseSpec& c, const Tensors& in) const = 0;
+  // Runs any implementation. Engine kinds other than engine-scalar reach the
+  // kernel through engine_exec(impl) (impl.hpp), as table_use() declares.
   virtual Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const = 0;
+  // Whether run() uses a kernel-table entry (SIMD levels apply) or a split
+  // row/head range (thread implementations apply too); default none.
+  virtual TableUse table_use() const { return TableUse::none; }
   virtual Comparison compare(const CaseSpec& c, const Tensors& in, const Expected& e,
                              const Output& got) const;
+  // The Output that run() would give, rebuilt from a component-test
+  // program's output arrays (trailers already verified; docs/VMHARNESS.md
+  // lists each kernel's outputs). Throws std::runtime_error naming a missing
+  // output or a wrong dtype or size, which the harness reports as a failure.
+  virtual Output decode(const CaseSpec& c, const Tensors& in,
+                        const std::vector<fixtures::NpyArray>& outs) const {
+    (void)c, (void)in, (void)outs;
+    throw std::runtime_error(name() + ": no component-test program decodes this kernel");
+  }
 };
 
 const std::vector<const Kernel*>& kernels();

@@ -15,6 +15,7 @@ const Kernel* residual_add_kernel();
 const Kernel* q8_quantize_kernel();
 const Kernel* q8_dequantize_kernel();
 const Kernel* matmul_q8_kernel();
+const Kernel* matmul_q4_0_kernel();
 const Kernel* dequant_q8_0_kernel();
 const Kernel* dequant_q4_0_kernel();
 const Kernel* f16_kernel();
@@ -31,7 +32,7 @@ const std::vector<const Kernel*>& kernels() {
       kern::rmsnorm_kernel(),      kern::softmax_kernel(),       kern::matmul_f32_kernel(),
       kern::rope_kernel(),         kern::attention_kernel(),     kern::silu_kernel(),
       kern::swiglu_kernel(),       kern::residual_add_kernel(),  kern::q8_quantize_kernel(),
-      kern::q8_dequantize_kernel(), kern::matmul_q8_kernel(),    kern::dequant_q8_0_kernel(),
+      kern::q8_dequantize_kernel(), kern::matmul_q8_kernel(),    kern::matmul_q4_0_kernel(),    kern::dequant_q8_0_kernel(),
       kern::dequant_q4_0_kernel(), kern::f16_kernel(),           kern::bf16_kernel(),
       kern::rng_kernel(),          kern::argmax_kernel(),        kern::multinomial_kernel(),
       kern::topp_kernel(),         kern::sample_kernel(),

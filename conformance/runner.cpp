@@ -178,6 +178,9 @@ std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
   Output ref;
   bool have_ref = false;
   for (const Impl* impl : impls) {
+    // Not applicable to this kernel, or not runnable on this CPU (run()
+    // lists the latter in the report's not_run).
+    if (!applies(impl->kind, k.table_use()) || !unavailable_reason(impl->kind).empty()) continue;
     auto t1 = std::chrono::steady_clock::now();
     Output got = k.run(c, in, impl->kind);
     if (!impl->contract.empty() && !have_ref) {
@@ -199,6 +202,10 @@ report::Report run(const Selection& s, const std::function<void(size_t, size_t)>
   auto impls = select_impls(s);
   report::Report rep;
   rep.host = "host";
+  for (const Impl* impl : impls) {
+    std::string why = unavailable_reason(impl->kind);
+    if (!why.empty()) rep.not_run.push_back({impl->name, why});
+  }
   for (size_t i = 0; i < cases.size(); i++) {
     for (auto& r : run_case(*cases[i].kernel, cases[i].spec, impls)) rep.cases.push_back(std::move(r));
     if (progress) progress(i + 1, cases.size());

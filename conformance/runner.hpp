@@ -30,7 +30,9 @@ std::vector<SelectedCase> select_cases(const Selection& s);
 std::vector<const Impl*> select_impls(const Selection& s);
 
 // Runs one case on each implementation (inputs, exact values and the
-// contract's reference output are computed once).
+// contract's reference output are computed once). Implementations that do
+// not apply to the kernel (applies()) or cannot run on this CPU
+// (unavailable_reason()) are left out of the result.
 std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
                                          const std::vector<const Impl*>& impls);
 

@@ -8,6 +8,10 @@
 
 #include "kernels.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	const char *name; /* "scalar", "sse2", "avx2", "avx512" */
 	void (*rmsnorm)(float *out, const float *x, const float *w, int n, float eps);
@@ -23,8 +27,30 @@ typedef struct {
 	                        int pos, int window, int h0, int h1);
 	void (*swiglu)(float *hb, const float *hb2, int n);
 	void (*residual_add)(float *x, const float *y, int n);
+	/* Rows [r0, r1) of nm_matmul_q4_0 (x quantized with group 32). */
+	void (*matmul_q4_0_rows)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
+	                         int n, int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);
+
+/*
+ * Selection (docs/SIMD.md). Levels by name: "scalar", "sse2", "avx2",
+ * "avx512". nm_kernels_by_name returns nil for an unknown name or a level
+ * this build or CPU lacks. nm_kernels_best is the highest level the CPU
+ * runs. nm_kernels_select(request) is what tools call: a non-nil request
+ * (--simd) wins, else $NINEML_SIMD, else nm_kernels_best(); nil when the
+ * requested level is unknown or not available here.
+ */
+const nm_kernel_table *nm_kernels_by_name(const char *name);
+const nm_kernel_table *nm_kernels_best(void);
+const nm_kernel_table *nm_kernels_select(const char *request);
+/* Platform part: a SIMD level's table if compiled in and supported by the
+ * CPU, else nil (engine/simd/cpu.c on x86 hosts, engine/port/nosimd.c elsewhere). */
+const nm_kernel_table *nm_simd_table(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

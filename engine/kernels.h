@@ -28,6 +28,9 @@ void nm_matmul_f32(float *out, const float *x, const float *w, int n, int d);
  * head_dim = i % head_size, freq = 1/powf(theta, head_dim/(float)head_size),
  * angle = pos * freq. The forward pass calls it for q (dim) and k (kv_dim). */
 void nm_rope(float *vec, int dim, int head_size, int pos, float theta);
+/* nm_rope with precomputed per-pair frequencies: pair (i, i+1) uses
+ * freqs[(i % head_size) / 2] (head_size/2 entries) for angle = pos * freq. */
+void nm_rope_freqs(float *vec, int dim, int head_size, int pos, const float *freqs);
 
 /* Multi-head attention for one query position over a KV cache.
  * q: n_heads*head_size; k_cache, v_cache: (pos+1) rows of kv_dim =
@@ -68,11 +71,29 @@ void nm_q8_dequantize(float *out, const nm_i8 *q, const float *scales, int n,
 void nm_matmul_q8(float *out, const nm_i8 *xq, const float *xs,
                   const nm_i8 *wq, const float *ws, int n, int d, int gs);
 
+/* GGUF Q4_0 weights (d x n, row-major blocks of 32) times x quantized Q8
+ * with group 32 (runq rounding): per block, ival = int32 sum of
+ * (nibble - 8) * xq; val += ((float)ival * d_w) * xs[block], blocks left to
+ * right, d_w the block's fp16 scale. n % 32 == 0. */
+void nm_matmul_q4_0(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
+                    int n, int d);
+
 /* GGUF block dequantization; n is a multiple of 32 for the block types.
  * Q8_0 block: fp16 d, 32 int8 (x = d*q). Q4_0 block: fp16 d, 16 bytes, low
  * nibbles are elements 0..15, high nibbles 16..31, x = d*(q-8). */
 void nm_dequant_q8_0(float *out, const nm_u8 *blocks, int n);
 void nm_dequant_q4_0(float *out, const nm_u8 *blocks, int n);
+/* GGUF block quantizers, llama.cpp's reference rules (docs/FORMATS.md);
+ * n is a multiple of 32; the block scale d is stored as fp16 (nearest even).
+ * Q8_0: amax = max|x|, d = amax/127, id = d ? 1/d : 0, q = round(x*id) with
+ * ties away from zero (NaN -> 0). Q4_0: max = the signed element of largest
+ * magnitude (first on ties, NaN skipped), d = max/-8, id = d ? 1/d : 0,
+ * q = min(15, (int)(x*id + 8.5f)) clamped at 0 (NaN -> 8). */
+void nm_q8_0_quantize(nm_u8 *blocks, const float *x, int n);
+void nm_q4_0_quantize(nm_u8 *blocks, const float *x, int n);
+/* Float to IEEE half, round to nearest even; overflow gives inf. */
+nm_u16 nm_float_to_half(float x);
+
 /* IEEE half and bfloat16 to float: exact, including subnormals, inf, NaN. */
 void nm_f16_to_f32(float *out, const nm_u16 *in, int n);
 void nm_bf16_to_f32(float *out, const nm_u16 *in, int n);

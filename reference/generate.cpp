@@ -7,10 +7,15 @@ namespace nineml::ref {
 
 Generation generate(const Checkpoint& ck, Mode mode, const std::vector<int>& prompt, int steps,
                     float temperature, float topp, uint64_t seed) {
+  return generate(ck, mode, Quant{}, prompt, steps, temperature, topp, seed);
+}
+
+Generation generate(const Checkpoint& ck, Mode mode, const Quant& quant, const std::vector<int>& prompt,
+                    int steps, float temperature, float topp, uint64_t seed) {
   if (prompt.empty()) throw std::invalid_argument("generate: the prompt needs at least one token");
   // As run.c's main(): a step budget of 0 (or beyond the context) means seq_len.
   if (steps <= 0 || steps > ck.config.seq_len) steps = ck.config.seq_len;
-  Transformer model(ck, mode);
+  Transformer model(ck, mode, quant);
   Rng rng{seed};
   Generation g;
   int token = prompt[0];

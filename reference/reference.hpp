@@ -63,6 +63,8 @@ int sample_topp(std::span<const double> p, double topp, double coin);
 int sample(std::span<const float> logits, float temperature, float topp, Rng& rng);
 // Added: the same on float64 logits (exact-mode generation samples these).
 int sample(std::span<const double> logits, float temperature, float topp, Rng& rng);
+// Added: exact product of dequantized GGUF Q4_0 weights (d x n blocks) with x.
+std::vector<double> matmul_q4_0(std::span<const float> x, std::span<const uint8_t> blocks, int n, int d);
 }  // namespace exact
 
 namespace llama2c {
@@ -89,7 +91,34 @@ int sample_mult(std::span<const float> p, float coin);
 int sample_topp(std::span<const float> p, float topp, float coin);
 // run.c's sample(); logits are copied, not modified.
 int sample(std::span<const float> logits, float temperature, float topp, Rng& rng);
+// Added: GGUF Q4_0 blocks of x (length % 32 == 0) by llama.cpp's reference
+// rule (docs/FORWARD.md): per block, m = the element of largest |x| (first
+// wins), d = m / -8, id = d ? 1/d : 0, q = min(15, (int8)(x*id + 8.5f)), d
+// stored as fp16 (round to nearest even).
+std::vector<uint8_t> q4_0_quantize(std::span<const float> x);
+// GGUF Q8_0 (llama.cpp's rule, fp16 scales) as a Q8 tensor of group 32.
+Q8Tensor q8_0_gguf_quantize(std::span<const float> x);
+// Added: Q4_0 weights (d x n) times x quantized Q8 with group 32: per block
+// ival = int32 sum of (nibble-8)*xq; val += ((float)ival * d_w) * xs[block].
+std::vector<float> matmul_q4_0(const Q8Tensor& x, std::span<const uint8_t> blocks, int n, int d);
 }  // namespace llama2c
+
+// Added: Llama 3.1 RoPE scaling; factor 0 means none.
+struct RopeScaling {
+  float factor = 0.0f, low_freq_factor = 1.0f, high_freq_factor = 4.0f;
+  int original_max_position = 8192;
+};
+namespace llama2c {
+// Per-pair frequencies (head_size/2) with Llama 3.1 scaling, float32 in the
+// order of docs/FORWARD.md; without scaling they equal rope()'s.
+std::vector<float> rope_freqs(int head_size, float theta, const RopeScaling& rs);
+// rope() with the frequencies given: pair i uses freqs[(i % head_size) / 2].
+std::vector<float> rope(std::span<const float> vec, int head_size, int pos, std::span<const float> freqs);
+}  // namespace llama2c
+namespace exact {
+std::vector<double> rope_freqs(int head_size, double theta, const RopeScaling& rs);
+std::vector<double> rope(std::span<const double> vec, int head_size, int pos, std::span<const double> freqs);
+}  // namespace exact
 
 // ---- whole model ----------------------------------------------------------
 
@@ -100,6 +129,21 @@ struct Config {
   float rope_theta = 10000.0f;
   float norm_eps = 1e-5f;
   int sliding_window = 0;  // 0: full causal attention
+  RopeScaling rope_scaling;  // added: Llama 3.1 (factor 0: none)
+};
+
+// Added: how a Transformer stores its weights. f32 as given; q8: runq (v2)
+// weights quantized by the exporter (ties even) with `group_size`, activations
+// quantized with runq's rounding before every matmul; q4_0: GGUF Q4_0 weights
+// (llama2c::q4_0_quantize), activations quantized Q8 with group 32. Norm
+// weights stay float; the token embedding is the dequantized quantized table.
+// Exact mode runs on the dequantized weights with unquantized activations.
+// q8_0: GGUF Q8_0 weights (llama2c::q8_0_gguf_quantize), activations as q4_0.
+enum class Storage { f32, q8, q4_0, q8_0 };
+const char* storage_name(Storage s);
+struct Quant {
+  Storage storage = Storage::f32;
+  int group_size = 64;  // q8 only
 };
 
 // Weights in llama2.c's layout (row-major, per-layer tensors concatenated).
@@ -122,6 +166,7 @@ void save_v0(const Checkpoint& ck, const std::string& path);
 class Transformer {
  public:
   Transformer(const Checkpoint& ck, Mode mode);
+  Transformer(const Checkpoint& ck, Mode mode, const Quant& quant);  // added
   ~Transformer();
   Transformer(const Transformer&) = delete;
   Transformer& operator=(const Transformer&) = delete;
@@ -146,5 +191,8 @@ struct Generation {
 // float64 logits with exact::sample.
 Generation generate(const Checkpoint& ck, Mode mode, const std::vector<int>& prompt, int steps,
                     float temperature, float topp, uint64_t seed);
+// Added: the same with quantized storage.
+Generation generate(const Checkpoint& ck, Mode mode, const Quant& quant, const std::vector<int>& prompt,
+                    int steps, float temperature, float topp, uint64_t seed);
 
 }  // namespace nineml::ref

@@ -2,6 +2,7 @@
 // run.c's forward(). llama2c mode calls the public llama2c:: kernels, so the
 // whole model is exactly the composition of the kernels that are checked one
 // by one; exact mode runs the same steps with a float64 state and KV cache.
+// Quantized storage (Quant) follows runq: every matmul quantizes its input.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -19,19 +20,73 @@ std::span<const float> layer(const std::vector<float>& t, int l, std::size_t per
   return std::span<const float>(t).subspan(static_cast<std::size_t>(l) * per_layer, per_layer);
 }
 
+// One weight matrix in its quantized storage (only the field for the storage is used).
+struct QMatrix {
+  Q8Tensor q8;
+  std::vector<uint8_t> q4;
+};
+
+QMatrix quantize_matrix(std::span<const float> w, const Quant& quant) {
+  QMatrix m;
+  if (quant.storage == Storage::q8) m.q8 = llama2c::q8_quantize(w, quant.group_size, Rounding::even);
+  if (quant.storage == Storage::q4_0) m.q4 = llama2c::q4_0_quantize(w);
+  if (quant.storage == Storage::q8_0) m.q8 = llama2c::q8_0_gguf_quantize(w);
+  return m;
+}
+
+std::vector<float> dequantize_matrix(const QMatrix& m, const Quant& quant, std::size_t n) {
+  if (quant.storage == Storage::q8 || quant.storage == Storage::q8_0) return llama2c::q8_dequantize(m.q8);
+  return llama2c::dequant_q4_0(m.q4, int(n));
+}
+
+// Per-layer matrices of one stacked tensor.
+std::vector<QMatrix> quantize_layers(const std::vector<float>& t, int n_layers, std::size_t per_layer,
+                                     const Quant& quant) {
+  std::vector<QMatrix> out;
+  for (int l = 0; l < n_layers; l++) out.push_back(quantize_matrix(layer(t, l, per_layer), quant));
+  return out;
+}
+
 }  // namespace
+
+const char* storage_name(Storage s) {
+  switch (s) {
+    case Storage::f32: return "f32";
+    case Storage::q8: return "q8";
+    case Storage::q4_0: return "q4_0";
+    case Storage::q8_0: return "q8_0";
+  }
+  return "?";
+}
 
 struct Transformer::Impl {
   Checkpoint ck;  // a private copy: the caller's checkpoint may go away
   Mode mode;
+  Quant quant;
+  // Quantized weights (llama2c mode with q8/q4_0 storage).
+  std::vector<QMatrix> qwq, qwk, qwv, qwo, qw1, qw2, qw3;
+  QMatrix qcls;
+  // Scaled RoPE frequencies when config.rope_scaling.factor > 0.
+  std::vector<float> freqs_f;
+  std::vector<double> freqs_d;
   std::size_t dim, hidden, kv_dim, head_size, vocab;
   // KV caches [layer][position][kv_dim]; only the one for `mode` is used.
   std::vector<float> key_f, value_f;
   std::vector<double> key_d, value_d;
 
-  Impl(const Checkpoint& c, Mode m) : ck(c), mode(m) {
+  Impl(const Checkpoint& c, Mode m, const Quant& q) : ck(c), mode(m), quant(q) {
     internal::check_checkpoint(ck);
     const Config& p = ck.config;
+    if (quant.storage == Storage::q8 &&
+        (quant.group_size <= 0 || p.dim % quant.group_size != 0 || p.hidden_dim % quant.group_size != 0))
+      throw std::invalid_argument("Transformer: q8 group size must divide dim and hidden_dim");
+    if ((quant.storage == Storage::q4_0 || quant.storage == Storage::q8_0) && (p.dim % 32 != 0 || p.hidden_dim % 32 != 0))
+      throw std::invalid_argument("Transformer: q4_0 needs dim and hidden_dim multiples of 32");
+    if (p.rope_scaling.factor > 0.0f) {
+      const RopeScaling& rs = p.rope_scaling;
+      if (!(rs.low_freq_factor > 0.0f && rs.high_freq_factor > rs.low_freq_factor && rs.original_max_position > 0))
+        throw std::invalid_argument("Transformer: rope scaling needs 0 < low_freq_factor < high_freq_factor");
+    }
     dim = std::size_t(p.dim);
     hidden = std::size_t(p.hidden_dim);
     head_size = dim / std::size_t(p.n_heads);
@@ -45,6 +100,72 @@ struct Transformer::Impl {
       key_d.assign(cache, 0.0);
       value_d.assign(cache, 0.0);
     }
+    const int hs = int(head_size);
+    if (p.rope_scaling.factor > 0.0f) {
+      freqs_f = llama2c::rope_freqs(hs, p.rope_theta, p.rope_scaling);
+      freqs_d = exact::rope_freqs(hs, p.rope_theta, p.rope_scaling);
+    }
+    if (quant.storage != Storage::f32) quantize_weights();
+  }
+
+  // runq's load: every matrix quantized (the classifier from the original
+  // embedding when shared), the embedding table then dequantized. Exact mode
+  // keeps only the dequantized values (as float: q*s rounded like runq's
+  // dequantize; Q4_0's d*(q-8) is exact).
+  void quantize_weights() {
+    const Config& p = ck.config;
+    const int L = p.n_layers;
+    qwq = quantize_layers(ck.wq, L, dim * dim, quant);
+    qwk = quantize_layers(ck.wk, L, kv_dim * dim, quant);
+    qwv = quantize_layers(ck.wv, L, kv_dim * dim, quant);
+    qwo = quantize_layers(ck.wo, L, dim * dim, quant);
+    qw1 = quantize_layers(ck.w1, L, hidden * dim, quant);
+    qw2 = quantize_layers(ck.w2, L, dim * hidden, quant);
+    qw3 = quantize_layers(ck.w3, L, hidden * dim, quant);
+    qcls = quantize_matrix(ck.classifier(), quant);
+    const QMatrix emb = p.shared_classifier ? qcls : quantize_matrix(ck.token_embedding, quant);
+    ck.token_embedding = dequantize_matrix(emb, quant, vocab * dim);
+    if (mode == Mode::exact) {
+      auto back = [&](std::vector<float>& t, const std::vector<QMatrix>& qm, std::size_t per_layer) {
+        for (int l = 0; l < L; l++) {
+          const std::vector<float> w = dequantize_matrix(qm[std::size_t(l)], quant, per_layer);
+          std::copy(w.begin(), w.end(), t.begin() + std::ptrdiff_t(std::size_t(l) * per_layer));
+        }
+      };
+      back(ck.wq, qwq, dim * dim);
+      back(ck.wk, qwk, kv_dim * dim);
+      back(ck.wv, qwv, kv_dim * dim);
+      back(ck.wo, qwo, dim * dim);
+      back(ck.w1, qw1, hidden * dim);
+      back(ck.w2, qw2, dim * hidden);
+      back(ck.w3, qw3, hidden * dim);
+      if (!p.shared_classifier) ck.wcls = dequantize_matrix(qcls, quant, vocab * dim);
+    }
+  }
+
+  // out = W x in llama2c mode for the storage: f32 matmul, or quantize x
+  // (runq rounding, ties away) and run the integer matmul.
+  std::vector<float> linear(const std::vector<float>& x, std::span<const float> w, const QMatrix* qm, int n, int d) {
+    switch (quant.storage) {
+      case Storage::q8:
+        return llama2c::matmul_q8(llama2c::q8_quantize(x, quant.group_size, Rounding::away), qm->q8, n, d);
+      case Storage::q8_0:
+        return llama2c::matmul_q8(llama2c::q8_quantize(x, 32, Rounding::away), qm->q8, n, d);
+      case Storage::q4_0:
+        return llama2c::matmul_q4_0(llama2c::q8_quantize(x, 32, Rounding::away), qm->q4, n, d);
+      case Storage::f32:
+        break;
+    }
+    return llama2c::matmul(x, w, n, d);
+  }
+
+  std::vector<float> rope_f(const std::vector<float>& v, int pos) {
+    if (!freqs_f.empty()) return llama2c::rope(v, int(head_size), pos, freqs_f);
+    return llama2c::rope(v, int(head_size), pos, ck.config.rope_theta);
+  }
+  std::vector<double> rope_d(const std::vector<double>& v, int pos) {
+    if (!freqs_d.empty()) return exact::rope(v, int(head_size), pos, freqs_d);
+    return internal::exact_rope<double>(v, int(head_size), pos, ck.config.rope_theta);
   }
 
   std::vector<double> forward_llama2c(int token, int pos);
@@ -61,11 +182,13 @@ std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
   for (int l = 0; l < p.n_layers; l++) {
     // Attention block.
     std::vector<float> xb = k::rmsnorm(x, layer(ck.rms_att, l, dim), p.norm_eps);
-    std::vector<float> q = k::matmul(xb, layer(ck.wq, l, dim * dim), d, d);
-    std::vector<float> kk = k::matmul(xb, layer(ck.wk, l, kv_dim * dim), d, kvd);
-    std::vector<float> v = k::matmul(xb, layer(ck.wv, l, kv_dim * dim), d, kvd);
-    q = k::rope(q, hs, pos, p.rope_theta);
-    kk = k::rope(kk, hs, pos, p.rope_theta);
+    const std::size_t L = std::size_t(l);
+    const bool qz = quant.storage != Storage::f32;
+    std::vector<float> q = linear(xb, layer(ck.wq, l, dim * dim), qz ? &qwq[L] : nullptr, d, d);
+    std::vector<float> kk = linear(xb, layer(ck.wk, l, kv_dim * dim), qz ? &qwk[L] : nullptr, d, kvd);
+    std::vector<float> v = linear(xb, layer(ck.wv, l, kv_dim * dim), qz ? &qwv[L] : nullptr, d, kvd);
+    q = rope_f(q, pos);
+    kk = rope_f(kk, pos);
     float* kc = key_f.data() + std::size_t(l) * layer_cache;
     float* vc = value_f.data() + std::size_t(l) * layer_cache;
     std::copy(kk.begin(), kk.end(), kc + std::size_t(pos) * kv_dim);
@@ -73,15 +196,16 @@ std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
     const std::size_t used = std::size_t(pos + 1) * kv_dim;
     const std::vector<float> att = k::attention(q, std::span<const float>(kc, used), std::span<const float>(vc, used),
                                                 p.n_heads, p.n_kv_heads, hs, pos, p.sliding_window);
-    x = k::residual_add(x, k::matmul(att, layer(ck.wo, l, dim * dim), d, d));
+    x = k::residual_add(x, linear(att, layer(ck.wo, l, dim * dim), qz ? &qwo[L] : nullptr, d, d));
     // Feed-forward block (SwiGLU).
     xb = k::rmsnorm(x, layer(ck.rms_ffn, l, dim), p.norm_eps);
-    const std::vector<float> hb = k::matmul(xb, layer(ck.w1, l, hidden * dim), d, h);
-    const std::vector<float> hb2 = k::matmul(xb, layer(ck.w3, l, hidden * dim), d, h);
-    x = k::residual_add(x, k::matmul(k::swiglu(hb, hb2), layer(ck.w2, l, dim * hidden), h, d));
+    const std::vector<float> hb = linear(xb, layer(ck.w1, l, hidden * dim), qz ? &qw1[L] : nullptr, d, h);
+    const std::vector<float> hb2 = linear(xb, layer(ck.w3, l, hidden * dim), qz ? &qw3[L] : nullptr, d, h);
+    x = k::residual_add(x, linear(k::swiglu(hb, hb2), layer(ck.w2, l, dim * hidden), qz ? &qw2[L] : nullptr, h, d));
   }
   x = k::rmsnorm(x, ck.rms_final, p.norm_eps);
-  const std::vector<float> logits = k::matmul(x, ck.classifier(), d, p.vocab_size);
+  const std::vector<float> logits =
+      linear(x, ck.classifier(), quant.storage != Storage::f32 ? &qcls : nullptr, d, p.vocab_size);
   return std::vector<double>(logits.begin(), logits.end());
 }
 
@@ -90,7 +214,7 @@ std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
   using dspan = std::span<const double>;
   const Config& p = ck.config;
   const int d = p.dim, h = p.hidden_dim, kvd = int(kv_dim), hs = int(head_size);
-  const double eps = p.norm_eps, theta = p.rope_theta;
+  const double eps = p.norm_eps;
   std::vector<double> x(ck.token_embedding.begin() + std::ptrdiff_t(std::size_t(token) * dim),
                         ck.token_embedding.begin() + std::ptrdiff_t(std::size_t(token + 1) * dim));
   const std::size_t layer_cache = std::size_t(p.seq_len) * kv_dim;
@@ -102,8 +226,8 @@ std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
     std::vector<double> q = exact_matmul<double>(xb, layer(ck.wq, l, dim * dim), d, d);
     std::vector<double> kk = exact_matmul<double>(xb, layer(ck.wk, l, kv_dim * dim), d, kvd);
     const std::vector<double> v = exact_matmul<double>(xb, layer(ck.wv, l, kv_dim * dim), d, kvd);
-    q = exact_rope<double>(q, hs, pos, theta);
-    kk = exact_rope<double>(kk, hs, pos, theta);
+    q = rope_d(q, pos);
+    kk = rope_d(kk, pos);
     double* kc = key_d.data() + std::size_t(l) * layer_cache;
     double* vc = value_d.data() + std::size_t(l) * layer_cache;
     std::copy(kk.begin(), kk.end(), kc + std::size_t(pos) * kv_dim);
@@ -121,7 +245,9 @@ std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
   return exact_matmul<double>(x, ck.classifier(), d, p.vocab_size);
 }
 
-Transformer::Transformer(const Checkpoint& ck, Mode mode) : impl_(new Impl(ck, mode)) {}
+Transformer::Transformer(const Checkpoint& ck, Mode mode) : impl_(new Impl(ck, mode, Quant{})) {}
+
+Transformer::Transformer(const Checkpoint& ck, Mode mode, const Quant& quant) : impl_(new Impl(ck, mode, quant)) {}
 
 Transformer::~Transformer() { delete impl_; }
 

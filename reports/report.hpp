@@ -46,6 +46,13 @@ struct CaseResult {
   double seconds = 0;
 };
 
+// An implementation selected for the run that could not run here (e.g. a
+// SIMD level this CPU lacks): listed so that it is never a silent pass.
+struct NotRun {
+  std::string impl;
+  std::string reason;
+};
+
 struct Report {
   int schema_version = 1;
   std::string tool = "9ml";
@@ -54,6 +61,7 @@ struct Report {
   std::string host;         // "host", "guest:linux", "guest:9front", "python"
   std::string command;      // the command line that produced it
   std::vector<CaseResult> cases;
+  std::vector<NotRun> not_run;  // JSON "not_run"; optional on input
   double seconds = 0;
 };
 

@@ -235,6 +235,14 @@ Report decode_report(const Decoder& d, const json& j) {
   r.cases.reserve(cases.size());
   for (size_t i = 0; i < cases.size(); i++)
     r.cases.push_back(decode_case(d, cases[i], "cases[" + std::to_string(i) + "]"));
+  if (j.contains("not_run")) {
+    const json& nr = d.array(j, "not_run", "");
+    for (size_t i = 0; i < nr.size(); i++) {
+      std::string where = "not_run[" + std::to_string(i) + "]";
+      d.require_object(nr[i], where);
+      r.not_run.push_back({d.str(nr[i], "impl", where), d.str(nr[i], "reason", where)});
+    }
+  }
   return r;
 }
 
@@ -253,6 +261,9 @@ void write_json(const Report& r, const std::string& path) {
   ojson cases = ojson::array();
   for (const CaseResult& c : r.cases) cases.push_back(encode_case(c));
   j["cases"] = std::move(cases);
+  ojson not_run = ojson::array();
+  for (const NotRun& n : r.not_run) not_run.push_back({{"impl", n.impl}, {"reason", n.reason}});
+  j["not_run"] = std::move(not_run);
   // Invalid UTF-8 in a string (say, a mangled guest line) becomes U+FFFD
   // rather than aborting the whole report.
   std::string text = j.dump(2, ' ', false, ojson::error_handler_t::replace);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-mkfile-sources.sh: the Plan 9 mkfile must build every engine kernel the
-# host build does (CMake globs engine/kernels/*.c; the mkfile lists them by hand).
+# host build does (CMake globs engine/kernels/*.c and engine/tokenizer/*.c; the
+# mkfile lists them by hand).
 #
 #   check-mkfile-sources.sh [MKFILE]   default: the top-level mkfile
 #
@@ -17,8 +18,9 @@ if [[ ! -r $mkfile ]]; then
 fi
 
 # Every kernel source needs its object in the mkfile.
-for src in "$root"/engine/kernels/*.c; do
-	obj="engine/kernels/$(basename "$src" .c).\$O"
+for src in "$root"/engine/kernels/*.c "$root"/engine/tokenizer/*.c "$root"/engine/formats/*.c "$root"/engine/arch/*.c "$root"/engine/model/*.c; do
+	obj="${src#"$root"/}"
+	obj="${obj%.c}.\$O"
 	if ! grep -qF -- "$obj" "$mkfile"; then
 		echo "$mkfile: missing $obj (for ${src#"$root"/})"
 		status=1
@@ -29,12 +31,22 @@ if ! grep -qF -- 'engine/port/plan9.$O' "$mkfile"; then
 	status=1
 fi
 
+# Programs: each engine/tools/NAME.c is built by the mkfile.
+for src in "$root"/engine/tools/*.c; do
+	[[ -e $src ]] || continue
+	obj="engine/tools/$(basename "$src" .c).\$O"
+	if ! grep -qF -- "$obj" "$mkfile"; then
+		echo "$mkfile: missing $obj (for ${src#"$root"/})"
+		status=1
+	fi
+done
+
 # And the mkfile must not name kernels that no longer exist.
 while read -r obj; do
 	if [[ ! -f $root/${obj%.\$O}.c ]]; then
 		echo "$mkfile: lists $obj but ${obj%.\$O}.c does not exist"
 		status=1
 	fi
-done < <(grep -oE 'engine/kernels/[A-Za-z0-9_]+\.\$O' "$mkfile" | sort -u)
+done < <(grep -oE 'engine/(kernels|tokenizer|formats|arch|model)/[A-Za-z0-9_]+\.\$O' "$mkfile" | sort -u)
 
 exit $status

@@ -12,10 +12,14 @@ set -u
 root=$(cd -P "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
 # The core: every engine C file except the platform layer (which may include
-# system headers) and the host-only tests.
+# system headers), the host-only tests and the host-only SIMD tables
+# (engine/simd/: intrinsics, never built by 6c; docs/SIMD.md).
 core_files() {
 	find "$root/engine" -type f \( -name '*.c' -o -name '*.h' \) \
-		-not -path "$root/engine/port/*" -not -path "$root/engine/tests/*" | sort
+		-not -path "$root/engine/port/*" -not -path "$root/engine/tests/*" \
+		-not -path "$root/engine/simd/*" | sort
+	# The component-test programs (their port/ layer may include system headers).
+	find "$root/conformance/component" -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \) | sort
 }
 
 # Blank comments and the contents of string and char literals, keeping line

@@ -9,7 +9,11 @@ packages=(
   # host libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # sanitizer runtime for clang builds and fuzzers
-  clang
+  clang libclang-rt-14-dev
+  # VM harness: emulator, FAT shared disk, Linux guest initramfs (docs/VMHARNESS.md)
+  qemu-system-x86 mtools busybox-static cpio kmod gzip
+  # p9ml Python module, NumPy oracle, pytest suite, plots (docs/PYTHON.md)
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
 )
 
 missing=()

@@ -14,3 +14,6 @@ bash scripts/build.sh build-asan -DNINEML_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWith
 echo "test-all: ASan+UBSan suite"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest -j"$jobs" --output-on-failure --timeout 900)
+
+echo "test-all: fuzzing (scripts/fuzz.sh, 20 s per target)"
+NINEML_BIN=build/9ml bash scripts/fuzz.sh

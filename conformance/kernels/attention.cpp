@@ -1,5 +1,6 @@
 // Multi-head attention with GQA, causal, optional sliding window.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -92,6 +93,7 @@ class Attention final : public Kernel {
     }
     return e;
   }
+  TableUse table_use() const override { return TableUse::split; }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     Shape s(c);
     auto q = view<float>(in, "q"), k = view<float>(in, "k_cache"), v = view<float>(in, "v_cache");
@@ -99,8 +101,14 @@ class Attention final : public Kernel {
       return float_output(ref::llama2c::attention(q, k, v, s.heads, s.kv, s.hs, s.pos, s.window));
     Guarded<float> g(static_cast<size_t>(s.heads) * s.hs);
     std::vector<float> att(static_cast<size_t>(s.heads) * (s.pos + 1));
-    nm_attention(g.data(), att.data(), q.data(), k.data(), v.data(), s.heads, s.kv, s.hs, s.pos, s.window);
+    auto ex = exec_for(impl);
+    nm_par_attention(ex.table, ex.pool, g.data(), att.data(), q.data(), k.data(), v.data(), s.heads, s.kv, s.hs,
+                     s.pos, s.window);
     return engine_output(name(), g);
+  }
+  Output decode(const CaseSpec& c, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    Shape s(c);
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(s.heads) * s.hs));
   }
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "fault.hpp"
 #include "guard.hpp"
 #include "kernel.hpp"
+#include "parallel.h"
 
 namespace nineml::conformance::kern {
 
@@ -25,6 +27,14 @@ std::vector<int64_t> all_lengths();
 // from the nominal length and its position in the list.
 std::vector<CaseSpec> grid(const std::string& kernel, const std::vector<std::string>& dists,
                            const std::function<void(CaseSpec&, int64_t len, size_t index)>& shape);
+
+// The kernel table and pool of an engine implementation; throws if the
+// level is not available here (the runner does not run those).
+inline EngineExec exec_for(ImplKind impl) {
+  EngineExec ex = engine_exec(impl);
+  if (!ex.table) throw std::runtime_error("implementation not available: " + unavailable_reason(impl));
+  return ex;
+}
 
 // The data stream of a case.
 inline fixtures::DataRng rng_for(const CaseSpec& c) { return fixtures::DataRng(c.data_seed()); }

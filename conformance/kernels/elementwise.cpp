@@ -1,5 +1,6 @@
 // residual_add, silu, swiglu: element-wise kernels.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -42,11 +43,15 @@ class ResidualAdd final : public Kernel {
     auto v = ref::exact::residual_add(view<float>(in, "x"), view<float>(in, "y"));
     return {v, rounding_bounds(v, bounds::kU, 0)};
   }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<float>(in, "x").size())));
+  }
+  TableUse table_use() const override { return TableUse::entry; }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x"), y = view<float>(in, "y");
     if (!is_engine(impl)) return float_output(ref::llama2c::residual_add(x, y));
     Guarded<float> g(x.data(), x.size());
-    nm_residual_add(g.data(), y.data(), static_cast<int>(x.size()));
+    exec_for(impl).table->residual_add(g.data(), y.data(), static_cast<int>(x.size()));
     return engine_output(name(), g);
   }
 };
@@ -67,6 +72,9 @@ class Silu final : public Kernel {
     Expected e{ref::exact::silu(x), {}};
     for (size_t i = 0; i < x.size(); i++) e.bound.push_back(silu_bound(x[i], e.value[i]));
     return e;
+  }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<float>(in, "x").size())));
   }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x");
@@ -100,11 +108,15 @@ class Swiglu final : public Kernel {
                         std::fabs(e.value[i]) * bounds::kU + bounds::kEta);
     return e;
   }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<float>(in, "hb").size())));
+  }
+  TableUse table_use() const override { return TableUse::entry; }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto hb = view<float>(in, "hb"), hb2 = view<float>(in, "hb2");
     if (!is_engine(impl)) return float_output(ref::llama2c::swiglu(hb, hb2));
     Guarded<float> g(hb.data(), hb.size());
-    nm_swiglu(g.data(), hb2.data(), static_cast<int>(hb.size()));
+    exec_for(impl).table->swiglu(g.data(), hb2.data(), static_cast<int>(hb.size()));
     return engine_output(name(), g);
   }
 };

@@ -1,5 +1,6 @@
 // GGUF block dequantization (Q8_0, Q4_0) and half/bfloat16 conversion.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -72,6 +73,9 @@ class BlockDequant final : public Kernel {
     auto v = kInt8 ? ref::exact::dequant_q8_0(b, n) : ref::exact::dequant_q4_0(b, n);
     return {v, rounding_bounds(v, bounds::kU, bounds::kEta)};
   }
+  Output decode(const CaseSpec& c, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, c.get_int("blocks") * 32));
+  }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     int n = static_cast<int>(c.get_int("blocks")) * 32;
     auto b = view<uint8_t>(in, "blocks");
@@ -106,6 +110,9 @@ class HalfConvert final : public Kernel {
     auto x = view<uint16_t>(in, "x");
     auto v = kBf16 ? ref::exact::bf16_to_f64(x) : ref::exact::f16_to_f64(x);
     return {v, std::vector<double>(v.size(), 0.0)};
+  }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<uint16_t>(in, "x").size())));
   }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto x = view<uint16_t>(in, "x");

@@ -1,5 +1,6 @@
 // matmul f32: out_i = sum_j W_ij x_j, W row-major d x n.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -49,13 +50,18 @@ class MatmulF32 final : public Kernel {
     }
     return e;
   }
+  TableUse table_use() const override { return TableUse::split; }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x"), w = view<float>(in, "w");
     int n = static_cast<int>(c.get_int("n")), d = static_cast<int>(c.get_int("d"));
     if (!is_engine(impl)) return float_output(ref::llama2c::matmul(x, w, n, d));
+    auto ex = exec_for(impl);
     Guarded<float> g(static_cast<size_t>(d));
-    nm_matmul_f32(g.data(), x.data(), w.data(), n, d);
+    nm_par_matmul_f32(ex.table, ex.pool, g.data(), x.data(), w.data(), n, d);
     return engine_output(name(), g);
+  }
+  Output decode(const CaseSpec& c, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, c.get_int("d")));
   }
 };
 

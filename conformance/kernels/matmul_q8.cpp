@@ -1,6 +1,7 @@
 // Q8_0 x Q8_0 matmul with runq semantics, judged against the exact float
 // product of the unquantized operands.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "q8_common.hpp"
 #include "reference.hpp"
@@ -57,6 +58,7 @@ class MatmulQ8 final : public Kernel {
     }
     return e;
   }
+  TableUse table_use() const override { return TableUse::split; }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x"), w = view<float>(in, "w");
     int n = static_cast<int>(c.get_int("n")), d = static_cast<int>(c.get_int("d"));
@@ -71,8 +73,12 @@ class MatmulQ8 final : public Kernel {
     nm_q8_quantize(xq.data(), xs.data(), x.data(), n, gs, NM_ROUND_AWAY);
     nm_q8_quantize(wq.data(), ws.data(), w.data(), n * d, gs, NM_ROUND_EVEN);
     Guarded<float> g(static_cast<size_t>(d));
-    nm_matmul_q8(g.data(), xq.data(), xs.data(), wq.data(), ws.data(), n, d, gs);
+    auto ex = exec_for(impl);
+    nm_par_matmul_q8(ex.table, ex.pool, g.data(), xq.data(), xs.data(), wq.data(), ws.data(), n, d, gs);
     return engine_output(name(), g);
+  }
+  Output decode(const CaseSpec& c, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, c.get_int("d")));
   }
 };
 

@@ -1,5 +1,6 @@
 // Q8_0 quantization (llama2.c groups; exporter or runq rounding).
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "q8_common.hpp"
 #include "reference.hpp"
@@ -41,6 +42,18 @@ class Q8Quantize final : public Kernel {
       e.bound.push_back(q8_element_bound(x[i], scales[i / static_cast<size_t>(gs)]));
     }
     return e;
+  }
+  Output decode(const CaseSpec& c, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    const int64_t n = static_cast<int64_t>(view<float>(in, "x").size()), gs = c.get_int("gs");
+    auto q = out_array<int8_t>(outs, 0, "|i1", n);
+    auto s = out_f32(outs, 1, n / gs);
+    Output o;
+    o.values.assign(s.begin(), s.end());
+    for (size_t i = 0; i < q.size(); i++)
+      o.values.push_back(static_cast<double>(q[i]) * s[i / static_cast<size_t>(gs)]);
+    o.raw.assign(s.begin(), s.end());
+    o.raw.insert(o.raw.end(), q.begin(), q.end());
+    return o;
   }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x");
@@ -95,6 +108,9 @@ class Q8Dequantize final : public Kernel {
     auto v = ref::exact::q8_dequantize(view<int8_t>(in, "q"), view<float>(in, "scales"),
                                        static_cast<int>(c.get_int("gs")));
     return {v, rounding_bounds(v, bounds::kU, bounds::kEta)};
+  }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<int8_t>(in, "q").size())));
   }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto q = view<int8_t>(in, "q");

@@ -1,5 +1,6 @@
 // rmsnorm: out_j = w_j * (ss * x_j), ss = 1/sqrtf(sum x^2 / n + eps).
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -41,12 +42,16 @@ class Rmsnorm final : public Kernel {
     for (size_t j = 0; j < x.size(); j++) e.bound.push_back(std::fabs(e.value[j]) * rel + 2 * kEta);
     return e;
   }
+  TableUse table_use() const override { return TableUse::entry; }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x"), w = view<float>(in, "w");
     if (!is_engine(impl)) return float_output(ref::llama2c::rmsnorm(x, w, kEps));
     Guarded<float> g(x.size());
-    nm_rmsnorm(g.data(), x.data(), w.data(), static_cast<int>(x.size()), kEps);
+    exec_for(impl).table->rmsnorm(g.data(), x.data(), w.data(), static_cast<int>(x.size()), kEps);
     return engine_output(name(), g);
+  }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<float>(in, "x").size())));
   }
 };
 

@@ -1,5 +1,6 @@
 // llama2.c's xorshift* RNG: random_u32 then random_f32 from one state.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -31,6 +32,14 @@ class RngKernel final : public Kernel {
     for (int64_t i = 0; i < n; i++) e.value.push_back(r.next_f32());
     e.bound.assign(e.value.size(), 0.0);
     return e;
+  }
+  Output decode(const CaseSpec& c, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    const int64_t n = c.get_int("n");
+    Output o;
+    for (uint32_t v : out_array<uint32_t>(outs, 0, "<u4", n)) o.values.push_back(v);
+    for (float v : out_f32(outs, 1, n)) o.values.push_back(v);
+    o.raw = o.values;
+    return o;
   }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     int64_t n = c.get_int("n");

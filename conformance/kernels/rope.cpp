@@ -1,5 +1,6 @@
 // RoPE, pairwise layout, theta as a parameter.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -51,14 +52,18 @@ class Rope final : public Kernel {
     }
     return e;
   }
+  TableUse table_use() const override { return TableUse::entry; }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto v = view<float>(in, "vec");
     int hs = static_cast<int>(c.get_int("head_size")), pos = static_cast<int>(c.get_int("pos"));
     float theta = static_cast<float>(c.get_double("theta"));
     if (!is_engine(impl)) return float_output(ref::llama2c::rope(v, hs, pos, theta));
     Guarded<float> g(v.data(), v.size());
-    nm_rope(g.data(), static_cast<int>(v.size()), hs, pos, theta);
+    exec_for(impl).table->rope(g.data(), static_cast<int>(v.size()), hs, pos, theta);
     return engine_output(name(), g);
+  }
+  Output decode(const CaseSpec&, const Tensors& in, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, static_cast<int64_t>(view<float>(in, "vec").size())));
   }
 };
 

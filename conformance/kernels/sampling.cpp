@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "reference.hpp"
 
@@ -100,6 +101,9 @@ class Argmax final : public Kernel {
   Expected expected(const CaseSpec&, const Tensors& in) const override {
     return {{static_cast<double>(ref::exact::argmax(view<float>(in, "x")))}, {0.0}};
   }
+  Output decode(const CaseSpec&, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return index_output(out_array<int32_t>(outs, 0, "<i4", 1)[0]);
+  }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x");
     if (!is_engine(impl)) return index_output(ref::llama2c::argmax(x));
@@ -129,6 +133,9 @@ class Multinomial final : public Kernel {
     auto p = widen(view<float>(in, "p"));
     return {{static_cast<double>(ref::exact::sample_mult(p, view<float>(in, "coin")[0]))},
             {bounds::gamma(static_cast<int64_t>(p.size()) + 1)}};
+  }
+  Output decode(const CaseSpec&, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return index_output(out_array<int32_t>(outs, 0, "<i4", 1)[0]);
   }
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto p = view<float>(in, "p");
@@ -169,6 +176,9 @@ class TopP final : public Kernel {
     double topp = static_cast<double>(static_cast<float>(c.get_double("topp")));
     return {{static_cast<double>(ref::exact::sample_topp(p, topp, view<float>(in, "coin")[0]))},
             {2 * bounds::gamma(static_cast<int64_t>(p.size()) + 1)}};
+  }
+  Output decode(const CaseSpec&, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return index_output(out_array<int32_t>(outs, 0, "<i4", 1)[0]);
   }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto p = view<float>(in, "p");
@@ -215,6 +225,9 @@ class Sample final : public Kernel {
     auto l = view<float>(in, "logits");
     int g = ref::exact::sample(l, temperature(c), topp(c), rng);
     return {{static_cast<double>(g)}, {cdf_delta(c, l)}};
+  }
+  Output decode(const CaseSpec&, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return index_output(out_array<int32_t>(outs, 0, "<i4", 1)[0]);
   }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto l = view<float>(in, "logits");

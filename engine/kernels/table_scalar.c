@@ -17,6 +17,13 @@ matmul_q8_rows(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
 	             r1 - r0, gs);
 }
 
+static void
+matmul_q4_0_rows(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n,
+                 int r0, int r1)
+{
+	nm_matmul_q4_0(out + r0, xq, xs, w + (nm_i64)r0 * (n / 32) * 18, n, r1 - r0);
+}
+
 static const nm_kernel_table scalar_table = {
 	"scalar",
 	nm_rmsnorm,
@@ -27,6 +34,7 @@ static const nm_kernel_table scalar_table = {
 	nm_attention_heads,
 	nm_swiglu,
 	nm_residual_add,
+	matmul_q4_0_rows,
 };
 
 const nm_kernel_table *

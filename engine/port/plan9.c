@@ -78,3 +78,185 @@ nm_seconds(void)
 {
 	return (double)nsec() / 1e9;
 }
+
+int
+nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
+{
+	Dir *d;
+	vlong size, got;
+	uchar *buf;
+	int fd;
+	long n;
+
+	*data = nil;
+	*len = 0;
+	fd = open(path, OREAD);
+	if (fd < 0) {
+		snprint(err, errlen, "%s: cannot open (%r)", path);
+		return -1;
+	}
+	d = dirfstat(fd);
+	if (d == nil) {
+		snprint(err, errlen, "%s: cannot determine the file size (%r)", path);
+		close(fd);
+		return -1;
+	}
+	size = d->length;
+	free(d);
+	buf = nm_alloc((nm_u64)size + 1);
+	if (buf == nil) {
+		snprint(err, errlen, "%s: cannot allocate %lld bytes", path, size);
+		close(fd);
+		return -1;
+	}
+	for (got = 0; got < size; got += n) {
+		n = read(fd, buf + got, size - got > CHUNK ? CHUNK : (long)(size - got));
+		if (n <= 0) {
+			snprint(err, errlen, "%s: read error (%r)", path);
+			free(buf);
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	*data = buf;
+	*len = (nm_u64)size;
+	return 0;
+}
+
+const char *
+nm_getenv(const char *name)
+{
+	return getenv((char *)name);
+}
+
+/* $NPROC is set by the kernel's boot scripts to the processor count. */
+int
+nm_cpu_count(void)
+{
+	char *s = getenv("NPROC");
+	int n = s == nil ? 1 : atoi(s);
+
+	free(s);
+	return n < 1 ? 1 : n > 1024 ? 1024 : n;
+}
+
+/*
+ * The pool: workers 1..n-1 are processes sharing memory with the caller
+ * (rfork RFPROC|RFMEM; each has its own copy of the stack, so a worker never
+ * returns from the function that forked it). Worker i sleeps in
+ * semacquire(&go[i]); nm_pool_run releases every go[i], runs worker 0's
+ * share, then acquires `done` once per worker.
+ */
+struct nm_pool {
+	int n;
+	long *go;
+	long done;
+	int quit;
+	void (*fn)(void *arg, int task);
+	void *arg;
+	int n_tasks;
+};
+
+static void
+run_share(nm_pool *p, int id)
+{
+	int t;
+
+	for (t = id; t < p->n_tasks; t += p->n)
+		p->fn(p->arg, t);
+}
+
+static void
+worker(nm_pool *p, int id)
+{
+	for (;;) {
+		semacquire(&p->go[id], 1);
+		if (p->quit)
+			break;
+		run_share(p, id);
+		semrelease(&p->done, 1);
+	}
+	// The last touch of the pool: the caller frees it after this.
+	semrelease(&p->done, 1);
+	exits(nil);
+}
+
+static void
+stop_workers(nm_pool *p, int started)
+{
+	int i;
+
+	p->quit = 1;
+	for (i = 1; i <= started; i++)
+		semrelease(&p->go[i], 1);
+	for (i = 1; i <= started; i++)
+		semacquire(&p->done, 1);
+}
+
+nm_pool *
+nm_pool_create(int n)
+{
+	nm_pool *p;
+	int i;
+
+	if (n < 1)
+		return nil;
+	p = mallocz(sizeof *p, 1);
+	if (p == nil)
+		return nil;
+	p->n = n;
+	p->go = mallocz(n * sizeof p->go[0], 1);
+	if (p->go == nil) {
+		free(p);
+		return nil;
+	}
+	for (i = 1; i < n; i++) {
+		switch (rfork(RFPROC|RFMEM|RFNOWAIT)) {
+		case -1:
+			stop_workers(p, i - 1);
+			free(p->go);
+			free(p);
+			return nil;
+		case 0:
+			worker(p, i);
+		}
+	}
+	return p;
+}
+
+void
+nm_pool_free(nm_pool *p)
+{
+	if (p == nil)
+		return;
+	stop_workers(p, p->n - 1);
+	free(p->go);
+	free(p);
+}
+
+int
+nm_pool_size(const nm_pool *p)
+{
+	return p == nil ? 1 : p->n;
+}
+
+void
+nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), void *arg, int n_tasks)
+{
+	int i;
+
+	if (p == nil || p->n == 1 || n_tasks <= 1) {
+		for (i = 0; i < n_tasks; i++)
+			fn(arg, i);
+		return;
+	}
+	p->fn = fn;
+	p->arg = arg;
+	p->n_tasks = n_tasks;
+	for (i = 1; i < p->n; i++)
+		semrelease(&p->go[i], 1);
+	run_share(p, 0);
+	for (i = 1; i < p->n; i++)
+		semacquire(&p->done, 1);
+}

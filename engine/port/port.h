@@ -73,8 +73,38 @@ int nm_isinf(float x);
  */
 void nm_fp_ieee_mode(void);
 
+/*
+ * Whole-file read: on success *data holds the file's len bytes (nm_alloc'd,
+ * released with nm_free; a trailing zero byte is added past len) and 0 is
+ * returned; on failure -1, with "PATH: cannot open (reason)" or a like
+ * one-line message in err.
+ */
+int nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen);
+
 /* Wall-clock seconds, monotonic where the platform allows. */
 double nm_seconds(void);
+
+/* Value of an environment variable, or nil; callers only read it. On Plan 9
+ * each call allocates a copy that is never freed (read a few variables once). */
+const char *nm_getenv(const char *name);
+
+/* Processors available to this process (>= 1). */
+int nm_cpu_count(void);
+
+/*
+ * Thread pool: n workers counting the calling thread (pthreads on POSIX,
+ * rfork(RFPROC|RFMEM) processes and semaphores on Plan 9). nm_pool_run calls
+ * fn(arg, task) for task = 0..n_tasks-1, task t on worker t % n (worker 0 is
+ * the caller), and returns when all are done. Which worker runs a task never
+ * changes the result: each task must write disjoint memory. A nil pool, or
+ * one of size 1, runs every task on the caller. nm_pool_create returns nil
+ * if n < 1 or a thread cannot be started.
+ */
+typedef struct nm_pool nm_pool;
+nm_pool *nm_pool_create(int n);
+void nm_pool_free(nm_pool *pool);
+int nm_pool_size(const nm_pool *pool);
+void nm_pool_run(nm_pool *pool, void (*fn)(void *arg, int task), void *arg, int n_tasks);
 
 #ifdef __cplusplus
 }
