@@ -49,7 +49,7 @@ while IFS=$'\t' read -r name globs; do
   read -ra patterns <<<"$globs"
   shopt -s nullglob
   for g in "${patterns[@]}"; do
-    for f in "$fx"/$g; do cp "$f" "$seeds/"; done
+    for f in "$fx"/$g; do rel=${f#"$fx"/}; cp "$f" "$seeds/${rel//\//_}"; done
   done
   shopt -u nullglob
   if [[ -z $(ls -A "$seeds") ]]; then

@@ -190,6 +190,16 @@ check_header(const header *h, nm_u64 len, nm_u64 *size, char *msg, int msglen)
 			return -1;
 		}
 	}
+	// Each layer stores at least its two norm vectors (8*dim bytes): a layer
+	// count past that cannot fit, and walking it would take billions of steps.
+	if ((nm_u64)h->p[2] > len / 8) {
+		nm_text_str(&t, "n_layers ");
+		nm_text_i64(&t, h->p[2]);
+		nm_text_str(&t, " needs more bytes than the file has (");
+		nm_text_u64(&t, len);
+		nm_text_str(&t, ")");
+		return -1;
+	}
 	if (walk(nil, h, nil, 0, size) != 0 || *size != len) {
 		nm_text_str(&t, "llama2.c v");
 		nm_text_i64(&t, h->version);

@@ -272,6 +272,24 @@ TEST(TokenizerSmallVocab, MissingByteTokensAreAnError) {
   EXPECT_EQ(encode(w.v, "a").err, "no token for byte 0x20: byte fallback id 35 is outside the 4-token vocabulary");
 }
 
+// Found by fuzz_tokenizer_bin: a vocabulary too small to hold BOS or EOS.
+TEST(TokenizerSmallVocab, MissingBosOrEosIsAnError) {
+  std::vector<VocabEntry> one = {{"a", 0}};
+  Vocab w;
+  ASSERT_EQ(load(w, vocab_bin(one)), "");
+  std::vector<int> ids(8);
+  int n = 0;
+  char err[128];
+  EXPECT_EQ(nm_tok_encode(&w.v, "", 0, 1, 0, ids.data(), 8, &n, err, sizeof err), -1);
+  EXPECT_STREQ(err, "vocabulary has 1 tokens, no id 1 for BOS");
+  std::vector<VocabEntry> two = {{"<unk>", 0}, {"<s>", 0}};
+  Vocab w2;
+  ASSERT_EQ(load(w2, vocab_bin(two)), "");
+  EXPECT_EQ(nm_tok_encode(&w2.v, "", 0, 1, 1, ids.data(), 8, &n, err, sizeof err), -1);
+  EXPECT_STREQ(err, "vocabulary has 2 tokens, no id 2 for EOS");
+  EXPECT_EQ(nm_tok_encode(&w2.v, "", 0, 1, 0, ids.data(), 8, &n, err, sizeof err), 0);
+}
+
 // --- tokenizer.bin errors -------------------------------------------------
 
 std::vector<uint8_t> le(std::initializer_list<int32_t> words) {

@@ -264,6 +264,13 @@ nm_tok_encode(const nm_vocab *v, const char *text, int len, int bos, int eos,
 		nm_tok_msg_d(&m, bad);
 		return -1;
 	}
+	if ((bos && v->n <= NM_TOK_BOS) || (eos && v->n <= NM_TOK_EOS)) {
+		nm_tok_msg_start(&m, err, errlen);
+		nm_tok_msg_s(&m, "vocabulary has ");
+		nm_tok_msg_d(&m, v->n);
+		nm_tok_msg_s(&m, bos && v->n <= NM_TOK_BOS ? " tokens, no id 1 for BOS" : " tokens, no id 2 for EOS");
+		return -1;
+	}
 	if (bos)
 		ids[out++] = NM_TOK_BOS;
 	if (len > 0) {

@@ -112,6 +112,14 @@ TEST_F(Bad, HeaderDimensionsOverflowOrDisagree) {
   EXPECT_EQ(error(with(g)), "GGUF metadata count 1152921504606846976 is more than the file can hold");
 }
 
+// Found by fuzz_gguf: a huge layer count must fail at once, not walk 2^31 layers.
+TEST_F(Bad, HugeLayerCountFailsFast) {
+  auto b = bytes(w::Target::v1);
+  put32(b, 16, 0x7fffffff);  // n_layers
+  std::string e = error(with(b));
+  EXPECT_NE(e.find("n_layers 2147483647 needs more bytes than the file has ("), std::string::npos) << e;
+}
+
 TEST_F(Bad, TensorPastTheEnd) {
   auto g = bytes(w::Target::gguf_f32);
   size_t at = find(g, "blk.1.ffn_up.weight") + 19 + 4 + 16 + 4;  // offset field
