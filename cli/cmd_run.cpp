@@ -23,7 +23,7 @@ struct Opts {
   std::string model, tokenizer, prompt, mode = "generate", system;
   float temperature = 1.0f, topp = 0.9f;
   long long seed = 0;
-  int steps = 256, threads = 1;
+  int steps = 256, threads = 0;  // 0: one per CPU (nm_cpu_count)
   bool no_simd = false, ids = false;
 };
 
@@ -205,7 +205,7 @@ Action add_run(CLI::App& app) {
   sub->add_option("-i", o->prompt, "Prompt (UTF-8)");
   auto* sys = sub->add_option("-y", o->system, "System prompt (chat mode)");
   sub->add_option("-m", o->mode, "Mode")->check(CLI::IsMember({"generate", "chat"}));
-  sub->add_option("--threads", o->threads, "Threads (default 1)")->check(CLI::Range(1, 256));
+  sub->add_option("--threads", o->threads, "Threads (default: one per CPU)")->check(CLI::Range(1, 256));
   sub->add_flag("--no-simd", o->no_simd, "Scalar kernels only");
   sub->add_flag("--ids", o->ids, "Print the prompt's and the generated token ids instead of text");
   auto* steps_opt = sub->get_option("-n");
@@ -236,6 +236,7 @@ Action add_run(CLI::App& app) {
     if (nm_sampler_init(&ss.sampler, vocab_size, o->temperature, o->topp, seed) != 0) fail("run: out of memory");
     const nm_kernel_table* table = o->no_simd ? nm_kernels_scalar() : nm_kernels_select(nullptr);
     if (table == nullptr) fail("--no-simd: the SIMD level requested by NINEML_SIMD is not available here");
+    if (o->threads == 0) o->threads = nm_cpu_count() > 256 ? 256 : nm_cpu_count();
     if (o->threads > 1) {
       ss.pool = nm_pool_create(o->threads);
       if (ss.pool == nullptr) fail("--threads: cannot start " + std::to_string(o->threads) + " threads");

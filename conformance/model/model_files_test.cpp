@@ -20,7 +20,7 @@
 namespace nineml::conformance {
 namespace {
 
-constexpr int kSteps = 48;
+constexpr int kSteps = 256;
 
 ref::Checkpoint snapped(const std::string& arch) {
   ref::Checkpoint ck = fixtures::make_checkpoint(arch_config(arch, kSteps), 21);
@@ -37,6 +37,7 @@ struct Dir {
 
 struct Case {
   std::string arch, target;
+  bool sampled;  // false: -t 0; true: -t 1.0 -p 0.9 -s 42
 };
 
 class ModelFiles : public testing::TestWithParam<Case> {};
@@ -57,13 +58,15 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
   ASSERT_EQ(nm_model_load(&m, path.c_str(), err, sizeof err), 0) << err;
   EXPECT_STREQ(m.cfg.arch, c.arch.c_str());
   const std::vector<int> prompt = {1, 37, 200, 5};
-  const EngineRun got = engine_generate(&m, prompt, kSteps, 0.0f, 0.0f, 1);
+  const float t = c.sampled ? 1.0f : 0.0f, p = c.sampled ? 0.9f : 0.0f;
+  const uint64_t seed = 42;
+  const EngineRun got = engine_generate(&m, prompt, kSteps, t, p, seed);
 
   ref::Quant quant{ref::Storage::f32, 32};
   if (c.target == "v2") quant = {ref::Storage::q8, writers::default_group_size(ck.config.dim, ck.config.hidden_dim)};
   if (c.target == "gguf-q4_0") quant = {ref::Storage::q4_0, 32};
   if (c.target == "gguf-q8_0") quant = {ref::Storage::q8_0, 32};
-  const ref::Generation want = ref::generate(ck, ref::Mode::llama2c, quant, prompt, kSteps, 0.0f, 0.0f, 1);
+  const ref::Generation want = ref::generate(ck, ref::Mode::llama2c, quant, prompt, kSteps, t, p, seed);
   ASSERT_EQ(got.logits.size(), want.logits.size());
   for (size_t i = 0; i < want.logits.size(); i++)
     for (size_t j = 0; j < want.logits[i].size(); j++) {
@@ -81,13 +84,13 @@ std::vector<Case> all_cases() {
     for (const std::string& t : writers::target_names()) {
       bool llama2c_format = t == "v0" || t == "v1" || t == "v2";
       if (llama2c_format && std::string(arch) != "llama2") continue;  // llama2.c files carry llama2 only
-      out.push_back({arch, t});
+      for (bool sampled : {false, true}) out.push_back({arch, t, sampled});
     }
   return out;
 }
 
 std::string case_name(const testing::TestParamInfo<Case>& i) {
-  std::string s = i.param.arch + "_" + i.param.target;
+  std::string s = i.param.arch + "_" + i.param.target + (i.param.sampled ? "_sampled" : "_greedy");
   for (char& ch : s)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return s;
