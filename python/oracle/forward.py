@@ -1,21 +1,59 @@
 """The forward pass of NUMERICS.md in float64: rmsnorm, pairwise RoPE with
-theta, grouped-query attention with the causal mask and an optional sliding
-window, SwiGLU feed-forward, shared or separate classifier. Weights are the
-checkpoint's float32 values widened to float64; hyper-parameters stored as
-float (eps, theta) are used at their float32 values, as the reference's
-exact mode does."""
+theta (and Llama 3.1 frequency scaling, docs/FORWARD.md's rule), grouped-query
+attention with the causal mask and an optional sliding window, SwiGLU
+feed-forward, shared or separate classifier. Weights are float32 values
+widened to float64, from the oracle's own v0 reader or from any model the
+engine loads (Oracle.from_model: model.weights() and model.config);
+hyper-parameters stored as float (eps, theta, scaling factors) are used at
+their float32 values, as the reference's exact mode does."""
 import numpy as np
 
-from .checkpoint import load_v0
+from .checkpoint import Checkpoint, load_v0
+
+DEFAULTS = {"rope_theta": 10000.0, "norm_eps": 1e-5, "sliding_window": 0, "rope_scaling": None}
+
+
+def f32(v):
+    return float(np.float32(v))
+
+
+def rope_frequencies(head_size, theta, scaling=None):
+    """Per pair of a head: 1/theta^(2i/head_size), then, with a Llama 3.1
+    scaling dict (factor, low_freq_factor, high_freq_factor,
+    original_max_position), Meta's rule as docs/FORWARD.md states it:
+    wavelen = 2 pi / freq; wavelen < orig/high: kept; wavelen > orig/low:
+    freq/factor; otherwise smooth = (orig/wavelen - low)/(high - low) and
+    freq = (1 - smooth) freq/factor + smooth freq. In float64."""
+    i = np.arange(0, head_size, 2, dtype=np.float64)
+    freq = 1.0 / theta ** (i / head_size)
+    if not scaling or not scaling.get("factor"):
+        return freq
+    factor, low, high = f32(scaling["factor"]), f32(scaling["low_freq_factor"]), f32(scaling["high_freq_factor"])
+    orig = float(scaling["original_max_position"])
+    wavelen = 2 * np.pi / freq
+    smooth = (orig / wavelen - low) / (high - low)
+    mid = (1 - smooth) * freq / factor + smooth * freq
+    return np.where(wavelen < orig / high, freq, np.where(wavelen > orig / low, freq / factor, mid))
 
 
 class Oracle:
-    def __init__(self, path_or_checkpoint, rope_theta=10000.0, norm_eps=1e-5, sliding_window=0, weights=None):
+    """Oracle(path_or_checkpoint, rope_theta=None, norm_eps=None,
+    sliding_window=None, weights=None, rope_scaling=None): an argument left
+    None comes from the checkpoint's config dict when it has the key
+    (model.config has them all), else the llama2 default (theta 1e4,
+    eps 1e-5, no window, no scaling)."""
+
+    def __init__(self, path_or_checkpoint, rope_theta=None, norm_eps=None, sliding_window=None, weights=None,
+                 rope_scaling=None):
         ck = load_v0(path_or_checkpoint) if isinstance(path_or_checkpoint, str) else path_or_checkpoint
         self.config = dict(ck.config)
-        self.theta = float(np.float32(rope_theta))
-        self.eps = float(np.float32(norm_eps))
-        self.window = int(sliding_window)
+        given = {"rope_theta": rope_theta, "norm_eps": norm_eps, "sliding_window": sliding_window,
+                 "rope_scaling": rope_scaling}
+        p = {k: (given[k] if given[k] is not None else self.config.get(k, DEFAULTS[k])) for k in DEFAULTS}
+        self.theta = f32(p["rope_theta"])
+        self.eps = f32(p["norm_eps"])
+        self.window = int(p["sliding_window"] or 0)
+        self.scaling = p["rope_scaling"]
         src = weights if weights is not None else ck.weights
         self.w = {k: np.asarray(v, dtype=np.float64) for k, v in src.items()}
         c = self.config
@@ -25,8 +63,13 @@ class Oracle:
         self.k_cache = np.zeros(shape)
         self.v_cache = np.zeros(shape)
         self.next_pos = 0
-        i = np.arange(0, self.head_size, 2, dtype=np.float64)
-        self.freq = 1.0 / self.theta ** (i / self.head_size)  # per pair of a head
+        self.freq = rope_frequencies(self.head_size, self.theta, self.scaling)  # per pair of a head
+
+    @classmethod
+    def from_model(cls, model, **overrides):
+        """The oracle over a model loaded by p9ml.load (any format): its
+        dequantized weights and its config (theta, eps, window, scaling)."""
+        return cls(Checkpoint(dict(model.config), model.weights()), **overrides)
 
     def reset(self):
         self.k_cache[:] = 0
@@ -91,3 +134,10 @@ class Oracle:
         """sum_j |Wcls_ij * x_j| of the last forward, per logit: the scale of
         the classifier's rounding error, from which the bounds are built."""
         return np.abs(self.w["wcls"]) @ np.abs(self.final)
+
+    def group_scale(self, group_size):
+        """sum_j |Wcls_ij| m_j with m_j the largest |x| in j's group (of
+        group_size) of the last final state: the scale of the classifier's
+        activation-quantization error (bounds.quantized_bound)."""
+        m = np.repeat(np.abs(self.final).reshape(-1, group_size).max(axis=1), group_size)
+        return np.abs(self.w["wcls"]) @ m

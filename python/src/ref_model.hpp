@@ -1,5 +1,5 @@
 // The reference Transformer over a v0 checkpoint, as the bindings hold it
-// (p9ml.reference.Transformer and p9ml.load both use it).
+// (p9ml.reference.Transformer; p9ml.load runs the engine, bind_model.cpp).
 #pragma once
 
 #include <pybind11/numpy.h>

@@ -38,3 +38,13 @@ def model_paths(fixture_dir, manifest):
     paths = [(m["name"], str(fixture_dir / m["file"])) for m in manifest["models"] if m["format"] == "llama2c-v0"]
     assert paths, "the manifest lists no llama2c-v0 model"
     return paths
+
+
+@pytest.fixture(scope="session")
+def manifest_models(fixture_dir, manifest):
+    """Every model of the manifest as (name, path): the llama2.c v0 "models"
+    and every "arch_models" entry (each architecture x format)."""
+    out = [(m["name"], str(fixture_dir / m["file"])) for m in manifest["models"]]
+    out += [("%s-%s" % (m["arch"], m["format"]), str(fixture_dir / m["file"])) for m in manifest["arch_models"]]
+    assert manifest["arch_models"], "the manifest lists no arch_models"
+    return out

@@ -107,3 +107,11 @@ def test_bad_model_file(tmp_path):
         p9ml.load(str(bad))
     with pytest.raises(ValueError, match="nonexistent"):
         p9ml.load(str(tmp_path / "nonexistent.bin"))
+
+
+def test_load_impl(model_paths):
+    _, path = model_paths[0]
+    with pytest.raises(ValueError, match=r"load: argument 'impl' must name an engine kernel table.*got 'ref-exact'"):
+        p9ml.load(path, impl="ref-exact")
+    with pytest.raises(ValueError, match=r"load: unknown impl 'engine-bogus'"):
+        p9ml.load(path, impl="engine-bogus")

@@ -1,5 +1,7 @@
-"""p9ml.load: config, forward against the reference in llama2c mode,
-generate against the reference's generate loop, and the engine tokenizer."""
+"""p9ml.load (the engine: nm_model_load, nm_forward, nm_generate): config,
+forward bit-identical to the reference in llama2c mode on v0 files (the
+scalar contract), generate against the reference's generate loop, every
+architecture x format of the manifest, weights(), and the engine tokenizer."""
 import struct
 
 import numpy as np
@@ -12,7 +14,8 @@ def test_load_forward_generate(model_paths):
     for _, path in model_paths:
         m = p9ml.load(path)
         ref = p9ml.reference.Transformer(path, mode="llama2c")
-        assert m.config["backend"] == "ref-llama2c" and m.config["format"] == "llama2c-v0"
+        assert m.config["backend"] == "engine-scalar" and m.config["format"] == "llama2c-v0"
+        assert m.config["arch"] == "llama2" and m.config["rope_scaling"] is None
         assert m.tokenizer is None
         for pos, tok in enumerate([1, 7, 3, 9]):
             got, want = m.forward(tok, pos), ref.forward(tok, pos)
@@ -23,6 +26,53 @@ def test_load_forward_generate(model_paths):
         assert toks == m.generate([1, 4], 12, temperature=0.8, topp=0.9, seed=5)  # deterministic
         m.reset()
         np.testing.assert_array_equal(m.forward(1, 0), ref.forward(1, 0).astype(np.float32))
+
+
+def test_every_architecture_and_format(fixture_dir, manifest):
+    for e in manifest["arch_models"]:
+        m = p9ml.load(str(fixture_dir / e["file"]))
+        c = m.config
+        assert c["arch"] == e["arch"], e["file"]
+        assert c["weight_type"] == {"v2": "q8", "gguf-q8_0": "q8", "gguf-q4_0": "q4_0"}.get(e["format"], "f32")
+        assert (c["group_size"] > 0) == (c["weight_type"] != "f32")
+        if e["arch"] == "llama3":
+            assert c["rope_theta"] == 500000.0
+            assert c["rope_scaling"] == {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                         "original_max_position": 8192}
+        else:
+            assert c["rope_scaling"] is None
+        assert c["sliding_window"] == (32 if e["arch"] == "mistral" else 0)
+        assert c["shared_classifier"] == (e["arch"] != "mistral")
+        w = m.weights()
+        d, hid, L, V = c["dim"], c["hidden_dim"], c["n_layers"], c["vocab_size"]
+        kv = c["n_kv_heads"] * (d // c["n_heads"])
+        shapes = {"token_embedding": (V, d), "rms_att": (L, d), "wq": (L, d, d), "wk": (L, kv, d),
+                  "wv": (L, kv, d), "wo": (L, d, d), "rms_ffn": (L, d), "w1": (L, hid, d), "w2": (L, d, hid),
+                  "w3": (L, hid, d), "rms_final": (d,), "wcls": (V, d)}
+        assert {k: v.shape for k, v in w.items()} == shapes, e["file"]
+        assert all(v.dtype == np.float32 for v in w.values())
+        logits = m.forward(1, 0)
+        assert logits.shape == (V,) and np.isfinite(logits).all()
+        toks = m.generate([1], 6, temperature=0.0)
+        assert toks[0] == 1 and 2 <= len(toks) <= 7
+
+
+def test_f32_formats_hold_the_same_weights(fixture_dir, manifest):
+    """The arch fixtures' weights are exact in f16/bf16, so every float
+    format of one architecture loads the same values (and runs the same)."""
+    by_arch = {}
+    for e in manifest["arch_models"]:
+        m = p9ml.load(str(fixture_dir / e["file"]))
+        if m.config["weight_type"] == "f32":
+            by_arch.setdefault(e["arch"], []).append((e["format"], m))
+    for arch, models in by_arch.items():
+        assert len(models) >= 2, arch
+        fmt0, m0 = models[0]
+        w0, l0 = m0.weights(), m0.forward(5, 0)
+        for fmt, m in models[1:]:
+            for k, v in m.weights().items():
+                np.testing.assert_array_equal(v, w0[k], err_msg="%s %s vs %s: %s" % (arch, fmt, fmt0, k))
+            np.testing.assert_array_equal(m.forward(5, 0), l0)
 
 
 def write_byte_vocab(path, n):
