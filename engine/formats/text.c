@@ -16,8 +16,9 @@ nm_text_mem(nm_text *t, const char *s, int n)
 {
 	if (t->buf == nil || t->cap < 1)
 		return;
+	// Names from a file go into one-line messages: control bytes become '?'.
 	for (int i = 0; i < n && t->len < t->cap - 1; i++)
-		t->buf[t->len++] = s[i];
+		t->buf[t->len++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
 	t->buf[t->len] = 0;
 }
 

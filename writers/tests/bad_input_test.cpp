@@ -120,6 +120,17 @@ TEST_F(Bad, HugeLayerCountFailsFast) {
   EXPECT_NE(e.find("n_layers 2147483647 needs more bytes than the file has ("), std::string::npos) << e;
 }
 
+// Found by fuzz_gguf: a tensor name holding a newline must not break the
+// one-line error (error() asserts a single line); control bytes print as '?'.
+TEST_F(Bad, ControlBytesInNamesKeepErrorsOnOneLine) {
+  auto g = bytes(w::Target::gguf_f32);
+  size_t at = find(g, "token_embd.weight");
+  g[at + 5] = '\n';
+  EXPECT_EQ(error(with(g)), "missing tensor 'token_embd.weight'");
+  put32(g, at + 17, 99);  // n_dims, so that the message quotes the file's name
+  EXPECT_EQ(error(with(g)), "tensor 'token?embd.weight' has 99 dimensions (1 to 4 supported)");
+}
+
 TEST_F(Bad, TensorPastTheEnd) {
   auto g = bytes(w::Target::gguf_f32);
   size_t at = find(g, "blk.1.ffn_up.weight") + 19 + 4 + 16 + 4;  // offset field
