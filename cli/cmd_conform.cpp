@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include "commands.hpp"
 #include "fault.hpp"
@@ -69,7 +70,10 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   for (const auto& c : r.cases)
     if (!c.passed && shown++ < 20) fmt::print("FAIL {} [{}]: {}\n  repro: {}\n", c.case_id, c.impl, c.failure, c.repro);
   if (shown > 20) fmt::print("... and {} more failures (see {}/summary.md)\n", shown - 20, o.out);
-  fmt::print("{} kernels, {} case runs in {:.1f} s; report in {}/\n", sums.size(), r.cases.size(), r.seconds, o.out);
+  std::set<std::string> kernel_names;
+  for (const auto& k : sums) kernel_names.insert(k.kernel);
+  fmt::print("{} kernels ({} kernel x implementation pairs), {} case runs in {:.1f} s; report in {}/\n",
+             kernel_names.size(), sums.size(), r.cases.size(), r.seconds, o.out);
   if (!r.not_run.empty()) fmt::print("{} implementation(s) not run on this CPU (listed above)\n", r.not_run.size());
   fmt::print("{} passed, {} failed\n", r.cases.size() - failed, failed);
   return failed ? 1 : 0;
