@@ -30,6 +30,18 @@ typedef struct {
 	/* Rows [r0, r1) of nm_matmul_q4_0 (x quantized with group 32). */
 	void (*matmul_q4_0_rows)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
 	                         int n, int r0, int r1);
+	/*
+	 * Batched products for prefill: T tokens at once, x token-major (T x n;
+	 * quantized: T x n int8 and T x n/gs scales), out token-major (T x d),
+	 * rows [r0, r1). Each out[t*d + i] has the bits the row entry above
+	 * gives for token t alone, so prefill and decode agree exactly.
+	 */
+	void (*matmul_f32_batch)(float *out, const float *x, const float *w, int n, int d, int T,
+	                         int r0, int r1);
+	void (*matmul_q8_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+	                        const float *ws, int n, int d, int gs, int T, int r0, int r1);
+	void (*matmul_q4_0_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
+	                          int n, int d, int T, int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);

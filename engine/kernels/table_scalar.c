@@ -24,6 +24,32 @@ matmul_q4_0_rows(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, i
 	nm_matmul_q4_0(out + r0, xq, xs, w + (nm_i64)r0 * (n / 32) * 18, n, r1 - r0);
 }
 
+/* Batches: token by token through the row kernels (same bits by construction). */
+static void
+matmul_f32_batch(float *out, const float *x, const float *w, int n, int d, int T, int r0, int r1)
+{
+	for (int t = 0; t < T; t++)
+		matmul_f32_rows(out + (nm_i64)t * d, x + (nm_i64)t * n, w, n, r0, r1);
+}
+
+static void
+matmul_q8_batch(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq, const float *ws,
+                int n, int d, int gs, int T, int r0, int r1)
+{
+	for (int t = 0; t < T; t++)
+		matmul_q8_rows(out + (nm_i64)t * d, xq + (nm_i64)t * n, xs + (nm_i64)t * (n / gs), wq,
+		               ws, n, gs, r0, r1);
+}
+
+static void
+matmul_q4_0_batch(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
+                  int T, int r0, int r1)
+{
+	for (int t = 0; t < T; t++)
+		matmul_q4_0_rows(out + (nm_i64)t * d, xq + (nm_i64)t * n, xs + (nm_i64)t * (n / 32), w,
+		                 n, r0, r1);
+}
+
 static const nm_kernel_table scalar_table = {
 	"scalar",
 	nm_rmsnorm,
@@ -35,6 +61,9 @@ static const nm_kernel_table scalar_table = {
 	nm_swiglu,
 	nm_residual_add,
 	matmul_q4_0_rows,
+	matmul_f32_batch,
+	matmul_q8_batch,
+	matmul_q4_0_batch,
 };
 
 const nm_kernel_table *

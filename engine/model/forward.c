@@ -1,8 +1,10 @@
 /*
- * forward.c: one token through the transformer, read top to bottom like
- * run.c's forward(). Matrix products go through nm_linear (quantizing the
- * activation for Q8/Q4_0 weights, as runq does); everything else through
- * the kernel table, so a SIMD table changes the kernels, not this order.
+ * forward.c: T consecutive positions through the transformer, read top to
+ * bottom like run.c's forward(). T = 1 is decoding; T > 1 is prefill, where
+ * every matrix product is one matrix-matrix call (nm_linear_batch), so the
+ * weights stream once for T tokens. Each output element has the same bits
+ * either way (kernel_table.h), and everything else runs per position in
+ * run.c's order, so prefill and decode agree exactly.
  */
 #include "model/forward.h"
 #include "parallel.h"
@@ -16,46 +18,111 @@ rope(nm_state *s, const nm_model *m, const nm_exec *e, float *vec, int n, int po
 		e->k->rope(vec, n, s->head_size, pos, m->cfg.rope_theta);
 }
 
-float *
-nm_forward(nm_state *s, const nm_model *m, const nm_exec *e, int token, int pos)
+int
+nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *tokens, int T,
+                 int pos0)
 {
 	const nm_config *c = &m->cfg;
 	const nm_kernel_table *k = e->k;
-	int dim = c->dim, kv_dim = s->kv_dim;
+	int dim = c->dim, kv_dim = s->kv_dim, hidden = c->hidden_dim;
 	nm_i64 layer_cache = (nm_i64)c->seq_len * kv_dim;
 
-	if (token < 0 || token >= c->vocab_size || pos < 0 || pos >= c->seq_len)
-		return nil;
-	nm_embedding_row(s->x, &m->token_embedding, token);
+	if (T < 1 || T > NM_BATCH || pos0 < 0 || pos0 > c->seq_len - T)
+		return -1;
+	for (int t = 0; t < T; t++) {
+		if (tokens[t] < 0 || tokens[t] >= c->vocab_size)
+			return -1;
+		nm_embedding_row(s->x + (nm_i64)t * dim, &m->token_embedding, tokens[t]);
+	}
 
 	for (int l = 0; l < c->n_layers; l++) {
 		float *kc = s->key_cache + l * layer_cache;
 		float *vc = s->value_cache + l * layer_cache;
-		float *kpos = kc + (nm_i64)pos * kv_dim;
-		float *vpos = vc + (nm_i64)pos * kv_dim;
+		// The T positions' k and v rows are consecutive in the cache.
+		float *kpos = kc + (nm_i64)pos0 * kv_dim;
+		float *vpos = vc + (nm_i64)pos0 * kv_dim;
+		// Element by element: 6c wants constant aggregate initializers.
+		float *qkv_out[3], *ffn_out[2];
+		const nm_tensor *qkv[3], *ffn[2], *wo[1], *w2[1];
+
+		qkv_out[0] = s->q;
+		qkv_out[1] = kpos;
+		qkv_out[2] = vpos;
+		qkv[0] = &m->wq[l];
+		qkv[1] = &m->wk[l];
+		qkv[2] = &m->wv[l];
+		ffn_out[0] = s->hb;
+		ffn_out[1] = s->hb2;
+		ffn[0] = &m->w1[l];
+		ffn[1] = &m->w3[l];
+		wo[0] = &m->wo[l];
+		w2[0] = &m->w2[l];
 
 		// Attention: q, k, v; RoPE; k and v written straight into the cache.
-		k->rmsnorm(s->xb, s->x, m->rms_att + (nm_i64)l * dim, dim, c->norm_eps);
-		nm_linear(s, e, s->q, s->xb, &m->wq[l]);
-		nm_linear(s, e, kpos, s->xb, &m->wk[l]);
-		nm_linear(s, e, vpos, s->xb, &m->wv[l]);
-		rope(s, m, e, s->q, dim, pos);
-		rope(s, m, e, kpos, kv_dim, pos);
-		nm_par_attention(k, e->pool, s->xb, s->att, s->q, kc, vc, c->n_heads, c->n_kv_heads,
-		                 s->head_size, pos, c->sliding_window);
-		nm_linear(s, e, s->xb2, s->xb, &m->wo[l]);
-		k->residual_add(s->x, s->xb2, dim);
+		for (int t = 0; t < T; t++)
+			k->rmsnorm(s->xb + (nm_i64)t * dim, s->x + (nm_i64)t * dim,
+			           m->rms_att + (nm_i64)l * dim, dim, c->norm_eps);
+		nm_linear_batch(s, e, s->xb, T, 3, qkv_out, qkv);
+		for (int t = 0; t < T; t++) {
+			int pos = pos0 + t;
+			rope(s, m, e, s->q + (nm_i64)t * dim, dim, pos);
+			rope(s, m, e, kpos + (nm_i64)t * kv_dim, kv_dim, pos);
+			nm_par_attention(k, e->pool, s->xb + (nm_i64)t * dim, s->att, s->q + (nm_i64)t * dim,
+			                 kc, vc, c->n_heads, c->n_kv_heads, s->head_size, pos,
+			                 c->sliding_window);
+		}
+		nm_linear_batch(s, e, s->xb, T, 1, &s->xb2, wo);
+		for (int t = 0; t < T; t++)
+			k->residual_add(s->x + (nm_i64)t * dim, s->xb2 + (nm_i64)t * dim, dim);
 
 		// Feed-forward: SwiGLU.
-		k->rmsnorm(s->xb, s->x, m->rms_ffn + (nm_i64)l * dim, dim, c->norm_eps);
-		nm_linear(s, e, s->hb, s->xb, &m->w1[l]);
-		nm_linear(s, e, s->hb2, s->xb, &m->w3[l]);
-		k->swiglu(s->hb, s->hb2, c->hidden_dim);
-		nm_linear(s, e, s->xb, s->hb, &m->w2[l]);
-		k->residual_add(s->x, s->xb, dim);
+		for (int t = 0; t < T; t++)
+			k->rmsnorm(s->xb + (nm_i64)t * dim, s->x + (nm_i64)t * dim,
+			           m->rms_ffn + (nm_i64)l * dim, dim, c->norm_eps);
+		nm_linear_batch(s, e, s->xb, T, 2, ffn_out, ffn);
+		for (int t = 0; t < T; t++)
+			k->swiglu(s->hb + (nm_i64)t * hidden, s->hb2 + (nm_i64)t * hidden, hidden);
+		nm_linear_batch(s, e, s->hb, T, 1, &s->xb, w2);
+		for (int t = 0; t < T; t++)
+			k->residual_add(s->x + (nm_i64)t * dim, s->xb + (nm_i64)t * dim, dim);
 	}
 
-	k->rmsnorm(s->x, s->x, m->rms_final, dim, c->norm_eps);
-	nm_linear(s, e, s->logits, s->x, &m->wcls);
+	for (int t = 0; t < T; t++)
+		k->rmsnorm(s->x + (nm_i64)t * dim, s->x + (nm_i64)t * dim, m->rms_final, dim, c->norm_eps);
+	return 0;
+}
+
+float *
+nm_logits(nm_state *s, const nm_model *m, const nm_exec *e, int t)
+{
+	float *x = s->x + (nm_i64)t * m->cfg.dim;
+	const nm_tensor *wcls[1];
+
+	wcls[0] = &m->wcls;
+	nm_linear_batch(s, e, x, 1, 1, &s->logits, wcls);
 	return s->logits;
+}
+
+float *
+nm_forward(nm_state *s, const nm_model *m, const nm_exec *e, int token, int pos)
+{
+	if (nm_forward_batch(s, m, e, &token, 1, pos) != 0)
+		return nil;
+	return nm_logits(s, m, e, 0);
+}
+
+int
+nm_prefill(nm_state *s, const nm_model *m, const nm_exec *e, const int *tokens, int n, int pos0,
+           void (*on_logits)(void *arg, int pos, const float *logits, int n), void *arg)
+{
+	for (int done = 0; done < n;) {
+		int T = n - done < NM_BATCH ? n - done : NM_BATCH;
+		if (nm_forward_batch(s, m, e, tokens + done, T, pos0 + done) != 0)
+			return -1;
+		if (on_logits != nil)
+			for (int t = 0; t < T; t++)
+				on_logits(arg, pos0 + done + t, nm_logits(s, m, e, t), m->cfg.vocab_size);
+		done += T;
+	}
+	return 0;
 }

@@ -12,6 +12,10 @@
 extern "C" {
 #endif
 
+/* Positions one prefill step runs together (docs/FORWARD.md). */
+enum { NM_BATCH = 32 };
+
+/* Activations hold NM_BATCH token-major rows; decoding uses row 0. */
 typedef struct {
 	float *x;      /* dim: residual stream */
 	float *xb;     /* dim */
@@ -23,8 +27,8 @@ typedef struct {
 	float *logits; /* vocab_size */
 	float *key_cache;   /* n_layers * seq_len * kv_dim */
 	float *value_cache; /* n_layers * seq_len * kv_dim */
-	nm_i8 *xq;     /* max(dim, hidden_dim): quantized activation */
-	float *xs;     /* its scales, one per group (group >= 1) */
+	nm_i8 *xq;     /* max(dim, hidden_dim): quantized activation rows */
+	float *xs;     /* their scales, one per group (group >= 1) */
 	float *freqs;  /* head_size/2 scaled RoPE frequencies, or nil */
 	int kv_dim, head_size;
 } nm_state;
@@ -43,13 +47,30 @@ const char *nm_model_check(const nm_model *m);
  * or pos is out of range. */
 float *nm_forward(nm_state *s, const nm_model *m, const nm_exec *e, int token, int pos);
 
-/* Out = W x for any stored type of W: Q8 and Q4_0 quantize x first into
- * s->xq/s->xs with runq's rounding (group: W's group size; 32 for Q4_0). */
-void nm_linear(nm_state *s, const nm_exec *e, float *out, const float *x, const nm_tensor *w);
+/* Runs tokens[0..T) at positions pos0..pos0+T-1 (1 <= T <= NM_BATCH)
+ * through every layer, filling the KV cache, and leaves the final-normed
+ * hidden states in s->x rows 0..T-1. -1 when a token or position is out of
+ * range. nm_logits(s, m, e, t) then classifies row t into s->logits. */
+int nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *tokens, int T,
+                     int pos0);
+float *nm_logits(nm_state *s, const nm_model *m, const nm_exec *e, int t);
 
-/* Rows [0, w->rows) of out = W x with x already quantized when W is. */
+/* Prefill: tokens[0..n) at positions pos0.. in batches of NM_BATCH, the
+ * KV cache left as n nm_forward calls leave it. on_logits (may be nil)
+ * gets every position's logits, bit-identical to nm_forward's; without it
+ * the classifier is skipped. -1 when a token or position is out of range. */
+int nm_prefill(nm_state *s, const nm_model *m, const nm_exec *e, const int *tokens, int n, int pos0,
+               void (*on_logits)(void *arg, int pos, const float *logits, int n), void *arg);
+
+/* outs[i] = ws[i] x for the T token-major rows of x (each W's cols wide),
+ * x quantized once per distinct W group size (into s->xq/s->xs) when W is
+ * Q8 or Q4_0, with runq's rounding. */
+void nm_linear_batch(nm_state *s, const nm_exec *e, const float *x, int T, int count,
+                     float *const *outs, const nm_tensor *const *ws);
+
+/* Rows [0, w->rows) of out = W x for T tokens, x already quantized when W is. */
 void nm_matmul_dispatch(const nm_exec *e, float *out, const float *x, const nm_i8 *xq,
-                        const float *xs, const nm_tensor *w);
+                        const float *xs, const nm_tensor *w, int T);
 
 /* Row `row` of an embedding tensor (F32 copied, Q8/Q4_0 dequantized). */
 void nm_embedding_row(float *out, const nm_tensor *t, int row);

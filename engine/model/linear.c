@@ -1,16 +1,40 @@
-/* linear.c: out = W x for a stored tensor, quantizing x as runq does. */
+/*
+ * linear.c: out = W x for T token-major rows of x and any stored type of
+ * W, quantizing x as runq does (group: W's group size; 32 for Q4_0). Tensors
+ * that read the same x (wq/wk/wv, w1/w3) share one quantization of it.
+ */
 #include "model/forward.h"
 
-void
-nm_linear(nm_state *s, const nm_exec *e, float *out, const float *x, const nm_tensor *w)
+static int
+quant_group(const nm_tensor *w)
 {
-	switch (w->type) {
-	case NM_T_Q8:
-		nm_q8_quantize(s->xq, s->xs, x, w->cols, w->group_size, NM_ROUND_AWAY);
-		break;
-	case NM_T_Q4_0:
-		nm_q8_quantize(s->xq, s->xs, x, w->cols, 32, NM_ROUND_AWAY);
-		break;
+	return w->type == NM_T_Q4_0 ? 32 : w->group_size;
+}
+
+static void
+quantize(nm_state *s, const float *x, int T, const nm_tensor *w)
+{
+	int n = w->cols, gs = quant_group(w);
+
+	for (int t = 0; t < T; t++)
+		nm_q8_quantize(s->xq + (nm_i64)t * n, s->xs + (nm_i64)t * (n / gs), x + (nm_i64)t * n, n,
+		               gs, NM_ROUND_AWAY);
+}
+
+void
+nm_linear_batch(nm_state *s, const nm_exec *e, const float *x, int T, int count, float *const *outs,
+                const nm_tensor *const *ws)
+{
+	const nm_tensor *quantized_for = nil;
+
+	for (int i = 0; i < count; i++) {
+		const nm_tensor *w = ws[i];
+		if (w->type != NM_T_F32 &&
+		    (quantized_for == nil || quant_group(quantized_for) != quant_group(w) ||
+		     quantized_for->cols != w->cols)) {
+			quantize(s, x, T, w);
+			quantized_for = w;
+		}
+		nm_matmul_dispatch(e, outs[i], x, s->xq, s->xs, w, T);
 	}
-	nm_matmul_dispatch(e, out, x, s->xq, s->xs, w);
 }

@@ -68,18 +68,18 @@ nm_state_new(const nm_model *m, const char **err)
 	s->kv_dim = s->head_size * c->n_kv_heads;
 	int widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
 	nm_u64 f = sizeof(float);
-	s->x = alloc3(c->dim, 1, 1, f);
-	s->xb = alloc3(c->dim, 1, 1, f);
-	s->xb2 = alloc3(c->dim, 1, 1, f);
-	s->hb = alloc3(c->hidden_dim, 1, 1, f);
-	s->hb2 = alloc3(c->hidden_dim, 1, 1, f);
-	s->q = alloc3(c->dim, 1, 1, f);
+	s->x = alloc3(NM_BATCH, c->dim, 1, f);
+	s->xb = alloc3(NM_BATCH, c->dim, 1, f);
+	s->xb2 = alloc3(NM_BATCH, c->dim, 1, f);
+	s->hb = alloc3(NM_BATCH, c->hidden_dim, 1, f);
+	s->hb2 = alloc3(NM_BATCH, c->hidden_dim, 1, f);
+	s->q = alloc3(NM_BATCH, c->dim, 1, f);
 	s->att = alloc3(c->n_heads, c->seq_len, 1, f);
 	s->logits = alloc3(c->vocab_size, 1, 1, f);
 	s->key_cache = alloc3(c->n_layers, c->seq_len, s->kv_dim, f);
 	s->value_cache = alloc3(c->n_layers, c->seq_len, s->kv_dim, f);
-	s->xq = alloc3(widest, 1, 1, 1);
-	s->xs = alloc3(widest, 1, 1, f);
+	s->xq = alloc3(NM_BATCH, widest, 1, 1);
+	s->xs = alloc3(NM_BATCH, widest, 1, f);
 	if (c->rope_scaling.factor > 0.0f) {
 		s->freqs = alloc3(s->head_size / 2, 1, 1, f);
 		if (s->freqs != nil)

@@ -43,11 +43,86 @@ LEVEL(dot)(const float *a, const float *b, int n)
 	return s;
 }
 
+/*
+ * Matrix products. Every output element W_i . x_t is computed the same way
+ * whatever the tile it falls in: one vector accumulator over the W-wide
+ * chunks left to right (fused on FMA levels), VHSUM, then the scalar tail.
+ * So a row gives the same bits alone, in a block of rows, or in a batch of
+ * tokens (prefill), which keeps prefill and decode, and every thread
+ * split, bit-identical. Blocks of rows/tokens only share the loads and
+ * keep enough independent accumulators in flight.
+ */
+static inline float
+LEVEL(finish)(VF acc, const float *w, const float *x, int j, int n)
+{
+	float s = VHSUM(acc);
+
+	for (; j < n; j++)
+		s += w[j] * x[j];
+	return s;
+}
+
+/* out[t*d + i] for rows i0..i0+R-1 and tokens t0..t0+C-1 (R, C constant
+ * at every call, so the loops unroll and the accumulators stay in registers). */
+static inline __attribute__((always_inline)) void
+LEVEL(f32_tile)(float *out, const float *x, const float *w, int n, int d, int i0, int t0,
+                int R, int C)
+{
+	VF acc[4][4];
+	int nv = n - n % W;
+
+	for (int r = 0; r < R; r++)
+		for (int c = 0; c < C; c++)
+			acc[r][c] = VZERO();
+	for (int j = 0; j < nv; j += W) {
+		VF xv[4];
+		for (int c = 0; c < C; c++)
+			xv[c] = VLOAD(x + (nm_i64)(t0 + c) * n + j);
+		for (int r = 0; r < R; r++) {
+			VF wv = VLOAD(w + (nm_i64)(i0 + r) * n + j);
+			for (int c = 0; c < C; c++)
+				acc[r][c] = VMADD(wv, xv[c], acc[r][c]);
+		}
+	}
+	for (int r = 0; r < R; r++)
+		for (int c = 0; c < C; c++)
+			out[(nm_i64)(t0 + c) * d + i0 + r] =
+			    LEVEL(finish)(acc[r][c], w + (nm_i64)(i0 + r) * n, x + (nm_i64)(t0 + c) * n, nv, n);
+}
+
 static void
 LEVEL(matmul_f32_rows)(float *out, const float *x, const float *w, int n, int r0, int r1)
 {
-	for (int i = r0; i < r1; i++)
-		out[i] = LEVEL(dot)(w + (nm_i64)i * n, x, n);
+	int i = r0;
+
+	for (; i + 4 <= r1; i += 4)
+		LEVEL(f32_tile)(out, x, w, n, 0, i, 0, 4, 1);
+	for (; i < r1; i++)
+		LEVEL(f32_tile)(out, x, w, n, 0, i, 0, 1, 1);
+}
+
+/* Tokens in threes (W-lane registers: 4 rows x 3 tokens accumulators plus
+ * the loads fit the 16 AVX2 registers). */
+static void
+LEVEL(matmul_f32_batch)(float *out, const float *x, const float *w, int n, int d, int T,
+                        int r0, int r1)
+{
+	int t = 0;
+
+	for (; t + 3 <= T; t += 3) {
+		int i = r0;
+		for (; i + 4 <= r1; i += 4)
+			LEVEL(f32_tile)(out, x, w, n, d, i, t, 4, 3);
+		for (; i < r1; i++)
+			LEVEL(f32_tile)(out, x, w, n, d, i, t, 1, 3);
+	}
+	for (; t < T; t++) {
+		int i = r0;
+		for (; i + 4 <= r1; i += 4)
+			LEVEL(f32_tile)(out, x, w, n, d, i, t, 4, 1);
+		for (; i < r1; i++)
+			LEVEL(f32_tile)(out, x, w, n, d, i, t, 1, 1);
+	}
 }
 
 static void
@@ -119,45 +194,77 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
 	}
 }
 
-/* Per group: exact integer sum, then ((float)ival * ws) * xs added in
- * group order, as runq does. */
+/*
+ * Quantized products, bit-exact with scalar: per group the int32 sum is
+ * exact in any order, the float product ((float)ival * w_scale) * x_scale
+ * rounds the same lane-wise as scalar, and the products are added to the
+ * output in group order, one float chain per output.
+ */
+#ifdef QBLOCK
+#include "simd/qblock.h"
+#else
+/* One output element at a time with the level's integer dot products. */
+static float
+LEVEL(q8_dot)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float *rs, int n, int gs)
+{
+	float val = 0.0f;
+
+	for (int g = 0; g < n / gs; g++) {
+		nm_i32 ival = IDOT(x + g * gs, row + g * gs, gs);
+		val += ((float)ival * rs[g]) * xs[g];
+	}
+	return val;
+}
+
+static float
+LEVEL(q4_0_dot)(const nm_i8 *x, const float *xs, const nm_u8 *row, int n)
+{
+	float val = 0.0f;
+
+	for (int b = 0; b < n / 32; b++) {
+		const nm_u8 *blk = row + b * 18;
+		float dw = nm_half_to_float((nm_u16)(blk[0] | (blk[1] << 8)));
+		nm_i32 ival = Q4DOT(blk + 2, x + b * 32);
+		val += ((float)ival * dw) * xs[b];
+	}
+	return val;
+}
+
+static void
+LEVEL(matmul_q8_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+                       const float *ws, int n, int d, int gs, int T, int r0, int r1)
+{
+	int groups = n / gs;
+
+	for (int i = r0; i < r1; i++)
+		for (int t = 0; t < T; t++)
+			out[(nm_i64)t * d + i] = LEVEL(q8_dot)(xq + (nm_i64)t * n, xs + (nm_i64)t * groups,
+			                                       wq + (nm_i64)i * n, ws + (nm_i64)i * groups, n, gs);
+}
+
+static void
+LEVEL(matmul_q4_0_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n,
+                         int d, int T, int r0, int r1)
+{
+	for (int i = r0; i < r1; i++)
+		for (int t = 0; t < T; t++)
+			out[(nm_i64)t * d + i] = LEVEL(q4_0_dot)(xq + (nm_i64)t * n, xs + (nm_i64)t * (n / 32),
+			                                         w + (nm_i64)i * (n / 32) * 18, n);
+}
+#endif
+
 static void
 LEVEL(matmul_q8_rows)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
                       const float *ws, int n, int gs, int r0, int r1)
 {
-	int groups = n / gs;
-
-	for (int i = r0; i < r1; i++) {
-		const nm_i8 *row = wq + (nm_i64)i * n;
-		const float *rs = ws + (nm_i64)i * groups;
-		float val = 0.0f;
-
-		for (int g = 0; g < groups; g++) {
-			nm_i32 ival = IDOT(xq + g * gs, row + g * gs, gs);
-			val += ((float)ival * rs[g]) * xs[g];
-		}
-		out[i] = val;
-	}
+	LEVEL(matmul_q8_batch)(out, xq, xs, wq, ws, n, 0, gs, 1, r0, r1);
 }
 
 static void
 LEVEL(matmul_q4_0_rows)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n,
                         int r0, int r1)
 {
-	int nb = n / 32;
-
-	for (int i = r0; i < r1; i++) {
-		const nm_u8 *row = w + (nm_i64)i * nb * 18;
-		float val = 0.0f;
-
-		for (int b = 0; b < nb; b++) {
-			const nm_u8 *blk = row + b * 18;
-			float dw = nm_half_to_float((nm_u16)(blk[0] | (blk[1] << 8)));
-			nm_i32 ival = Q4DOT(blk + 2, xq + b * 32);
-			val += ((float)ival * dw) * xs[b];
-		}
-		out[i] = val;
-	}
+	LEVEL(matmul_q4_0_batch)(out, xq, xs, w, n, 0, 1, r0, r1);
 }
 
 static const nm_kernel_table LEVEL(table) = {
@@ -171,4 +278,7 @@ static const nm_kernel_table LEVEL(table) = {
 	.swiglu = nm_swiglu,
 	.residual_add = LEVEL(residual_add),
 	.matmul_q4_0_rows = LEVEL(matmul_q4_0_rows),
+	.matmul_f32_batch = LEVEL(matmul_f32_batch),
+	.matmul_q8_batch = LEVEL(matmul_q8_batch),
+	.matmul_q4_0_batch = LEVEL(matmul_q4_0_batch),
 };

@@ -24,11 +24,13 @@ nm_simd_table(const char *name)
 	if (same(name, "sse2"))
 		return __builtin_cpu_supports("sse2") ? nm_kernels_sse2_table() : nil;
 	if (same(name, "avx2"))
-		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+		               __builtin_cpu_supports("f16c")
 		           ? nm_kernels_avx2_table() : nil;
 	if (same(name, "avx512"))
 		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")
+		               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
+		               __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")
 		           ? nm_kernels_avx512_table() : nil;
 	return nil;
 }

@@ -1,0 +1,205 @@
+/*
+ * posix_pool.c: the thread pool of port.h on pthreads.
+ *
+ * A decode step hands the pool ~100 small jobs per token (every matrix
+ * product and the attention of every layer), so waking a sleeping thread
+ * through a condition variable for each (tens of microseconds) would cost
+ * more than the 15M model's whole matmuls. Workers therefore spin on an
+ * atomic job counter for a while (NM_SPIN_SECONDS) before they sleep, and
+ * the caller spins on the count of unfinished workers, yielding the CPU
+ * when a wait grows long so an oversubscribed pool still makes progress.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "port/port.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* How long an idle worker spins before sleeping: longer than the serial
+ * work between two jobs of a forward pass, short enough that an idle
+ * program stops burning the CPU at once for a human's eye. */
+#define NM_SPIN_SECONDS 0.002
+
+struct nm_pool {
+	int n;
+	pthread_t *threads;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	atomic_uint generation; /* bumped once per job */
+	atomic_int pending;     /* workers 1..n-1 not done with this job */
+	atomic_int sleepers;    /* workers inside (or entering) the cond wait */
+	atomic_int quit;
+	void (*fn)(void *arg, int task);
+	void *arg;
+	int n_tasks;
+};
+
+typedef struct {
+	nm_pool *pool;
+	int id;
+} worker_arg;
+
+static void
+run_share(nm_pool *p, int id)
+{
+	for (int t = id; t < p->n_tasks; t += p->n)
+		p->fn(p->arg, t);
+}
+
+/* Waits until the job counter moves past seen (or quit); returns the new value. */
+static unsigned
+await_job(nm_pool *p, unsigned seen)
+{
+	double deadline = 0;
+	unsigned g;
+
+	for (int i = 0;; i++) {
+		g = atomic_load_explicit(&p->generation, memory_order_acquire);
+		if (g != seen || atomic_load(&p->quit))
+			return g;
+		cpu_relax();
+		if ((i & 255) != 255)
+			continue;
+		if (deadline == 0)
+			deadline = nm_seconds() + NM_SPIN_SECONDS;
+		else if (nm_seconds() > deadline)
+			break;
+	}
+	/* Sleep. The caller bumps generation, then reads sleepers (both
+	 * sequentially consistent): either it sees us and broadcasts under
+	 * the mutex, or our check below, made after our increment, sees its
+	 * new generation. */
+	atomic_fetch_add(&p->sleepers, 1);
+	pthread_mutex_lock(&p->mu);
+	while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->quit))
+		pthread_cond_wait(&p->wake, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	atomic_fetch_sub(&p->sleepers, 1);
+	return g;
+}
+
+static void *
+worker_main(void *v)
+{
+	worker_arg *wa = v;
+	nm_pool *p = wa->pool;
+	int id = wa->id;
+	unsigned seen = 0;
+
+	free(wa);
+	for (;;) {
+		seen = await_job(p, seen);
+		if (atomic_load(&p->quit))
+			break;
+		run_share(p, id);
+		atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+	}
+	return NULL;
+}
+
+static void
+stop_workers(nm_pool *p, int started)
+{
+	atomic_store(&p->quit, 1);
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < started; i++)
+		pthread_join(p->threads[i], NULL);
+}
+
+nm_pool *
+nm_pool_create(int n)
+{
+	nm_pool *p;
+
+	if (n < 1)
+		return nil;
+	p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return nil;
+	p->n = n;
+	p->threads = calloc((size_t)n, sizeof *p->threads);
+	if (p->threads == NULL) {
+		free(p);
+		return nil;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	atomic_init(&p->generation, 0);
+	atomic_init(&p->pending, 0);
+	atomic_init(&p->sleepers, 0);
+	atomic_init(&p->quit, 0);
+	for (int i = 1; i < n; i++) {
+		worker_arg *wa = malloc(sizeof *wa);
+		if (wa != NULL) {
+			wa->pool = p;
+			wa->id = i;
+		}
+		if (wa == NULL || pthread_create(&p->threads[i - 1], NULL, worker_main, wa) != 0) {
+			free(wa);
+			stop_workers(p, i - 1);
+			pthread_cond_destroy(&p->wake);
+			pthread_mutex_destroy(&p->mu);
+			free(p->threads);
+			free(p);
+			return nil;
+		}
+	}
+	return p;
+}
+
+void
+nm_pool_free(nm_pool *p)
+{
+	if (p == nil)
+		return;
+	stop_workers(p, p->n - 1);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->mu);
+	free(p->threads);
+	free(p);
+}
+
+int
+nm_pool_size(const nm_pool *p)
+{
+	return p == nil ? 1 : p->n;
+}
+
+void
+nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), void *arg, int n_tasks)
+{
+	if (p == nil || p->n == 1 || n_tasks <= 1) {
+		for (int t = 0; t < n_tasks; t++)
+			fn(arg, t);
+		return;
+	}
+	p->fn = fn;
+	p->arg = arg;
+	p->n_tasks = n_tasks;
+	atomic_store(&p->pending, p->n - 1);
+	atomic_fetch_add(&p->generation, 1); /* publishes fn/arg/n_tasks */
+	if (atomic_load(&p->sleepers) > 0) {
+		pthread_mutex_lock(&p->mu);
+		pthread_cond_broadcast(&p->wake);
+		pthread_mutex_unlock(&p->mu);
+	}
+	run_share(p, 0);
+	for (int i = 0; atomic_load_explicit(&p->pending, memory_order_acquire) > 0; i++) {
+		if (i < 4096)
+			cpu_relax();
+		else
+			sched_yield(); /* more threads than free CPUs: let them run */
+	}
+}

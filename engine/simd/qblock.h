@@ -1,0 +1,225 @@
+/*
+ * qblock.h: the Q8 and Q4_0 products of the levels with 256-bit integer
+ * vectors (avx2, avx512), included by body.h. The including table defines
+ *
+ *   QSUM32(acc, w, x)  acc + eight int32 partial sums of the 32 int8 pairs
+ *                      at w (any int8) and x (in [-127, 127], as every
+ *                      activation nm_q8_quantize makes), as an __m256i
+ *
+ * Each output element (row i, token t) is one float chain: products of 8
+ * consecutive groups are made together (their int32 sums reduced by one
+ * transpose-and-add, converted, scaled lane-wise), parked in P, and then
+ * added in group order. Up to four outputs run side by side so that their
+ * chains overlap; the order inside each chain is scalar's.
+ */
+
+enum { QB_OUT = 4, QB_CHUNK = 64 };
+
+typedef struct {
+	const nm_i8 *x;  /* activation (n int8) and its group scales */
+	const float *xs;
+	const void *w;   /* weight row: int8 + scales (Q8) or 18-byte blocks (Q4_0) */
+	const float *ws;
+	float *out;
+} LEVEL(qout);
+
+/* The eight int32 lane-sums of a[0..7], in order, as one vector. */
+static inline __m256i
+LEVEL(reduce8)(const __m256i *a)
+{
+	__m256i t0 = _mm256_hadd_epi32(a[0], a[1]), t1 = _mm256_hadd_epi32(a[2], a[3]);
+	__m256i t2 = _mm256_hadd_epi32(a[4], a[5]), t3 = _mm256_hadd_epi32(a[6], a[7]);
+	__m256i u0 = _mm256_hadd_epi32(t0, t1), u1 = _mm256_hadd_epi32(t2, t3);
+
+	return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
+	                        _mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+static inline nm_i32
+LEVEL(reduce1)(__m256i v)
+{
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+	return _mm_cvtsi128_si32(s);
+}
+
+/* A Q4_0 block's 32 nibbles as signed bytes (q - 8), low nibbles first. */
+static inline __m256i
+LEVEL(q4_values)(const nm_u8 *nib)
+{
+	__m128i raw = _mm_loadu_si128((const __m128i *)nib);
+	__m128i mask = _mm_set1_epi8(0x0f);
+	__m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), mask), _mm_and_si128(raw, mask));
+
+	return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+}
+
+#define QB_INLINE static inline __attribute__((always_inline))
+
+/* The products of groups g..g+7 of one output into p[0..7]. */
+QB_INLINE void
+LEVEL(q8_group8)(float *p, const LEVEL(qout) *o, int g, int gs)
+{
+	const nm_i8 *w = (const nm_i8 *)o->w + (nm_i64)g * gs;
+	const nm_i8 *x = o->x + (nm_i64)g * gs;
+	__m256i a[8];
+
+	for (int k = 0; k < 8; k++) {
+		a[k] = _mm256_setzero_si256();
+		for (int j = k * gs; j < (k + 1) * gs; j += 32)
+			a[k] = QSUM32(a[k], _mm256_loadu_si256((const __m256i *)(w + j)),
+			              _mm256_loadu_si256((const __m256i *)(x + j)));
+	}
+	__m256 iv = _mm256_cvtepi32_ps(LEVEL(reduce8)(a));
+	_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, _mm256_loadu_ps(o->ws + g)),
+	                                  _mm256_loadu_ps(o->xs + g)));
+}
+
+QB_INLINE float
+LEVEL(q8_group1)(const LEVEL(qout) *o, int g, int gs)
+{
+	const nm_i8 *w = (const nm_i8 *)o->w + (nm_i64)g * gs;
+	const nm_i8 *x = o->x + (nm_i64)g * gs;
+	__m256i a = _mm256_setzero_si256();
+
+	for (int j = 0; j < gs; j += 32)
+		a = QSUM32(a, _mm256_loadu_si256((const __m256i *)(w + j)),
+		           _mm256_loadu_si256((const __m256i *)(x + j)));
+	return ((float)LEVEL(reduce1)(a) * o->ws[g]) * o->xs[g];
+}
+
+QB_INLINE void
+LEVEL(q4_group8)(float *p, const LEVEL(qout) *o, int g, int gs)
+{
+	const nm_u8 *blk = (const nm_u8 *)o->w + (nm_i64)g * 18;
+	const nm_i8 *x = o->x + (nm_i64)g * 32;
+	__m256i a[8];
+	short h[8];
+
+	(void)gs;
+	for (int k = 0; k < 8; k++) {
+		h[k] = (short)(blk[18 * k] | (blk[18 * k + 1] << 8));
+		a[k] = QSUM32(_mm256_setzero_si256(), LEVEL(q4_values)(blk + 18 * k + 2),
+		              _mm256_loadu_si256((const __m256i *)(x + 32 * k)));
+	}
+	/* fp16 -> float is exact, as nm_half_to_float */
+	__m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+	__m256 iv = _mm256_cvtepi32_ps(LEVEL(reduce8)(a));
+	_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, dw), _mm256_loadu_ps(o->xs + g)));
+}
+
+QB_INLINE float
+LEVEL(q4_group1)(const LEVEL(qout) *o, int g, int gs)
+{
+	const nm_u8 *blk = (const nm_u8 *)o->w + (nm_i64)g * 18;
+	__m256i a = QSUM32(_mm256_setzero_si256(), LEVEL(q4_values)(blk + 2),
+	                   _mm256_loadu_si256((const __m256i *)(o->x + (nm_i64)g * 32)));
+	float dw = nm_half_to_float((nm_u16)(blk[0] | (blk[1] << 8)));
+
+	(void)gs;
+	return ((float)LEVEL(reduce1)(a) * dw) * o->xs[g];
+}
+
+/* R (<= QB_OUT) outputs of `groups` groups each; q4 picks the block format. */
+QB_INLINE void
+LEVEL(qoutputs)(const LEVEL(qout) *o, int R, int groups, int gs, int q4)
+{
+	float p[QB_OUT][QB_CHUNK];
+	float val[QB_OUT] = {0.0f, 0.0f, 0.0f, 0.0f};
+
+	for (int g0 = 0; g0 < groups; g0 += QB_CHUNK) {
+		int ng = groups - g0 < QB_CHUNK ? groups - g0 : QB_CHUNK;
+		for (int r = 0; r < R; r++) {
+			int g = 0;
+			for (; g + 8 <= ng; g += 8) {
+				if (q4)
+					LEVEL(q4_group8)(p[r] + g, &o[r], g0 + g, gs);
+				else
+					LEVEL(q8_group8)(p[r] + g, &o[r], g0 + g, gs);
+			}
+			for (; g < ng; g++)
+				p[r][g] = q4 ? LEVEL(q4_group1)(&o[r], g0 + g, gs) : LEVEL(q8_group1)(&o[r], g0 + g, gs);
+		}
+		for (int g = 0; g < ng; g++)
+			for (int r = 0; r < R; r++)
+				val[r] += p[r][g];
+	}
+	for (int r = 0; r < R; r++)
+		*o[r].out = val[r];
+}
+
+/* Rows [r0, r1) for T tokens. Decode (T = 1): four rows share x; prefill:
+ * the tokens of one row share its weights while they sit in L1. gs must be
+ * a multiple of 32; inlined with a constant gs (and q4) at each call below
+ * so the group loops unroll. */
+QB_INLINE void
+LEVEL(qbatch)(float *out, const nm_i8 *xq, const float *xs, const void *w, const float *ws,
+              int n, int d, int gs, int T, int r0, int r1, int q4)
+{
+	int groups = n / gs;
+	nm_i64 wrow = q4 ? (nm_i64)groups * 18 : n;
+	LEVEL(qout) o[QB_OUT];
+	int k = 0;
+
+	for (int i = r0; i < r1; i++)
+		for (int t = 0; t < T; t++) {
+			o[k].x = xq + (nm_i64)t * n;
+			o[k].xs = xs + (nm_i64)t * groups;
+			o[k].w = (const nm_u8 *)w + (nm_i64)i * wrow;
+			o[k].ws = q4 ? nil : ws + (nm_i64)i * groups;
+			o[k].out = out + (nm_i64)t * d + i;
+			if (++k == QB_OUT) {
+				LEVEL(qoutputs)(o, QB_OUT, groups, gs, q4);
+				k = 0;
+			}
+		}
+	for (int r = 0; r < k; r++)
+		LEVEL(qoutputs)(&o[r], 1, groups, gs, q4);
+}
+
+/* Group sizes that are not a multiple of 32: one group at a time. */
+static float
+LEVEL(q8_dot_any)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float *rs, int n, int gs)
+{
+	float val = 0.0f;
+
+	for (int g = 0; g < n / gs; g++) {
+		nm_i32 ival = 0;
+		for (int j = g * gs; j < (g + 1) * gs; j++)
+			ival += (nm_i32)x[j] * (nm_i32)row[j];
+		val += ((float)ival * rs[g]) * xs[g];
+	}
+	return val;
+}
+
+static void
+LEVEL(matmul_q8_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+                       const float *ws, int n, int d, int gs, int T, int r0, int r1)
+{
+	int groups = n / gs;
+
+	if (gs == 32) {
+		LEVEL(qbatch)(out, xq, xs, wq, ws, n, d, 32, T, r0, r1, 0);
+		return;
+	}
+	if (gs == 64) {
+		LEVEL(qbatch)(out, xq, xs, wq, ws, n, d, 64, T, r0, r1, 0);
+		return;
+	}
+	if (gs % 32 == 0) {
+		LEVEL(qbatch)(out, xq, xs, wq, ws, n, d, gs, T, r0, r1, 0);
+		return;
+	}
+	for (int i = r0; i < r1; i++)
+		for (int t = 0; t < T; t++)
+			out[(nm_i64)t * d + i] = LEVEL(q8_dot_any)(xq + (nm_i64)t * n, xs + (nm_i64)t * groups,
+			                                           wq + (nm_i64)i * n, ws + (nm_i64)i * groups, n, gs);
+}
+
+static void
+LEVEL(matmul_q4_0_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n,
+                         int d, int T, int r0, int r1)
+{
+	LEVEL(qbatch)(out, xq, xs, w, nil, n, d, 32, T, r0, r1, 1);
+}
