@@ -6,6 +6,9 @@
  *                      at w (any int8) and x (in [-127, 127], as every
  *                      activation nm_q8_quantize makes), as an __m256i
  *
+ * and QBLOCK_ZMM when it has AVX-512 (F, BW, VL, VNNI): Q8 groups then also
+ * go 64 values per zmm register (q8_wide below).
+ *
  * Each output element (row i, token t) is one float chain: products of 8
  * consecutive groups are made together (their int32 sums reduced by one
  * transpose-and-add, converted, scaled lane-wise), parked in P, and then
@@ -67,6 +70,7 @@ LEVEL(q8_group8)(float *p, const LEVEL(qout) *o, int g, int gs)
 
 	for (int k = 0; k < 8; k++) {
 		a[k] = _mm256_setzero_si256();
+		_mm_prefetch((const char *)(w + 4096 + k * gs), _MM_HINT_T0);
 		for (int j = k * gs; j < (k + 1) * gs; j += 32)
 			a[k] = QSUM32(a[k], _mm256_loadu_si256((const __m256i *)(w + j)),
 			              _mm256_loadu_si256((const __m256i *)(x + j)));
@@ -121,6 +125,72 @@ LEVEL(q4_group1)(const LEVEL(qout) *o, int g, int gs)
 	return ((float)LEVEL(reduce1)(a) * dw) * o->xs[g];
 }
 
+#ifdef QBLOCK_ZMM
+/*
+ * Q8 groups with 512-bit vectors: one zmm per 64 values (a group of 64, or
+ * two groups of 32). AVX-512 has no vpsignb, so x takes w's sign through a
+ * mask. Eight zmm accumulators reduce together: two unpack-and-add levels
+ * leave, in each 128-bit lane L, the lane-L sums of four accumulators; the
+ * lanes then add per group (all four lanes for gs 64k, pairs for gs 32).
+ */
+#define Q8_WIDE(gs) ((gs) == 32 ? 16 : (gs) % 64 == 0 ? 8 : 0)
+
+static inline __m512i
+LEVEL(zsum64)(__m512i acc, const nm_i8 *w, const nm_i8 *x)
+{
+	__m512i vw = _mm512_loadu_si512((const void *)w);
+	__m512i vx = _mm512_loadu_si512((const void *)x);
+	__mmask64 neg = _mm512_movepi8_mask(vw);
+
+	return _mm512_dpbusd_epi32(acc, _mm512_abs_epi8(vw),
+	                           _mm512_mask_sub_epi8(vx, neg, _mm512_setzero_si512(), vx));
+}
+
+/* [a0 a1 a2 a3] sums of each 128-bit lane, one lane per 128-bit lane. */
+static inline __m512i
+LEVEL(zlanes4)(const __m512i *a)
+{
+	__m512i r0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a[0], a[1]), _mm512_unpackhi_epi32(a[0], a[1]));
+	__m512i r1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a[2], a[3]), _mm512_unpackhi_epi32(a[2], a[3]));
+
+	return _mm512_add_epi32(_mm512_unpacklo_epi64(r0, r1), _mm512_unpackhi_epi64(r0, r1));
+}
+
+QB_INLINE void
+LEVEL(q8_wide)(float *p, const LEVEL(qout) *o, int g, int gs)
+{
+	const nm_i8 *w = (const nm_i8 *)o->w + (nm_i64)g * gs;
+	const nm_i8 *x = o->x + (nm_i64)g * gs;
+	__m512i a[8];
+
+	for (int k = 0; k < 8; k++) {
+		int span = gs == 32 ? 64 : gs; /* bytes per accumulator */
+		a[k] = _mm512_setzero_si512();
+		for (int j = k * span; j < (k + 1) * span; j += 64) {
+			_mm_prefetch((const char *)(w + j + 8192), _MM_HINT_T1);
+			a[k] = LEVEL(zsum64)(a[k], w + j, x + j);
+		}
+	}
+	__m512i s0 = LEVEL(zlanes4)(a), s1 = LEVEL(zlanes4)(a + 4);
+	/* lanes [s0 L0+L1, s0 L2+L3, s1 L0+L1, s1 L2+L3] */
+	__m512i t = _mm512_add_epi32(_mm512_shuffle_i32x4(s0, s1, 0x88), _mm512_shuffle_i32x4(s0, s1, 0xdd));
+	if (gs == 32) {
+		/* t's lanes hold groups [0 2 4 6] [1 3 5 7] [8 10 12 14] [9 11 13 15] */
+		__m512i order = _mm512_set_epi32(15, 11, 14, 10, 13, 9, 12, 8, 7, 3, 6, 2, 5, 1, 4, 0);
+		__m512 iv = _mm512_cvtepi32_ps(_mm512_permutexvar_epi32(order, t));
+		_mm512_storeu_ps(p, _mm512_mul_ps(_mm512_mul_ps(iv, _mm512_loadu_ps(o->ws + g)),
+		                                  _mm512_loadu_ps(o->xs + g)));
+	} else {
+		/* [s0 L01, s1 L01, s0 L23, s1 L23], then the halves add */
+		__m512i u = _mm512_shuffle_i32x4(t, t, 0xd8);
+		__m256i v = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
+		__m256 iv = _mm256_cvtepi32_ps(v);
+		_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, _mm256_loadu_ps(o->ws + g)),
+		                                  _mm256_loadu_ps(o->xs + g)));
+	}
+}
+#endif
+
 /* R (<= QB_OUT) outputs of `groups` groups each; q4 picks the block format. */
 QB_INLINE void
 LEVEL(qoutputs)(const LEVEL(qout) *o, int R, int groups, int gs, int q4)
@@ -132,6 +202,12 @@ LEVEL(qoutputs)(const LEVEL(qout) *o, int R, int groups, int gs, int q4)
 		int ng = groups - g0 < QB_CHUNK ? groups - g0 : QB_CHUNK;
 		for (int r = 0; r < R; r++) {
 			int g = 0;
+#ifdef Q8_WIDE
+			// The level's wider step (Q8_WIDE groups at a time) where it has one.
+			if (!q4 && Q8_WIDE(gs) > 0)
+				for (; g + Q8_WIDE(gs) <= ng; g += Q8_WIDE(gs))
+					LEVEL(q8_wide)(p[r] + g, &o[r], g0 + g, gs);
+#endif
 			for (; g + 8 <= ng; g += 8) {
 				if (q4)
 					LEVEL(q4_group8)(p[r] + g, &o[r], g0 + g, gs);

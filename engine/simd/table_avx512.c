@@ -24,6 +24,9 @@
 #define QBLOCK
 #define QSUM32(acc, w, x) _mm256_dpbusd_epi32((acc), _mm256_abs_epi8(w), _mm256_sign_epi8((x), (w)))
 
+/* Q8 groups also 64 values per zmm (qblock.h, QBLOCK_ZMM). */
+#define QBLOCK_ZMM
+
 #include "simd/body.h"
 
 const nm_kernel_table *
