@@ -24,6 +24,7 @@ typedef struct {
 	const void *w;   /* weight row: int8 + scales (Q8) or 18-byte blocks (Q4_0) */
 	const float *ws;
 	float *out;
+	const nm_i32 *xsum; /* per group sum of x, or nil (QBLOCK_ZMM only) */
 } LEVEL(qout);
 
 /* The eight int32 lane-sums of a[0..7], in order, as one vector. */
@@ -134,6 +135,7 @@ LEVEL(q4_group1)(const LEVEL(qout) *o, int g, int gs)
  * lanes then add per group (all four lanes for gs 64k, pairs for gs 32).
  */
 #define Q8_WIDE(gs) ((gs) == 32 ? 16 : (gs) % 64 == 0 ? 8 : 0)
+enum { QB_XSUM = 8192 }; /* tokens x groups whose x sums fit the stack buffer */
 
 static inline __m512i
 LEVEL(zsum64)(__m512i acc, const nm_i8 *w, const nm_i8 *x)
@@ -144,6 +146,16 @@ LEVEL(zsum64)(__m512i acc, const nm_i8 *w, const nm_i8 *x)
 
 	return _mm512_dpbusd_epi32(acc, _mm512_abs_epi8(vw),
 	                           _mm512_mask_sub_epi8(vx, neg, _mm512_setzero_si512(), vx));
+}
+
+/* With the group sums of x at hand, w + 128 (w XOR 0x80: unsigned) times
+ * x needs no sign juggling: sum (w + 128) x = sum w x + 128 sum x. */
+static inline __m512i
+LEVEL(zsum64u)(__m512i acc, const nm_i8 *w, const nm_i8 *x)
+{
+	__m512i vw = _mm512_xor_si512(_mm512_loadu_si512((const void *)w), _mm512_set1_epi8((char)0x80));
+
+	return _mm512_dpbusd_epi32(acc, vw, _mm512_loadu_si512((const void *)x));
 }
 
 /* [a0 a1 a2 a3] sums of each 128-bit lane, one lane per 128-bit lane. */
@@ -167,8 +179,8 @@ LEVEL(q8_wide)(float *p, const LEVEL(qout) *o, int g, int gs)
 		int span = gs == 32 ? 64 : gs; /* bytes per accumulator */
 		a[k] = _mm512_setzero_si512();
 		for (int j = k * span; j < (k + 1) * span; j += 64) {
-			_mm_prefetch((const char *)(w + j + 8192), _MM_HINT_T1);
-			a[k] = LEVEL(zsum64)(a[k], w + j, x + j);
+			_mm_prefetch((const char *)(w + j + 4096), _MM_HINT_T0);
+			a[k] = o->xsum != nil ? LEVEL(zsum64u)(a[k], w + j, x + j) : LEVEL(zsum64)(a[k], w + j, x + j);
 		}
 	}
 	__m512i s0 = LEVEL(zlanes4)(a), s1 = LEVEL(zlanes4)(a + 4);
@@ -177,13 +189,18 @@ LEVEL(q8_wide)(float *p, const LEVEL(qout) *o, int g, int gs)
 	if (gs == 32) {
 		/* t's lanes hold groups [0 2 4 6] [1 3 5 7] [8 10 12 14] [9 11 13 15] */
 		__m512i order = _mm512_set_epi32(15, 11, 14, 10, 13, 9, 12, 8, 7, 3, 6, 2, 5, 1, 4, 0);
-		__m512 iv = _mm512_cvtepi32_ps(_mm512_permutexvar_epi32(order, t));
+		__m512i sums = _mm512_permutexvar_epi32(order, t);
+		if (o->xsum != nil)
+			sums = _mm512_sub_epi32(sums, _mm512_slli_epi32(_mm512_loadu_si512((const void *)(o->xsum + g)), 7));
+		__m512 iv = _mm512_cvtepi32_ps(sums);
 		_mm512_storeu_ps(p, _mm512_mul_ps(_mm512_mul_ps(iv, _mm512_loadu_ps(o->ws + g)),
 		                                  _mm512_loadu_ps(o->xs + g)));
 	} else {
 		/* [s0 L01, s1 L01, s0 L23, s1 L23], then the halves add */
 		__m512i u = _mm512_shuffle_i32x4(t, t, 0xd8);
 		__m256i v = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
+		if (o->xsum != nil)
+			v = _mm256_sub_epi32(v, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(o->xsum + g)), 7));
 		__m256 iv = _mm256_cvtepi32_ps(v);
 		_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, _mm256_loadu_ps(o->ws + g)),
 		                                  _mm256_loadu_ps(o->xs + g)));
@@ -237,9 +254,26 @@ LEVEL(qbatch)(float *out, const nm_i8 *xq, const float *xs, const void *w, const
 	nm_i64 wrow = q4 ? (nm_i64)groups * 18 : n;
 	LEVEL(qout) o[QB_OUT];
 	int k = 0;
+	const nm_i32 *xsum = nil;
+#ifdef QBLOCK_ZMM
+	/* Group sums of every token's x, once per call, for zsum64u. */
+	nm_i32 xsum_buf[QB_XSUM];
+	if (!q4 && Q8_WIDE(gs) > 0 && (nm_i64)T * groups <= QB_XSUM) {
+		for (int t = 0; t < T; t++)
+			for (int g = 0; g < groups; g++) {
+				const nm_i8 *xg = xq + (nm_i64)t * n + (nm_i64)g * gs;
+				nm_i32 sum = 0;
+				for (int j = 0; j < gs; j++)
+					sum += xg[j];
+				xsum_buf[t * groups + g] = sum;
+			}
+		xsum = xsum_buf;
+	}
+#endif
 
 	for (int i = r0; i < r1; i++)
 		for (int t = 0; t < T; t++) {
+			o[k].xsum = xsum != nil ? xsum + (nm_i64)t * groups : nil;
 			o[k].x = xq + (nm_i64)t * n;
 			o[k].xs = xs + (nm_i64)t * groups;
 			o[k].w = (const nm_u8 *)w + (nm_i64)i * wrow;
