@@ -50,6 +50,13 @@ matmul_q4_0_batch(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, 
 		                 n, r0, r1);
 }
 
+static void
+exp_n(float *x, int n)
+{
+	for (int i = 0; i < n; i++)
+		x[i] = nm_expf(x[i]);
+}
+
 static const nm_kernel_table scalar_table = {
 	"scalar",
 	nm_rmsnorm,
@@ -64,6 +71,7 @@ static const nm_kernel_table scalar_table = {
 	matmul_f32_batch,
 	matmul_q8_batch,
 	matmul_q4_0_batch,
+	exp_n,
 };
 
 const nm_kernel_table *

@@ -16,9 +16,11 @@
  * thread split gives the same bits. Float reductions use W-lane partial sums
  * (a different order from scalar; still within gamma(n) of NUMERICS.md).
  * The Q8 and Q4_0 entries are bit-exact with scalar: their integer sums are
- * exact and the float steps run in scalar order. softmax, SiLU and RoPE are
- * dominated by libm calls (expf, powf, sinf, cosf) whose 1-ULP budget the
- * bounds assume, so the tables use the scalar functions for them.
+ * exact and the float steps run in scalar order. softmax and SiLU use the
+ * level's VEXP (vexp.h: expf within the 1-ULP libm budget the bounds
+ * assume); RoPE takes its angles from libm once per head position, as
+ * scalar does, and rotates W lanes at a time with scalar's roundings, so
+ * its bits are scalar's.
  */
 
 /* sum_j a[j] * b[j] with four vector accumulators, then the scalar tail. */
@@ -166,6 +168,126 @@ LEVEL(axpy)(float *o, float a, const float *v, int n)
 		o[i] += a * v[i];
 }
 
+/* expf of n floats in place through VEXP, the tail through a padded
+ * vector so every element gets the same function. */
+static void
+LEVEL(exp_n)(float *x, int n)
+{
+	float pad[W];
+	int i = 0;
+
+	for (; i + W <= n; i += W)
+		VSTORE(x + i, VEXP(VLOAD(x + i)));
+	if (i < n) {
+		for (int j = 0; j < W; j++)
+			pad[j] = i + j < n ? x[i + j] : 0.0f;
+		VSTORE(pad, VEXP(VLOAD(pad)));
+		for (int j = 0; i + j < n; j++)
+			x[i + j] = pad[j];
+	}
+}
+
+/* nm_softmax's steps: the same special-value rules, max (exact in any
+ * order), exp(x - max) (-inf entries exactly 0), W-lane partial sums,
+ * then one division per element. */
+static void
+LEVEL(softmax)(float *x, int n)
+{
+	float max_val, sum;
+	VF vmax, vsum = VZERO();
+	int i = 0;
+
+	if (n <= 0)
+		return;
+	for (int j = 0; j < n; j++)
+		if (nm_isnan(x[j]) || (nm_isinf(x[j]) && x[j] > 0.0f)) {
+			nm_softmax(x, n); /* poisoned: scalar writes the NaNs */
+			return;
+		}
+	max_val = x[0];
+	for (int j = 1; j < n; j++)
+		if (x[j] > max_val)
+			max_val = x[j];
+	if (nm_isinf(max_val)) {
+		nm_softmax(x, n); /* every entry -inf */
+		return;
+	}
+	vmax = VSET1(max_val);
+	for (; i + W <= n; i += W)
+		VSTORE(x + i, VSUB(VLOAD(x + i), vmax));
+	for (; i < n; i++)
+		x[i] = x[i] - max_val;
+	LEVEL(exp_n)(x, n); /* exp(-inf) is exactly 0 */
+	for (i = 0; i + W <= n; i += W)
+		vsum = VADD(vsum, VLOAD(x + i));
+	sum = VHSUM(vsum);
+	for (; i < n; i++)
+		sum += x[i];
+	vsum = VSET1(sum);
+	for (i = 0; i + W <= n; i += W)
+		VSTORE(x + i, VDIV(VLOAD(x + i), vsum));
+	for (; i < n; i++)
+		x[i] /= sum;
+}
+
+/* run.c's SwiGLU, W at a time: val *= 1/(1 + exp(-val)); val *= hb2. */
+static void
+LEVEL(swiglu)(float *hb, const float *hb2, int n)
+{
+	VF one = VSET1(1.0f);
+	float e[W];
+	int i = 0;
+
+	for (; i + W <= n; i += W) {
+		VF v = VLOAD(hb + i);
+		v = VMUL(v, VDIV(one, VADD(one, VEXP(VSUB(VZERO(), v)))));
+		VSTORE(hb + i, VMUL(v, VLOAD(hb2 + i)));
+	}
+	if (i < n) {
+		for (int j = 0; j < W; j++)
+			e[j] = i + j < n ? -hb[i + j] : 0.0f;
+		VSTORE(e, VEXP(VLOAD(e)));
+		for (int j = 0; i + j < n; j++) {
+			float val = hb[i + j];
+			val *= (1.0f / (1.0f + e[j]));
+			val *= hb2[i + j];
+			hb[i + j] = val;
+		}
+	}
+}
+
+enum { ROPE_MAX_HEAD = 1024 };
+
+/* nm_rope with the rotation W lanes at a time: per lane, out = v * c +
+ * swap(v) * s' with s' = (-sin, +sin) per pair, which is scalar's
+ * v0*c - v1*s and v0*s + v1*c rounding for rounding (negation is exact,
+ * a + (-b) is a - b, and the two products add in either order). */
+static void
+LEVEL(rope)(float *vec, int dim, int head_size, int pos, float theta)
+{
+	float c[ROPE_MAX_HEAD], sn[ROPE_MAX_HEAD];
+
+	if (head_size <= 0 || head_size > ROPE_MAX_HEAD || head_size % W != 0 || dim % head_size != 0) {
+		nm_rope(vec, dim, head_size, pos, theta);
+		return;
+	}
+	for (int head_dim = 0; head_dim < head_size; head_dim += 2) {
+		float freq = 1.0f / nm_powf(theta, head_dim / (float)head_size);
+		float val = pos * freq;
+		float fcr = nm_cosf(val);
+		float fci = nm_sinf(val);
+		c[head_dim] = fcr;
+		c[head_dim + 1] = fcr;
+		sn[head_dim] = -fci;
+		sn[head_dim + 1] = fci;
+	}
+	for (int h = 0; h < dim; h += head_size)
+		for (int j = 0; j < head_size; j += W) {
+			VF v = VLOAD(vec + h + j);
+			VSTORE(vec + h + j, VADD(VMUL(v, VLOAD(c + j)), VMUL(VSWAP_PAIRS(v), VLOAD(sn + j))));
+		}
+}
+
 static void
 LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_cache,
                        const float *v_cache, int n_heads, int n_kv_heads, int head_size,
@@ -186,7 +308,7 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
 
 		for (int t = start; t <= pos; t++)
 			ah[t - start] = LEVEL(dot)(qh, k_cache + (nm_i64)t * kv_dim + kv_off, head_size) / scale;
-		nm_softmax(ah, pos - start + 1);
+		LEVEL(softmax)(ah, pos - start + 1);
 		for (int i = 0; i < head_size; i++)
 			oh[i] = 0.0f;
 		for (int t = start; t <= pos; t++)
@@ -270,15 +392,16 @@ LEVEL(matmul_q4_0_rows)(float *out, const nm_i8 *xq, const float *xs, const nm_u
 static const nm_kernel_table LEVEL(table) = {
 	.name = LEVEL_NAME,
 	.rmsnorm = LEVEL(rmsnorm),
-	.softmax = nm_softmax,
+	.softmax = LEVEL(softmax),
 	.matmul_f32_rows = LEVEL(matmul_f32_rows),
 	.matmul_q8_rows = LEVEL(matmul_q8_rows),
-	.rope = nm_rope,
+	.rope = LEVEL(rope),
 	.attention_heads = LEVEL(attention_heads),
-	.swiglu = nm_swiglu,
+	.swiglu = LEVEL(swiglu),
 	.residual_add = LEVEL(residual_add),
 	.matmul_q4_0_rows = LEVEL(matmul_q4_0_rows),
 	.matmul_f32_batch = LEVEL(matmul_f32_batch),
 	.matmul_q8_batch = LEVEL(matmul_q8_batch),
 	.matmul_q4_0_batch = LEVEL(matmul_q4_0_batch),
+	.exp = LEVEL(exp_n),
 };

@@ -39,6 +39,35 @@ hsum_ps(__m256 v)
 	                                                               _mm256_sign_epi8((x), (w))),  \
 	                                          _mm256_set1_epi16(1)))
 
+#define VD __m256d
+#define DSET1(d) _mm256_set1_pd(d)
+#define DADD(a, b) _mm256_add_pd((a), (b))
+#define DSUB(a, b) _mm256_sub_pd((a), (b))
+#define DMUL(a, b) _mm256_mul_pd((a), (b))
+#define DMIN(a, b) _mm256_min_pd((a), (b))
+#define DMAX(a, b) _mm256_max_pd((a), (b))
+#define DROUND(v) _mm256_round_pd((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define DPOW2(k)                                                                               \
+	_mm256_castsi256_pd(_mm256_slli_epi64(                                                     \
+	    _mm256_cvtepi32_epi64(_mm_add_epi32(_mm256_cvtpd_epi32(k), _mm_set1_epi32(1023))), 52))
+#include "simd/vexp.h"
+
+/* expf of 8 floats: two halves of 4 doubles; NaN stays NaN. */
+static inline __m256
+vexp_ps(__m256 x)
+{
+	__m128 lo = _mm256_cvtpd_ps(exp_pd_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+	__m128 hi = _mm256_cvtpd_ps(exp_pd_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+
+	return _mm256_blendv_ps(_mm256_set_m128(hi, lo), x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+#define VEXP(v) vexp_ps(v)
+#define VDIV(a, b) _mm256_div_ps((a), (b))
+#define VSUB(a, b) _mm256_sub_ps((a), (b))
+#define VMAX(a, b) _mm256_max_ps((a), (b))
+/* (v1, v0) of each adjacent pair: the partner of every lane */
+#define VSWAP_PAIRS(v) _mm256_permute_ps((v), 0xb1)
+
 #include "simd/body.h"
 
 const nm_kernel_table *

@@ -27,6 +27,35 @@
 /* Q8 groups also 64 values per zmm (qblock.h, QBLOCK_ZMM). */
 #define QBLOCK_ZMM
 
+#define VD __m512d
+#define DSET1(d) _mm512_set1_pd(d)
+#define DADD(a, b) _mm512_add_pd((a), (b))
+#define DSUB(a, b) _mm512_sub_pd((a), (b))
+#define DMUL(a, b) _mm512_mul_pd((a), (b))
+#define DMIN(a, b) _mm512_min_pd((a), (b))
+#define DMAX(a, b) _mm512_max_pd((a), (b))
+#define DROUND(v) _mm512_roundscale_pd((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define DPOW2(k)                                                                               \
+	_mm512_castsi512_pd(_mm512_slli_epi64(                                                     \
+	    _mm512_cvtepi32_epi64(_mm256_add_epi32(_mm512_cvtpd_epi32(k), _mm256_set1_epi32(1023))), 52))
+#include "simd/vexp.h"
+
+/* expf of 16 floats: two halves of 8 doubles; NaN stays NaN. */
+static inline __m512
+vexp_ps(__m512 x)
+{
+	__m256 lo = _mm512_cvtpd_ps(exp_pd_avx512(_mm512_cvtps_pd(_mm512_castps512_ps256(x))));
+	__m256 hi = _mm512_cvtpd_ps(exp_pd_avx512(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)))));
+	__m512 r = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)), _mm256_castps_pd(hi), 1));
+
+	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), r, x);
+}
+#define VEXP(v) vexp_ps(v)
+#define VDIV(a, b) _mm512_div_ps((a), (b))
+#define VSUB(a, b) _mm512_sub_ps((a), (b))
+#define VMAX(a, b) _mm512_max_ps((a), (b))
+#define VSWAP_PAIRS(v) _mm512_permute_ps((v), 0xb1)
+
 #include "simd/body.h"
 
 const nm_kernel_table *

@@ -88,6 +88,38 @@ q4dot(const nm_u8 *nib, const nm_i8 *x)
 	return hsum_epi32(acc);
 }
 
+#define VD __m128d
+#define DSET1(d) _mm_set1_pd(d)
+#define DADD(a, b) _mm_add_pd((a), (b))
+#define DSUB(a, b) _mm_sub_pd((a), (b))
+#define DMUL(a, b) _mm_mul_pd((a), (b))
+#define DMIN(a, b) _mm_min_pd((a), (b))
+#define DMAX(a, b) _mm_max_pd((a), (b))
+/* SSE2 has no roundpd: convert with the MXCSR mode (nearest, ties to even) */
+#define DROUND(v) _mm_cvtepi32_pd(_mm_cvtpd_epi32(v))
+#define DPOW2(k)                                                                                   \
+	_mm_castsi128_pd(_mm_slli_epi64(                                                               \
+	    _mm_unpacklo_epi32(_mm_add_epi32(_mm_cvtpd_epi32(k), _mm_set1_epi32(1023)), _mm_setzero_si128()), \
+	    52))
+#include "simd/vexp.h"
+
+/* expf of 4 floats: two halves of 2 doubles; NaN stays NaN. */
+static inline __m128
+vexp_ps(__m128 x)
+{
+	__m128 lo = _mm_cvtpd_ps(exp_pd_sse2(_mm_cvtps_pd(x)));
+	__m128 hi = _mm_cvtpd_ps(exp_pd_sse2(_mm_cvtps_pd(_mm_movehl_ps(x, x))));
+	__m128 r = _mm_movelh_ps(lo, hi);
+	__m128 nan = _mm_cmpunord_ps(x, x);
+
+	return _mm_or_ps(_mm_and_ps(nan, x), _mm_andnot_ps(nan, r));
+}
+#define VEXP(v) vexp_ps(v)
+#define VDIV(a, b) _mm_div_ps((a), (b))
+#define VSUB(a, b) _mm_sub_ps((a), (b))
+#define VMAX(a, b) _mm_max_ps((a), (b))
+#define VSWAP_PAIRS(v) _mm_shuffle_ps((v), (v), 0xb1)
+
 #include "simd/body.h"
 
 const nm_kernel_table *
