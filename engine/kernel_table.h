@@ -42,6 +42,9 @@ typedef struct {
 	                        const float *ws, int n, int d, int gs, int T, int r0, int r1);
 	void (*matmul_q4_0_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
 	                          int n, int d, int T, int r0, int r1);
+	/* nm_q8_quantize (kernels.h): the activation quantizer of every Q8 and
+	 * Q4_0 product; bit-exact with scalar at every level. */
+	void (*q8_quantize)(nm_i8 *q, float *scales, const float *x, int n, int gs, int rounding);
 	/* x[i] = expf(x[i]) in place: the exp softmax and SwiGLU use (libm's
 	 * in scalar; simd/vexp.h's, within 1 ULP, in the SIMD levels). */
 	void (*exp)(float *x, int n);

@@ -55,6 +55,7 @@ class Q8Quantize final : public Kernel {
     o.raw.insert(o.raw.end(), q.begin(), q.end());
     return o;
   }
+  TableUse table_use() const override { return TableUse::entry; }
   Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x");
     int n = static_cast<int>(x.size()), gs = static_cast<int>(c.get_int("gs"));
@@ -69,7 +70,8 @@ class Q8Quantize final : public Kernel {
     } else {
       Guarded<int8_t> gq(x.size());
       Guarded<float> gsc(x.size() / static_cast<size_t>(gs));
-      nm_q8_quantize(gq.data(), gsc.data(), x.data(), n, gs, away ? NM_ROUND_AWAY : NM_ROUND_EVEN);
+      exec_for(impl).table->q8_quantize(gq.data(), gsc.data(), x.data(), n, gs,
+                                        away ? NM_ROUND_AWAY : NM_ROUND_EVEN);
       fault::apply(name(), std::span<int8_t>(gq.data(), gq.size()));
       guards = gq.intact() && gsc.intact();
       q = gq.values();

@@ -71,6 +71,7 @@ static const nm_kernel_table scalar_table = {
 	matmul_f32_batch,
 	matmul_q8_batch,
 	matmul_q4_0_batch,
+	nm_q8_quantize,
 	exp_n,
 };
 

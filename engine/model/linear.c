@@ -12,13 +12,13 @@ quant_group(const nm_tensor *w)
 }
 
 static void
-quantize(nm_state *s, const float *x, int T, const nm_tensor *w)
+quantize(nm_state *s, const nm_exec *e, const float *x, int T, const nm_tensor *w)
 {
 	int n = w->cols, gs = quant_group(w);
 
 	for (int t = 0; t < T; t++)
-		nm_q8_quantize(s->xq + (nm_i64)t * n, s->xs + (nm_i64)t * (n / gs), x + (nm_i64)t * n, n,
-		               gs, NM_ROUND_AWAY);
+		e->k->q8_quantize(s->xq + (nm_i64)t * n, s->xs + (nm_i64)t * (n / gs), x + (nm_i64)t * n, n,
+		                  gs, NM_ROUND_AWAY);
 }
 
 void
@@ -32,7 +32,7 @@ nm_linear_batch(nm_state *s, const nm_exec *e, const float *x, int T, int count,
 		if (w->type != NM_T_F32 &&
 		    (quantized_for == nil || quant_group(quantized_for) != quant_group(w) ||
 		     quantized_for->cols != w->cols)) {
-			quantize(s, x, T, w);
+			quantize(s, e, x, T, w);
 			quantized_for = w;
 		}
 		nm_matmul_dispatch(e, outs[i], x, s->xq, s->xs, w, T);

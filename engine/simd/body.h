@@ -403,5 +403,10 @@ static const nm_kernel_table LEVEL(table) = {
 	.matmul_f32_batch = LEVEL(matmul_f32_batch),
 	.matmul_q8_batch = LEVEL(matmul_q8_batch),
 	.matmul_q4_0_batch = LEVEL(matmul_q4_0_batch),
+#ifdef QBLOCK
+	.q8_quantize = LEVEL(q8_quantize),
+#else
+	.q8_quantize = nm_q8_quantize,
+#endif
 	.exp = LEVEL(exp_n),
 };

@@ -333,3 +333,62 @@ LEVEL(matmul_q4_0_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_
 {
 	LEVEL(qbatch)(out, xq, xs, w, nil, n, d, 32, T, r0, r1, 1);
 }
+
+/*
+ * nm_q8_quantize eight floats at a time, bit-exact with q8.c: max|x|
+ * skipping NaN (maxps returns its second operand for a NaN first), one
+ * scalar division for the scale, then per element the same IEEE quotient,
+ * clamp to [-127, 127], and q8.c's rounding: truncate, and step away from
+ * zero when the exact fraction reaches one half (ties away), or round to
+ * nearest even; NaN quotients give 0. A group of zeros (scale 0) and group
+ * sizes that are not a multiple of 8 take the scalar function.
+ */
+static void
+LEVEL(q8_quantize)(nm_i8 *q, float *scales, const float *x, int n, int gs, int rounding)
+{
+	const __m256 sign = _mm256_set1_ps(-0.0f), lim = _mm256_set1_ps(127.0f), half = _mm256_set1_ps(0.5f);
+	const __m256 one = _mm256_set1_ps(1.0f);
+
+	if (gs % 8 != 0) {
+		nm_q8_quantize(q, scales, x, n, gs, rounding);
+		return;
+	}
+	for (int g = 0; g < n / gs; g++) {
+		const float *xg = x + (nm_i64)g * gs;
+		nm_i8 *qg = q + (nm_i64)g * gs;
+		__m256 vmax = _mm256_setzero_ps();
+		float wmax, scale;
+
+		for (int j = 0; j < gs; j += 8)
+			vmax = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(xg + j)), vmax);
+		__m128 m = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+		m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+		m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+		wmax = _mm_cvtss_f32(m);
+		scale = wmax / 127.0f;
+		if (scale == 0.0f) {
+			nm_q8_quantize(qg, scales + g, xg, gs, gs, rounding);
+			continue;
+		}
+		scales[g] = scale;
+		__m256 vs = _mm256_set1_ps(scale);
+		for (int j = 0; j < gs; j += 8) {
+			__m256 v = _mm256_div_ps(_mm256_loadu_ps(xg + j), vs);
+			__m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+			__m256 r;
+			v = _mm256_max_ps(_mm256_min_ps(v, lim), _mm256_sub_ps(_mm256_setzero_ps(), lim));
+			if (rounding == NM_ROUND_AWAY) {
+				__m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+				__m256 frac = _mm256_sub_ps(v, t);
+				__m256 up = _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), one);
+				__m256 down = _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_sub_ps(_mm256_setzero_ps(), half), _CMP_LE_OQ), one);
+				r = _mm256_sub_ps(_mm256_add_ps(t, up), down);
+			} else {
+				r = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+			}
+			__m256i i32 = _mm256_cvttps_epi32(_mm256_andnot_ps(nan, r));
+			__m128i i16 = _mm_packs_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+			_mm_storel_epi64((__m128i *)(qg + j), _mm_packs_epi16(i16, i16));
+		}
+	}
+}

@@ -2,11 +2,13 @@
 // matmul's group arithmetic.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "kernel_table.h"
 #include "kernels.h"
 
 namespace {
@@ -116,3 +118,38 @@ TEST(Quantize, MatmulQ8OrderIsIvalTimesWeightScaleThenActivationScale) {
 }
 
 }  // namespace
+
+// Every kernel table's quantizer is bit-exact with the scalar one (the SIMD
+// levels claim it in docs/SIMD.md), on values with exact .5 quotients,
+// NaN, infinities, a group of zeros, and both roundings.
+TEST(QuantizeTables, BitExactWithScalar) {
+  const int n = 256;
+  std::vector<float> x(n);
+  uint64_t st = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < n; i++) {
+    st = st * 6364136223846793005ull + 1442695040888963407ull;
+    x[static_cast<size_t>(i)] = static_cast<float>(static_cast<int64_t>(st >> 33) % 2001 - 1000) / 8.0f;
+  }
+  x[3] = std::nanf("");
+  x[70] = std::numeric_limits<float>::infinity();
+  for (int i = 128; i < 160; i++) x[static_cast<size_t>(i)] = 0.0f;          // a zero group (gs 32)
+  // wmax 127 makes the scale exactly 1: every quotient k + 0.5 is a tie
+  for (int i = 160; i < 192; i++) x[static_cast<size_t>(i)] = (i % 2 ? 1.0f : -1.0f) * ((i - 160) % 20 + 0.5f);
+  x[160] = 127.0f;
+  for (const char* level : {"sse2", "avx2", "avx512"}) {
+    const nm_kernel_table* t = nm_kernels_by_name(level);
+    if (!t) continue;
+    for (int gs : {8, 16, 32, 64, 12}) {
+      if (n % gs) continue;
+      for (int rounding : {NM_ROUND_EVEN, NM_ROUND_AWAY}) {
+        std::vector<nm_i8> qs(n), qt(n);
+        std::vector<float> ss(n / gs), st2(n / gs);
+        nm_q8_quantize(qs.data(), ss.data(), x.data(), n, gs, rounding);
+        t->q8_quantize(qt.data(), st2.data(), x.data(), n, gs, rounding);
+        EXPECT_EQ(qs, qt) << level << " gs=" << gs << " rounding=" << rounding;
+        EXPECT_EQ(0, std::memcmp(ss.data(), st2.data(), ss.size() * sizeof(float)))
+            << level << " gs=" << gs << " rounding=" << rounding;
+      }
+    }
+  }
+}
