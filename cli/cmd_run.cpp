@@ -25,6 +25,7 @@ struct Opts {
   long long seed = 0;
   int steps = 256, threads = 0;  // 0: one per CPU (nm_cpu_count)
   bool no_simd = false, ids = false;
+  std::string simd;  // --simd LEVEL (empty: $NINEML_SIMD, else the best)
 };
 
 // Everything the run owns, released on every path out.
@@ -206,7 +207,9 @@ Action add_run(CLI::App& app) {
   auto* sys = sub->add_option("-y", o->system, "System prompt (chat mode)");
   sub->add_option("-m", o->mode, "Mode")->check(CLI::IsMember({"generate", "chat"}));
   sub->add_option("--threads", o->threads, "Threads (default: one per CPU)")->check(CLI::Range(1, 256));
-  sub->add_flag("--no-simd", o->no_simd, "Scalar kernels only");
+  sub->add_flag("--no-simd", o->no_simd, "Scalar kernels only (same as --simd scalar)");
+  sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else the best)")
+      ->type_name("LEVEL");
   sub->add_flag("--ids", o->ids, "Print the prompt's and the generated token ids instead of text");
   auto* steps_opt = sub->get_option("-n");
   return [o, sys, steps_opt]() {
@@ -234,8 +237,12 @@ Action add_run(CLI::App& app) {
     if (ss.state == nullptr) fail(o->model + ": " + why);
     uint64_t seed = o->seed > 0 ? static_cast<uint64_t>(o->seed) : static_cast<uint64_t>(std::time(nullptr));
     if (nm_sampler_init(&ss.sampler, vocab_size, o->temperature, o->topp, seed) != 0) fail("run: out of memory");
-    const nm_kernel_table* table = o->no_simd ? nm_kernels_scalar() : nm_kernels_select(nullptr);
-    if (table == nullptr) fail("--no-simd: the SIMD level requested by NINEML_SIMD is not available here");
+    if (o->no_simd && !o->simd.empty() && o->simd != "scalar") fail("--no-simd: conflicts with --simd " + o->simd);
+    const nm_kernel_table* table =
+        o->no_simd ? nm_kernels_scalar() : nm_kernels_select(o->simd.empty() ? nullptr : o->simd.c_str());
+    if (table == nullptr)
+      fail(o->simd.empty() ? std::string("NINEML_SIMD: that SIMD level is unknown or not available on this CPU")
+                           : "--simd " + o->simd + ": unknown, or not available on this CPU");
     if (o->threads == 0) o->threads = nm_cpu_count() > 256 ? 256 : nm_cpu_count();
     if (o->threads > 1) {
       ss.pool = nm_pool_create(o->threads);

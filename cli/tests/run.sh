@@ -20,6 +20,14 @@ grep -v tok/s "$TMP/out" >"$TMP/ids1"
 expect_status 0 "$NINEML" run "$M" -z "$Z" -n 32 -t 0 -i "Once upon a time" --ids --threads 2 --no-simd
 grep -v tok/s "$TMP/out" >"$TMP/ids2"
 cmp -s "$TMP/ids1" "$TMP/ids2" || fail "greedy ids differ between runs: $(cat "$TMP/ids1") / $(cat "$TMP/ids2")"
+# --simd scalar is --no-simd: the same ids at the same thread count.
+expect_status 0 "$NINEML" run "$M" -z "$Z" -n 32 -t 0 -i "Once upon a time" --ids --threads 2 --simd scalar
+grep -v tok/s "$TMP/out" >"$TMP/ids3"
+cmp -s "$TMP/ids2" "$TMP/ids3" || fail "--simd scalar differs from --no-simd: $(cat "$TMP/ids3")"
+expect_status 2 "$NINEML" run "$M" -z "$Z" --simd nonesuch
+grep -q '^9ml: --simd nonesuch: unknown, or not available on this CPU$' "$TMP/out" || fail "--simd: $(cat "$TMP/out")"
+expect_status 2 "$NINEML" run "$M" -z "$Z" --simd sse2 --no-simd
+grep -q '^9ml: --no-simd: conflicts with --simd sse2$' "$TMP/out" || fail "--no-simd --simd: $(cat "$TMP/out")"
 n=$(sed -n 's/^generated: //p' "$TMP/ids1" | wc -w)
 p=$(sed -n 's/^prompt: //p' "$TMP/ids1" | wc -w)
 [ $((n + p)) -le 33 ] || fail "more positions than -n 32: prompt $p + generated $n"
