@@ -93,13 +93,15 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
     ref::Checkpoint ck = fixtures::make_checkpoint(fixtures::arch_config(arch), s.seed);
     fixtures::snap_to_half_exact(ck);
     EngineModel source(ck, ref::Quant{ref::Storage::f32, 32}, arch);
+    source.attach_test_vocab();  // GGUF files embed it (tokenizer.ggml.*)
     for (const std::string& target : writers::target_names()) {
       if ((target == "v0" || target == "v1" || target == "v2") && arch != "llama2") continue;
       std::string file = "models/" + arch + "-" + target + "/model.bin";
       fs::create_directories(fs::path(dir) / ("models/" + arch + "-" + target), ec);
       writers::write_model(*source.get(), (fs::path(dir) / file).string(), *writers::parse_target(target));
       manifest["arch_models"].push_back(
-          {{"arch", arch}, {"format", target}, {"file", file}, {"seed", s.seed}, {"half_exact_weights", true}});
+          {{"arch", arch}, {"format", target}, {"file", file}, {"seed", s.seed}, {"half_exact_weights", true},
+           {"embedded_vocabulary", target.rfind("gguf", 0) == 0 ? "test-vocab" : ""}});
       sum.models++;
     }
   }

@@ -1,5 +1,6 @@
 # 9ml convert/quantize/info over every format and architecture-carrying
-# target; info on bad files exits 1 with a one-line "PATH: problem".
+# target; run with the vocabulary GGUF fixtures embed; info on bad files
+# exits 1 with a one-line "PATH: problem".
 . "$(dirname "$0")/lib.sh"
 expect_status 0 "$NINEML" fixtures --out "$TMP/fx" --kernel softmax
 src=$TMP/fx/models/tiny-shared.bin
@@ -30,6 +31,25 @@ grep -q '"group_size": 2' "$TMP/out" || fail "group size 2"
 expect_status 0 "$NINEML" convert "$src" "$TMP/v1.gguf" --to v1
 expect_status 0 "$NINEML" info "$TMP/v1.gguf"
 grep -q '^format *llama2c-v1' "$TMP/out" || fail "v1 named .gguf"
+# GGUF fixtures embed the generated vocabulary: without -z, run reads it
+# from the file and gives the same ids and text as with -z tokenizer.bin.
+for arch in llama2 llama3 mistral; do
+  for t in gguf-f32 gguf-q8_0 gguf-q4_0; do
+    g=$TMP/fx/models/$arch-$t/model.bin
+    for mode in --ids ""; do
+      # stdout only: tok/s goes to stderr
+      "$NINEML" run "$g" -i "Once upon a time" -t 0 -n 40 $mode >"$TMP/embedded" 2>"$TMP/err" ||
+        fail "$arch-$t $mode: run without -z failed: $(cat "$TMP/err")"
+      "$NINEML" run "$g" -z "$TMP/fx/vocab/test-vocab.bin" -i "Once upon a time" -t 0 -n 40 $mode \
+        >"$TMP/bin" 2>"$TMP/err" || fail "$arch-$t $mode: run with -z failed: $(cat "$TMP/err")"
+      [ "$(wc -c <"$TMP/embedded")" -gt 16 ] || fail "$arch-$t $mode: no output"
+      cmp -s "$TMP/embedded" "$TMP/bin" || fail "$arch-$t $mode: embedded vocabulary differs from -z: $(cat "$TMP/embedded")"
+    done
+  done
+done
+# A file without a vocabulary needs -z, and says so.
+expect_status 2 "$NINEML" run "$TMP/fx/models/llama2-v0/model.bin" -i "Once"
+grep -q -- '-z: the model has no vocabulary of its own; pass -z TOKENIZER' "$TMP/out" || fail "no-vocab message: $(cat "$TMP/out")"
 # Bad input and bad arguments.
 head -c 1000 "$src" >"$TMP/cut.bin"
 expect_status 1 "$NINEML" info "$TMP/cut.bin"

@@ -1,6 +1,12 @@
 // Builds an nm_model over reference-quantized weights (see engine_model.hpp).
 #include "engine_model.hpp"
 
+#include <stdexcept>
+#include <string>
+
+#include "tokenizer.h"
+#include "vocab_gen.hpp"
+
 #include <cstring>
 #include <deque>
 
@@ -9,7 +15,39 @@ namespace nineml::conformance {
 struct EngineModel::Store {
   std::deque<ref::Q8Tensor> q8;
   std::deque<std::vector<uint8_t>> q4;
+  std::vector<std::string> pieces;
+  std::vector<char*> piece_ptrs;
+  std::vector<int> piece_lens, types;
+  std::vector<float> scores;
 };
+
+void EngineModel::attach_test_vocab() {
+  const auto& v = fixtures::test_vocab();
+  if (static_cast<int>(v.size()) != m_.cfg.vocab_size)
+    throw std::invalid_argument("attach_test_vocab: the test vocabulary has " + std::to_string(v.size()) +
+                                " tokens, the model's vocab_size is " + std::to_string(m_.cfg.vocab_size));
+  Store& s = *store_;
+  s.pieces.clear();
+  for (const auto& e : v) {
+    std::string p;
+    for (char ch : e.piece) p += ch == ' ' ? std::string("\xe2\x96\x81") : std::string(1, ch);
+    s.pieces.push_back(p);
+    s.scores.push_back(e.score);
+    const bool byte = e.piece.size() == 6 && e.piece.rfind("<0x", 0) == 0 && e.piece.back() == '>';
+    s.types.push_back(s.types.size() == 0 ? NM_TOKTYPE_UNKNOWN
+                      : s.types.size() <= 2 ? NM_TOKTYPE_CONTROL
+                      : byte ? NM_TOKTYPE_BYTE : NM_TOKTYPE_NORMAL);
+  }
+  for (auto& p : s.pieces) {
+    s.piece_ptrs.push_back(p.data());
+    s.piece_lens.push_back(static_cast<int>(p.size()));
+  }
+  m_.vocab_n = static_cast<int>(v.size());
+  m_.vocab_pieces = s.piece_ptrs.data();
+  m_.vocab_piece_len = s.piece_lens.data();
+  m_.vocab_scores = s.scores.data();
+  m_.vocab_types = s.types.data();
+}
 
 nm_tensor EngineModel::make(const std::vector<float>& t, std::size_t offset, int rows, int cols) {
   nm_tensor x{};

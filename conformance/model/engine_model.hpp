@@ -18,6 +18,11 @@ class EngineModel {
   EngineModel(const EngineModel&) = delete;
   EngineModel& operator=(const EngineModel&) = delete;
   const nm_model* get() const { return &m_; }
+  // Gives the model the generated test vocabulary (fixtures/vocab_gen.hpp)
+  // as a GGUF file carries it: pieces with U+2581 for spaces, token types
+  // (unknown, control BOS/EOS, byte <0xHH>, normal). Needs vocab_size ==
+  // test_vocab().size(); throws std::invalid_argument otherwise.
+  void attach_test_vocab();
 
  private:
   struct Store;  // owns every buffer the tensors point into

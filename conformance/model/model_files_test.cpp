@@ -15,6 +15,8 @@
 #include "formats/formats.h"
 #include "kernels.h"
 #include "model_harness.hpp"
+#include "tokenizer.h"
+#include "vocab_gen.hpp"
 #include "writers.hpp"
 
 namespace nineml::conformance {
@@ -77,6 +79,68 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
   EXPECT_EQ(got.tokens, want.tokens);
   nm_model_free(&m);
 }
+
+// GGUF files carry the vocabulary (tokenizer.ggml.tokens / scores /
+// token_type): written from the generated test vocabulary, loaded back, it
+// is the tokenizer.bin one piece for piece (U+2581 read as a space) and
+// encodes and decodes text to the same ids and bytes.
+class GgufVocabulary : public testing::TestWithParam<std::string> {};
+
+TEST_P(GgufVocabulary, EmbeddedEqualsTokenizerBin) {
+  const std::string& target = GetParam();
+  EngineModel source(snapped("llama2"), ref::Quant{ref::Storage::f32, 32}, "llama2");
+  source.attach_test_vocab();
+  Dir dir;
+  const std::string path = (dir.p / "model.gguf").string();
+  writers::write_model(*source.get(), path, *writers::parse_target(target));
+  const std::vector<uint8_t> bin = fixtures::vocab_bin(fixtures::test_vocab());
+
+  nm_model m{};
+  char err[256] = {0};
+  ASSERT_EQ(nm_model_load(&m, path.c_str(), err, sizeof err), 0) << err;
+  nm_vocab embedded{}, file{};
+  ASSERT_EQ(nm_vocab_from_model(&embedded, &m, err, sizeof err), 0) << err;
+  ASSERT_EQ(nm_vocab_from_bin(&file, bin.data(), bin.size(), m.cfg.vocab_size, "test-vocab", err, sizeof err), 0) << err;
+  ASSERT_EQ(embedded.n, file.n);
+  for (int i = 0; i < file.n; i++) {
+    ASSERT_EQ(std::string(embedded.piece[i], static_cast<size_t>(embedded.piece_len[i])),
+              std::string(file.piece[i], static_cast<size_t>(file.piece_len[i])))
+        << "token " << i;
+    ASSERT_EQ(embedded.score[i], file.score[i]) << "token " << i;
+  }
+  ASSERT_NE(embedded.type, nullptr);
+  EXPECT_EQ(embedded.type[1], NM_TOKTYPE_CONTROL);
+  EXPECT_EQ(embedded.type[3], NM_TOKTYPE_BYTE);
+  for (const std::string text : {"Once upon a time, a tiny cat said hi.", "caf\xc3\xa9 \xe2\x98\x83 \x01 end"}) {
+    std::vector<int> a(static_cast<size_t>(nm_tok_encode_max(static_cast<int>(text.size())))), b(a.size());
+    int na = 0, nb = 0;
+    ASSERT_EQ(nm_tok_encode(&embedded, text.data(), static_cast<int>(text.size()), 1, 0, a.data(),
+                            static_cast<int>(a.size()), &na, err, sizeof err), 0) << err;
+    ASSERT_EQ(nm_tok_encode(&file, text.data(), static_cast<int>(text.size()), 1, 0, b.data(),
+                            static_cast<int>(b.size()), &nb, err, sizeof err), 0) << err;
+    a.resize(static_cast<size_t>(na));
+    b.resize(static_cast<size_t>(nb));
+    EXPECT_EQ(a, b) << text;
+    EXPECT_GT(na, 3) << text;
+    std::vector<char> out(text.size() + 64);
+    int len = 0;
+    ASSERT_EQ(nm_tok_decode(&embedded, a.data(), na, out.data(), static_cast<int>(out.size()), &len, err,
+                            sizeof err), 0) << err;
+    EXPECT_EQ(std::string(out.data(), static_cast<size_t>(len)), text);
+  }
+  nm_vocab_free(&embedded);
+  nm_vocab_free(&file);
+  nm_model_free(&m);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryGgufType, GgufVocabulary,
+                         testing::Values("gguf-f32", "gguf-f16", "gguf-bf16", "gguf-q8_0", "gguf-q4_0"),
+                         [](const testing::TestParamInfo<std::string>& i) {
+                           std::string s = i.param;
+                           for (char& ch : s)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return s;
+                         });
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
