@@ -152,9 +152,12 @@ int chat_read_user(void* arg, int turn, char* buf, int cap) {
   }
   if (static_cast<int>(line.size()) >= cap) return -1;
   std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());
+  return 0;
+}
+
+void chat_reply_start(void*) {
   std::fputs("Assistant: ", stdout);
   std::fflush(stdout);
-  return 0;
 }
 
 void chat_token(void* arg, int prev, int token) {
@@ -184,9 +187,12 @@ int chat_encode(void* arg, const char* text, int* ids, int cap, int* n_ids) {
 
 int run_chat(Session& ss, const nm_exec& ex, const Opts& o, int steps, bool system_given) {
   ChatIo io{&ss, &o, system_given};
-  nm_chat_io cio{chat_read_system, chat_read_user, chat_token, chat_reply_end, chat_encode, &io};
-  if (nm_chat(ss.state, &ss.model, &ex, &ss.sampler, steps, &cio) < 0)
-    fail("chat: a turn did not fit in the context left (seq_len " + std::to_string(ss.model.cfg.seq_len) + ")");
+  nm_chat_io cio{chat_read_system, chat_read_user, chat_reply_start, chat_token, chat_reply_end, chat_encode, &io};
+  if (nm_chat(ss.state, &ss.model, &ex, &ss.sampler, steps, &cio) < 0) {
+    std::fflush(stdout);
+    std::fputs("\n", stdout);  // the error starts its own line after the transcript
+    fail("chat: a turn did not fit in the context left (" + std::to_string(steps) + " positions)");
+  }
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nineml::ref {
@@ -193,6 +194,21 @@ Generation generate(const Checkpoint& ck, Mode mode, const std::vector<int>& pro
                     float temperature, float topp, uint64_t seed);
 // Added: the same with quantized storage.
 Generation generate(const Checkpoint& ck, Mode mode, const Quant& quant, const std::vector<int>& prompt,
+                    int steps, float temperature, float topp, uint64_t seed);
+
+// run.c's chat(): user turns (already rendered with the Llama 2 template and
+// encoded with BOS) are fed one after another; at every position a token is
+// fed (the turn's next id, else the last sampled one) and the next is
+// sampled, prompt positions included; a sampled EOS (2) ends the reply, and
+// the EOS itself is fed before the next turn. The chat ends when `steps`
+// positions are used or, at a user turn, when `turns` runs out.
+struct ChatTranscript {
+  std::vector<int> fed;                       // the token fed at each position
+  std::vector<std::pair<int, int>> printed;   // (prev, token) pairs run.c prints
+  std::vector<int> reply_ends;                // positions whose sample was EOS
+  int turns = 0;                              // user turns taken
+};
+ChatTranscript chat(const Checkpoint& ck, Mode mode, const Quant& quant, const std::vector<std::vector<int>>& turns,
                     int steps, float temperature, float topp, uint64_t seed);
 
 }  // namespace nineml::ref

@@ -55,6 +55,8 @@ nm_chat(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp, int st
 			turn++;
 			user_idx = 0;
 			user_turn = 0;
+			if (io->on_reply_start != nil)
+				io->on_reply_start(io->arg);
 		}
 		if (user_idx < n_ids)
 			token = b->ids[user_idx++];

@@ -59,7 +59,10 @@ typedef struct {
 	 * to end the chat. */
 	int (*read_system)(void *arg, char *buf, int cap);
 	int (*read_user)(void *arg, int turn, char *buf, int cap);
-	/* The assistant's tokens as run.c prints them; on_reply_end after EOS. */
+	/* on_reply_start once a turn is encoded and fits (run.c prints
+	 * "Assistant: " there; may be nil); the assistant's tokens as run.c
+	 * prints them; on_reply_end after EOS. */
+	void (*on_reply_start)(void *arg);
 	void (*on_token)(void *arg, int prev, int token);
 	void (*on_reply_end)(void *arg);
 	/* Encodes a rendered turn with BOS into ids (cap entries): 0 or -1. */
