@@ -20,5 +20,6 @@ Action add_tokenize(CLI::App& app);
 Action add_detokenize(CLI::App& app);
 Action add_bench(CLI::App& app);
 Action add_run(CLI::App& app);
+Action add_accuracy(CLI::App& app);
 
 }  // namespace nineml::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add(nineml::cli::add_detokenize);
   add(nineml::cli::add_bench);
   add(nineml::cli::add_run);
+  add(nineml::cli::add_accuracy);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,81 @@
+// `9ml accuracy`: a quantized storage against f32, step by step, every
+// logit against its bound (conformance/model/quant_accuracy.hpp).
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "checkpoint_gen.hpp"
+#include "commands.hpp"
+#include "quant_accuracy.hpp"
+
+namespace nineml::cli {
+
+namespace {
+
+struct AccuracyOptions {
+  std::string arch = "llama2", storage = "q8_0", model, json;
+  int steps = 0;  // 0: min(256, seq_len)
+  uint64_t seed = 11;
+  bool summary = false;
+};
+
+ref::Storage storage_from(const std::string& s) {
+  if (s == "q8") return ref::Storage::q8;
+  if (s == "q8_0") return ref::Storage::q8_0;
+  if (s == "q4_0") return ref::Storage::q4_0;
+  throw std::runtime_error("--storage " + s + ": expected q8, q8_0 or q4_0");
+}
+
+int run_accuracy(const AccuracyOptions& o) {
+  const ref::Storage storage = storage_from(o.storage);
+  ref::Checkpoint ck;
+  std::string arch = o.arch;
+  if (!o.model.empty()) {
+    ck = ref::load_v0(o.model);  // throws "PATH: problem"
+    arch = "llama2";
+  } else {
+    ck = fixtures::make_checkpoint(fixtures::arch_config(o.arch, 256), o.seed);
+  }
+  // runq's group: 64, halved until it divides dim and hidden_dim (llama2.c's export)
+  int group = 64;
+  while (group > 1 && (ck.config.dim % group != 0 || ck.config.hidden_dim % group != 0)) group /= 2;
+  if (storage != ref::Storage::q8 && (ck.config.dim % 32 != 0 || ck.config.hidden_dim % 32 != 0))
+    throw std::runtime_error(fmt::format("--storage {}: dim {} and hidden_dim {} must be multiples of the block size 32",
+                                         o.storage, ck.config.dim, ck.config.hidden_dim));
+  const int steps = o.steps == 0 ? std::min(256, ck.config.seq_len) : o.steps;
+  if (steps < 1 || steps > ck.config.seq_len)
+    throw std::runtime_error("--steps " + std::to_string(o.steps) + ": expected 1.." + std::to_string(ck.config.seq_len));
+  const conformance::QuantReport r = conformance::quant_accuracy(ck, arch, storage, steps, {1}, group);
+  const std::string table = conformance::to_table(r);
+  fmt::print("{}", o.summary ? table.substr(0, table.find('\n') + 1) : table);
+  if (!o.json.empty()) {
+    std::FILE* f = std::fopen(o.json.c_str(), "w");
+    if (!f) throw std::runtime_error(o.json + ": cannot write");
+    std::string text = conformance::to_json(r).dump(2) + "\n";
+    std::fwrite(text.data(), 1, text.size(), f);
+    if (std::fclose(f) != 0) throw std::runtime_error(o.json + ": write failed");
+  }
+  return r.bound_holds() ? 0 : 1;
+}
+
+}  // namespace
+
+Action add_accuracy(CLI::App& app) {
+  auto o = std::make_shared<AccuracyOptions>();
+  auto* sub = app.add_subcommand("accuracy", "A quantized storage against f32: top-1 agreement and logit error vs bound");
+  sub->add_option("--arch", o->arch, "Generated fixture architecture: llama2, llama3, mistral (default llama2)")
+      ->check(CLI::IsMember({"llama2", "llama3", "mistral"}));
+  sub->add_option("--model", o->model, "A llama2.c v0 checkpoint instead of the generated weights")->type_name("FILE");
+  sub->add_option("--storage", o->storage, "q8 (runq: group 64, halved to divide the rows), q8_0 or q4_0 (default q8_0)")->type_name("S");
+  sub->add_option("--steps", o->steps, "Greedy f32 steps to compare (default: 256, at most seq_len)")->type_name("N");
+  sub->add_option("--seed", o->seed, "Seed of the generated weights (default 11)")->type_name("S");
+  sub->add_option("--json", o->json, "Also write the per-step report as JSON")->type_name("FILE");
+  sub->add_flag("--summary", o->summary, "Print only the summary line");
+  return [o]() { return run_accuracy(*o); };
+}
+
+}  // namespace nineml::cli
