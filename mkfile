@@ -52,6 +52,7 @@ OFILES=\
 	engine/formats/registry.$O\
 	engine/formats/safetensors_parse.$O\
 	engine/formats/text.$O\
+	engine/formats/write_v2.$O\
 	engine/model/chat.$O\
 	engine/model/chat_template.$O\
 	engine/model/check.$O\
@@ -96,17 +97,35 @@ $LIB: $OFILES
 	$CC $CFLAGS -o $target $stem.c
 
 clean:V:
-	rm -f $OFILES $LIB $O.run engine/tools/run.$O
+	rm -f $OFILES $LIB $O.run $O.runq $O.export engine/tools/run.$O engine/tools/runq.$O engine/tools/export.$O
 
-# The run program (engine/tools/run.c, docs/FORWARD.md): llama2.c's run on
-# the engine, same sources as the host's `9ml run`.
+# The llama2.c programs on the engine, same sources as the host's `9ml`
+# (docs/PLAN9_SUBSET.md, "Programs"):
 #
-#   mk run      build $O.run
+#   mk run      $O.run     run MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]
+#   mk runq     $O.runq    the same for quantized files only (run.c built with -DNINEML_RUNQ)
+#   mk export   $O.export  export info MODEL | export quantize IN OUT [-g GROUPSIZE]
+#   mk tools    all three
+
+tools:V: $O.run $O.runq $O.export
 
 run:V: $O.run
 
+runq:V: $O.runq
+
+export:V: $O.export
+
 $O.run: engine/tools/run.$O $LIB
 	$LD $LDFLAGS -o $target $prereq
+
+$O.runq: engine/tools/runq.$O $LIB
+	$LD $LDFLAGS -o $target $prereq
+
+$O.export: engine/tools/export.$O $LIB
+	$LD $LDFLAGS -o $target $prereq
+
+engine/tools/runq.$O: engine/tools/run.c $HFILES
+	$CC $CFLAGS -DNINEML_RUNQ -o $target engine/tools/run.c
 
 # Component tests (conformance/component/, docs/VMHARNESS.md): one program
 # per kernel family, 6.ct_NAME, run by `9ml vm --guest 9front`.

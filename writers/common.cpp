@@ -1,6 +1,7 @@
 // Target names, the v2 group size rule, dequantized tensor values.
 #include <stdexcept>
 
+#include "formats/formats.h"
 #include "kernels.h"
 #include "writers.hpp"
 
@@ -38,11 +39,7 @@ std::vector<std::string> target_names() {
   return v;
 }
 
-int default_group_size(int dim, int hidden_dim) {
-  int gs = 64;
-  while (gs > 1 && (dim % gs != 0 || hidden_dim % gs != 0)) gs /= 2;
-  return gs;
-}
+int default_group_size(int dim, int hidden_dim) { return nm_default_group_size(dim, hidden_dim); }
 
 std::vector<float> tensor_floats(const nm_tensor& t) {
   size_t n = static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols);

@@ -1,7 +1,9 @@
-// llama2.c v0, v1 and v2 (Q8_0 groups, exporter rounding: ties to even).
+// llama2.c v0 and v1; v2 (Q8 groups, exporter rounding: ties to even) is the
+// engine's portable writer, nm_write_v2, which Plan 9's export also runs.
 #include <cmath>
 #include <stdexcept>
 
+#include "formats/formats.h"
 #include "kernels.h"
 #include "sink.hpp"
 #include "writer_parts.hpp"
@@ -26,16 +28,6 @@ std::vector<float> stack(const nm_model& m, nm_tensor* const nm_model::*arr) {
     all.insert(all.end(), v.begin(), v.end());
   }
   return all;
-}
-
-void q8(Sink& s, const nm_tensor& t, int gs) {
-  auto f = tensor_floats(t);
-  if (f.size() % static_cast<size_t>(gs) != 0) throw std::runtime_error("group size does not divide a tensor");
-  std::vector<int8_t> q(f.size());
-  std::vector<float> sc(f.size() / static_cast<size_t>(gs));
-  nm_q8_quantize(q.data(), sc.data(), f.data(), static_cast<int>(f.size()), gs, NM_ROUND_EVEN);
-  s.bytes(q.data(), q.size());
-  s.floats(sc);
 }
 
 }  // namespace
@@ -69,31 +61,22 @@ void write_llama2c(const nm_model& m, const std::string& path, int version, int 
     s.save(path);
     return;
   }
+  if (version == 2) {  // the engine's portable writer (engine/formats/write_v2.c), shared with Plan 9's export
+    char err[512];
+    if (nm_write_v2(&m, path.c_str(), group_size, err, sizeof err) != 0) throw std::runtime_error(err);
+    return;
+  }
   s.u32(0x616b3432);
   s.i32(version);
   params(s, c, false);
   s.u8(c.shared_classifier ? 1 : 0);
-  int gs = group_size > 0 ? group_size : default_group_size(c.dim, c.hidden_dim);
-  if (version == 2) {
-    if (dim % gs != 0 || c.hidden_dim % gs != 0)
-      throw std::runtime_error(path + ": group size " + std::to_string(gs) + " does not divide dim " +
-                               std::to_string(dim) + " and hidden_dim " + std::to_string(c.hidden_dim));
-    s.i32(gs);
-  }
   s.pad_to(256);
   s.floats(norms(m.rms_att, L * dim));
   s.floats(norms(m.rms_ffn, L * dim));
   s.floats(norms(m.rms_final, dim));
-  if (version == 1) {
-    s.floats(tensor_floats(m.token_embedding));
-    for (auto arr : mats) s.floats(stack(m, arr));
-    if (!c.shared_classifier) s.floats(tensor_floats(m.wcls));
-  } else {
-    q8(s, m.token_embedding, gs);
-    for (auto arr : mats)
-      for (int l = 0; l < L; l++) q8(s, (m.*arr)[l], gs);
-    if (!c.shared_classifier) q8(s, m.wcls, gs);
-  }
+  s.floats(tensor_floats(m.token_embedding));
+  for (auto arr : mats) s.floats(stack(m, arr));
+  if (!c.shared_classifier) s.floats(tensor_floats(m.wcls));
   s.save(path);
 }
 

@@ -21,6 +21,13 @@ int nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u6
 /* Releases everything m owns and zeroes it; safe on a zeroed model. */
 void nm_model_free(nm_model *m);
 
+/* llama2.c's version-2 file (runq's Q8, export.py's rounding) from any
+ * loaded model (write_v2.c). group_size 0: llama2.c's rule,
+ * nm_default_group_size (64, halved until it divides dim and hidden_dim).
+ * 0, or -1 with a one-line "PATH: problem" in err. */
+int nm_write_v2(const nm_model *m, const char *path, int group_size, char *err, int errlen);
+int nm_default_group_size(int dim, int hidden_dim);
+
 /* Name of the format plugin that recognises the content ("llama2c-v0",
  * "llama2c-v1", "llama2c-v2", "gguf", "safetensors", "safetensors-index"),
  * or nil. */

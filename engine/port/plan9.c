@@ -124,6 +124,30 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 	return 0;
 }
 
+int
+nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen)
+{
+	vlong done;
+	long n;
+	int fd;
+
+	fd = create(path, OWRITE, 0666);
+	if (fd < 0) {
+		snprint(err, errlen, "%s: cannot create (%r)", path);
+		return -1;
+	}
+	for (done = 0; done < (vlong)len; done += n) {
+		n = write(fd, data + done, (vlong)len - done > CHUNK ? CHUNK : (long)((vlong)len - done));
+		if (n <= 0) {
+			snprint(err, errlen, "%s: write failed (%r)", path);
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 const char *
 nm_getenv(const char *name)
 {

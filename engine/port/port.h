@@ -81,6 +81,13 @@ void nm_fp_ieee_mode(void);
  */
 int nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen);
 
+/*
+ * Whole-file write: creates (or truncates) path and writes len bytes; 0 on
+ * success, -1 with "PATH: cannot create (reason)" or "PATH: write failed"
+ * in err.
+ */
+int nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+
 /* Wall-clock seconds, monotonic where the platform allows. */
 double nm_seconds(void);
 

@@ -3,6 +3,10 @@
  *   run MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]
  * Generation mode only; text streams to stdout, tok/s to stderr. Bad
  * arguments print one line and exit with "usage" (the host's exit 2).
+ *
+ * Compiled with -DNINEML_RUNQ it is runq (llama2.c's runq): the same
+ * program for quantized files only (Q8 v2 from `export quantize`, GGUF
+ * Q8_0/Q4_0); an f32 model is refused with a one-line error.
  */
 #include "port/port.h"
 #include "formats/formats.h"
@@ -19,10 +23,16 @@ typedef struct {
 	double start;
 } Stream;
 
+#ifdef NINEML_RUNQ
+#define PROG "runq"
+#else
+#define PROG "run"
+#endif
+
 static void
 fail(char *what, char *msg)
 {
-	fprint(2, "run: %s: %s\n", what, msg);
+	fprint(2, PROG ": %s: %s\n", what, msg);
 	exits("usage");
 }
 
@@ -98,7 +108,7 @@ main(int argc, char **argv)
 			fail(argv[i], "unknown option");
 	}
 	if (model_path == nil || tok_path == nil)
-		fail("usage", "run MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]");
+		fail("usage", PROG " MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]");
 	if (temperature < 0.0f)
 		fail("-t", "temperature must be >= 0");
 	if (topp < 0.0f || topp > 1.0f)
@@ -107,6 +117,10 @@ main(int argc, char **argv)
 		seed = (nm_u64)time(0);
 	if (nm_model_load(&m, model_path, err, sizeof err) != 0)
 		fail("MODEL", err);
+#ifdef NINEML_RUNQ
+	if (m.wq[0].type == NM_T_F32)
+		fail(model_path, "not quantized: runq reads Q8 (v2) and Q4_0 files; make one with export quantize");
+#endif
 	if (nm_vocab_from_file(&v, tok_path, m.cfg.vocab_size, err, sizeof err) != 0)
 		fail("-z", err);
 	if (steps < 0 || steps > m.cfg.seq_len)
@@ -127,7 +141,7 @@ main(int argc, char **argv)
 	if (s == nil)
 		fail(model_path, (char *)why);
 	if (nm_sampler_init(&sp, m.cfg.vocab_size, temperature, topp, seed) != 0)
-		fail("run", "out of memory");
+		fail(PROG, "out of memory");
 	ex.k = nm_kernels_scalar();
 	ex.pool = nil;
 	st.vocab = &v;
