@@ -137,7 +137,7 @@ nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, int er
 		return -1;
 	}
 	for (done = 0; done < (vlong)len; done += n) {
-		n = write(fd, data + done, (vlong)len - done > CHUNK ? CHUNK : (long)((vlong)len - done));
+		n = write(fd, (void *)(data + done), (vlong)len - done > CHUNK ? CHUNK : (long)((vlong)len - done));
 		if (n <= 0) {
 			snprint(err, errlen, "%s: write failed (%r)", path);
 			close(fd);
