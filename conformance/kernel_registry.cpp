@@ -25,6 +25,9 @@ const Kernel* argmax_kernel();
 const Kernel* multinomial_kernel();
 const Kernel* topp_kernel();
 const Kernel* sample_kernel();
+const Kernel* batch_f32_kernel();
+const Kernel* batch_q8_kernel();
+const Kernel* batch_q4_0_kernel();
 }  // namespace kern
 
 const std::vector<const Kernel*>& kernels() {
@@ -36,6 +39,8 @@ const std::vector<const Kernel*>& kernels() {
       kern::dequant_q4_0_kernel(), kern::f16_kernel(),           kern::bf16_kernel(),
       kern::rng_kernel(),          kern::argmax_kernel(),        kern::multinomial_kernel(),
       kern::topp_kernel(),         kern::sample_kernel(),
+      // the batched products (prefill), judged per token as their row kernels
+      kern::batch_f32_kernel(),    kern::batch_q8_kernel(),      kern::batch_q4_0_kernel(),
   };
   return all;
 }
