@@ -6,8 +6,8 @@
  * through a condition variable for each (tens of microseconds) would cost
  * more than the 15M model's whole matmuls. Workers therefore spin on an
  * atomic job counter for a while (NM_SPIN_SECONDS) before they sleep, and
- * the caller spins on the count of unfinished workers, yielding the CPU
- * when a wait grows long so an oversubscribed pool still makes progress.
+ * the caller spins on the count of unfinished workers; both yield the CPU
+ * now and then, so an oversubscribed pool still makes progress.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -70,6 +70,9 @@ await_job(nm_pool *p, unsigned seen)
 		cpu_relax();
 		if ((i & 255) != 255)
 			continue;
+		/* give the CPU to a runnable thread if there is one (a pool larger
+		 * than the free CPUs): cheap when there is none */
+		sched_yield();
 		if (deadline == 0)
 			deadline = nm_seconds() + NM_SPIN_SECONDS;
 		else if (nm_seconds() > deadline)
