@@ -23,6 +23,7 @@ OFILES=\
 	engine/kernels/gguf_quant.$O\
 	engine/kernels/matmul.$O\
 	engine/kernels/matmul_q4_0.$O\
+	engine/kernels/par_products.$O\
 	engine/kernels/parallel.$O\
 	engine/kernels/q8.$O\
 	engine/kernels/rmsnorm.$O\
@@ -61,6 +62,7 @@ OFILES=\
 	engine/model/generate.$O\
 	engine/model/linear.$O\
 	engine/model/matmul_dispatch.$O\
+	engine/model/pack.$O\
 	engine/model/rope_freqs.$O\
 	engine/model/sampler.$O\
 	engine/model/state.$O\

@@ -63,7 +63,7 @@ class GeneratedModel {
     m_.wq = wq_.data(); m_.wk = wk_.data(); m_.wv = wv_.data(); m_.wo = wo_.data();
     m_.w1 = w1_.data(); m_.w2 = w2_.data(); m_.w3 = w3_.data();
   }
-  const nm_model* get() const { return &m_; }
+  nm_model* get() { return &m_; }
 
  private:
   static nm_config make_config(int dim, int hidden, int layers, int heads, int seq) {
@@ -208,7 +208,7 @@ int run_bench(const BenchOptions& o) {
   }
   std::unique_ptr<GeneratedModel> gen;
   nm_model loaded{};
-  const nm_model* m;
+  nm_model* m;
   std::string what;
   if (!o.model.empty()) {
     char err[256];
@@ -229,6 +229,8 @@ int run_bench(const BenchOptions& o) {
   double bpt = 0;
   try {
     if (const char* bad = nm_model_check(m)) throw std::runtime_error(std::string("model: ") + bad);
+    // The level's Q8 layout, as `9ml run` uses it (kernel_table.h q8_pack).
+    if (nm_model_pack(m, k) != 0) throw std::runtime_error("model: out of memory packing the Q8 weights");
     bpt = bytes_per_token(*m);
     for (int t : o.threads) {
       Timing b{t, 0, 0};

@@ -254,6 +254,7 @@ Action add_run(CLI::App& app) {
       ss.pool = nm_pool_create(o->threads);
       if (ss.pool == nullptr) fail("--threads: cannot start " + std::to_string(o->threads) + " threads");
     }
+    if (nm_model_pack(&ss.model, table) != 0) fail(o->model + ": out of memory packing the Q8 weights");
     nm_exec ex{table, ss.pool};
     if (o->mode == "chat") return run_chat(ss, ex, *o, steps, sys->count() > 0);
     return run_generate(ss, ex, *o, steps);

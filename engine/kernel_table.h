@@ -48,6 +48,20 @@ typedef struct {
 	/* x[i] = expf(x[i]) in place: the exp softmax and SwiGLU use (libm's
 	 * in scalar; simd/vexp.h's, within 1 ULP, in the SIMD levels). */
 	void (*exp)(float *x, int n);
+	/*
+	 * Optional (0/nil in levels without one): Q8 weights repacked once at
+	 * load into the level's own layout (engine/model/pack.c). Panels of
+	 * q8_pack_rows rows: q8_packed_size(n, d, gs) is the bytes of rows
+	 * [0, d - d % q8_pack_rows) of a d x n matrix with group gs, 0 when the
+	 * shape stays unpacked; q8_pack writes them; matmul_q8_packed_batch is
+	 * matmul_q8_batch for rows [r0, r1) (multiples of q8_pack_rows) read
+	 * from them, with the same bits.
+	 */
+	int q8_pack_rows;
+	nm_i64 (*q8_packed_size)(int n, int d, int gs);
+	void (*q8_pack)(void *dst, const nm_i8 *wq, const float *ws, int n, int d, int gs);
+	void (*matmul_q8_packed_batch)(float *out, const nm_i8 *xq, const float *xs, const void *packed,
+	                               int n, int d, int gs, int T, int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);

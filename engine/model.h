@@ -25,6 +25,10 @@ typedef struct {
 	nm_i8 *q;
 	float *s;
 	nm_u8 *blocks;
+	/* NM_T_Q8: the same weights in one kernel table's packed layout and that
+	 * table (engine/model/pack.c), or nil; only that table reads them. */
+	void *packed;
+	const void *packed_for;
 } nm_tensor;
 
 /* Llama 3.1 RoPE scaling; factor 0 means none. */

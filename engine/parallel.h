@@ -23,12 +23,35 @@ void nm_par_matmul_q8(const nm_kernel_table *k, nm_pool *pool, float *out, const
 /* GGUF Q4_0 weights (d rows of n/32 blocks) times x quantized with group 32. */
 void nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
                         const float *xs, const nm_u8 *w, int n, int d);
-/* The batched entries (T tokens, token-major x and out; kernel_table.h). */
+/*
+ * Batched products (T tokens, token-major x and out; kernel_table.h), in
+ * kernels/par_products.c. One call runs several products that read the same
+ * x in one pool dispatch: x (T x n floats) for the f32 ones, its
+ * quantization xq/xs (one group size) for the quantized ones.
+ */
+enum { NM_PAR_F32, NM_PAR_Q8, NM_PAR_Q4_0 };
+typedef struct {
+	int type; /* NM_PAR_* */
+	float *out; /* T x d */
+	int d;
+	const float *w;                /* f32: d x n */
+	const nm_i8 *wq;               /* q8: d x n int8, d x n/gs scales, group gs */
+	const float *ws;
+	int gs;
+	const void *packed;            /* q8: the table's q8_pack of wq/ws, or nil */
+	const nm_u8 *blocks;           /* q4_0: d rows of n/32 blocks */
+} nm_par_product;
+void nm_par_matmul_products(const nm_kernel_table *k, nm_pool *pool, const float *x,
+                            const nm_i8 *xq, const float *xs, int n, int T,
+                            const nm_par_product *p, int count);
+/* One product of each kind. */
 void nm_par_matmul_f32_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
                              const float *w, int n, int d, int T);
+/* packed: k's q8_pack of the same W, or nil (the panels go through
+ * matmul_q8_packed_batch, the rows past the last one through wq/ws). */
 void nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
-                            const float *xs, const nm_i8 *wq, const float *ws, int n, int d,
-                            int gs, int T);
+                            const float *xs, const nm_i8 *wq, const float *ws, const void *packed,
+                            int n, int d, int gs, int T);
 void nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out,
                               const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
                               int T);

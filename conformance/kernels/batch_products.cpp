@@ -37,12 +37,16 @@ class BatchProduct final : public Kernel {
     std::vector<CaseSpec> out;
     for (CaseSpec c : base_->cases()) {
       if (c.get_int("d") * c.get_int("n") > 768 * 768 || (c.dist != "normal" && c.dist != "heavy")) continue;
-      for (int64_t T : {2, 5}) {
-        CaseSpec b = c;
-        b.kernel = name();
-        b.set("t", T);
-        out.push_back(b);
-      }
+      // d 53: three 16-row panels and a remainder (packed Q8 layouts).
+      std::vector<int64_t> ds{c.get_int("d")};
+      if (c.get_int("d") == 5 && c.get_int("n") * 53 <= 768 * 768) ds.push_back(53);
+      for (int64_t d : ds)
+        for (int64_t T : {1, 2, 5}) {
+          CaseSpec b = c;
+          b.kernel = name();
+          b.set("d", d).set("t", T);
+          out.push_back(b);
+        }
     }
     return out;
   }
@@ -134,7 +138,17 @@ const Kernel* batch_q8_kernel() {
     std::vector<float> xs, ws(w.size() / static_cast<size_t>(gs));
     quantize_rows(x, T, n, gs, xq, xs);
     nm_q8_quantize(wq.data(), ws.data(), w.data(), n * d, gs, NM_ROUND_EVEN);
-    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(), n, d, gs, T);
+    // As the engine runs it: through the level's packed layout where it has
+    // one (kernel_table.h q8_pack; the rows past the last panel unpacked);
+    // matmul_q8_0 checks the unpacked entry.
+    std::vector<uint8_t> packed;
+    const nm_i64 bytes = ex.table->q8_pack ? ex.table->q8_packed_size(n, d, gs) : 0;
+    if (bytes > 0) {
+      packed.resize(static_cast<size_t>(bytes));
+      ex.table->q8_pack(packed.data(), wq.data(), ws.data(), n, d, gs);
+    }
+    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(),
+                           packed.empty() ? nullptr : packed.data(), n, d, gs, T);
   });
   return &k;
 }

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "formats/formats.h"
+#include "model/forward.h"
 #include "tokenizer.h"
 #include "vocab_gen.hpp"
 
@@ -90,6 +92,17 @@ std::vector<nm_tensor> EngineModel::make_layers(const std::vector<float>& t, int
   for (int l = 0; l < ck_.config.n_layers; l++)
     out.push_back(make(t, std::size_t(l) * std::size_t(rows) * std::size_t(cols), rows, cols));
   return out;
+}
+
+// The tensors point into store_; m_.owned holds only what nm_model_pack added.
+EngineModel::~EngineModel() { nm_model_free(&m_); }
+
+int EngineModel::pack(const nm_kernel_table* k) {
+  if (nm_model_pack(&m_, k) != 0) throw std::runtime_error("EngineModel::pack: out of memory");
+  int packed = m_.wcls.packed_for == k;
+  for (auto* layers : {&wq_, &wk_, &wv_, &wo_, &w1_, &w2_, &w3_})
+    for (const nm_tensor& t : *layers) packed += t.packed_for == k;
+  return packed;
 }
 
 EngineModel::EngineModel(const ref::Checkpoint& ck, const ref::Quant& quant, const std::string& arch)

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel_table.h"
 #include "model.h"
 #include "reference.hpp"
 
@@ -17,7 +18,11 @@ class EngineModel {
   EngineModel(const ref::Checkpoint& ck, const ref::Quant& quant, const std::string& arch);
   EngineModel(const EngineModel&) = delete;
   EngineModel& operator=(const EngineModel&) = delete;
+  ~EngineModel();
   const nm_model* get() const { return &m_; }
+  // The Q8 matrices also in k's packed layout (nm_model_pack, as `9ml run`
+  // does); returns how many matrices are packed for k.
+  int pack(const nm_kernel_table* k);
   // Gives the model the generated test vocabulary (fixtures/vocab_gen.hpp)
   // as a GGUF file carries it: pieces with U+2581 for spaces, token types
   // (unknown, control BOS/EOS, byte <0xHH>, normal). Needs vocab_size ==

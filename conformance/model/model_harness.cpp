@@ -16,7 +16,7 @@ void on_token(void* arg, int, int token) { static_cast<EngineRun*>(arg)->tokens.
 }  // namespace
 
 EngineRun engine_generate(const nm_model* m, const std::vector<int>& prompt, int steps, float t, float p,
-                          uint64_t seed) {
+                          uint64_t seed, const nm_exec* exec) {
   const char* err = nullptr;
   nm_state* s = nm_state_new(m, &err);
   EXPECT_NE(s, nullptr) << err;
@@ -24,7 +24,7 @@ EngineRun engine_generate(const nm_model* m, const std::vector<int>& prompt, int
   if (!s) return run;
   nm_sampler sp;
   EXPECT_EQ(nm_sampler_init(&sp, m->cfg.vocab_size, t, p, seed), 0);
-  nm_exec e{nm_kernels_scalar(), nullptr};
+  nm_exec e = exec ? *exec : nm_exec{nm_kernels_scalar(), nullptr};
   run.tokens.push_back(prompt[0]);
   nm_gen_callbacks cb{on_logits, on_token, &run};
   int pos = nm_generate(s, m, &e, &sp, prompt.data(), int(prompt.size()), steps, &cb);

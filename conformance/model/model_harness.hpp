@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "checkpoint_gen.hpp"
+#include "exec.h"
 #include "model.h"
 #include "reference.hpp"
 
@@ -19,8 +20,8 @@ struct EngineRun {
   std::vector<std::vector<float>> logits;
 };
 
-// nm_generate with the scalar kernel table.
+// nm_generate with exec's kernel table and pool (nil: scalar, one thread).
 EngineRun engine_generate(const nm_model* m, const std::vector<int>& prompt, int steps, float t, float p,
-                          uint64_t seed);
+                          uint64_t seed, const nm_exec* exec = nullptr);
 
 }  // namespace nineml::conformance

@@ -11,10 +11,9 @@ typedef struct {
 	const nm_i8 *xq, *wq;
 	const nm_u8 *blocks;
 	int n, gs, n_heads, n_kv_heads, head_size, pos, window;
-	int d, T; /* batches */
 } job;
 
-enum { J_F32, J_Q8, J_Q4_0, J_ATT, J_F32_BATCH, J_Q8_BATCH, J_Q4_0_BATCH };
+enum { J_F32, J_Q8, J_Q4_0, J_ATT };
 
 static int
 split(int total, int t, int tasks)
@@ -40,15 +39,6 @@ run_task(void *arg, int t)
 		break;
 	case J_Q4_0:
 		j->k->matmul_q4_0_rows(j->out, j->xq, j->xs, j->blocks, j->n, r0, r1);
-		break;
-	case J_F32_BATCH:
-		j->k->matmul_f32_batch(j->out, j->x, j->w, j->n, j->d, j->T, r0, r1);
-		break;
-	case J_Q8_BATCH:
-		j->k->matmul_q8_batch(j->out, j->xq, j->xs, j->wq, j->ws, j->n, j->d, j->gs, j->T, r0, r1);
-		break;
-	case J_Q4_0_BATCH:
-		j->k->matmul_q4_0_batch(j->out, j->xq, j->xs, j->blocks, j->n, j->d, j->T, r0, r1);
 		break;
 	default:
 		j->k->attention_heads(j->out, j->att, j->q, j->kc, j->vc, j->n_heads,
@@ -138,57 +128,4 @@ nm_par_attention(const nm_kernel_table *k, nm_pool *pool, float *out, float *att
 	j.pos = pos;
 	j.window = window;
 	start(&j, k, pool, J_ATT, n_heads);
-}
-
-void
-nm_par_matmul_f32_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
-                        const float *w, int n, int d, int T)
-{
-	job j;
-
-	nm_memset(&j, 0, sizeof j);
-	j.out = out;
-	j.x = x;
-	j.w = w;
-	j.n = n;
-	j.d = d;
-	j.T = T;
-	start(&j, k, pool, J_F32_BATCH, d);
-}
-
-void
-nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
-                       const float *xs, const nm_i8 *wq, const float *ws, int n, int d, int gs,
-                       int T)
-{
-	job j;
-
-	nm_memset(&j, 0, sizeof j);
-	j.out = out;
-	j.xq = xq;
-	j.xs = xs;
-	j.wq = wq;
-	j.ws = ws;
-	j.n = n;
-	j.d = d;
-	j.gs = gs;
-	j.T = T;
-	start(&j, k, pool, J_Q8_BATCH, d);
-}
-
-void
-nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
-                         const float *xs, const nm_u8 *w, int n, int d, int T)
-{
-	job j;
-
-	nm_memset(&j, 0, sizeof j);
-	j.out = out;
-	j.xq = xq;
-	j.xs = xs;
-	j.blocks = w;
-	j.n = n;
-	j.d = d;
-	j.T = T;
-	start(&j, k, pool, J_Q4_0_BATCH, d);
 }

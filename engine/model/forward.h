@@ -63,14 +63,22 @@ int nm_prefill(nm_state *s, const nm_model *m, const nm_exec *e, const int *toke
                void (*on_logits)(void *arg, int pos, const float *logits, int n), void *arg);
 
 /* outs[i] = ws[i] x for the T token-major rows of x (each W's cols wide),
- * x quantized once per distinct W group size (into s->xq/s->xs) when W is
- * Q8 or Q4_0, with runq's rounding. */
+ * x quantized (into s->xq/s->xs, runq's rounding) once per run of Ws with
+ * one group size; such a run goes to the pool in one dispatch. */
 void nm_linear_batch(nm_state *s, const nm_exec *e, const float *x, int T, int count,
                      float *const *outs, const nm_tensor *const *ws);
 
-/* Rows [0, w->rows) of out = W x for T tokens, x already quantized when W is. */
-void nm_matmul_dispatch(const nm_exec *e, float *out, const float *x, const nm_i8 *xq,
-                        const float *xs, const nm_tensor *w, int T);
+/* Every Q8 matrix also in k's packed layout (kernel_table.h q8_pack) when
+ * k has one, for nm_matmul_dispatch with k: same bits, faster. 0, or -1
+ * when memory runs out (the rest then stays unpacked: slower, not wrong). */
+int nm_model_pack(nm_model *m, const nm_kernel_table *k);
+
+/* outs[i] = ws[i] x for T tokens in one pool dispatch; every W count <=
+ * NM_LINEAR_MAX is ws[0]->cols wide and x is already quantized for the
+ * quantized ones (one group size). */
+enum { NM_LINEAR_MAX = 4 };
+void nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const nm_i8 *xq,
+                        const float *xs, const nm_tensor *const *ws, int count, int T);
 
 /* Row `row` of an embedding tensor (F32 copied, Q8/Q4_0 dequantized). */
 void nm_embedding_row(float *out, const nm_tensor *t, int row);

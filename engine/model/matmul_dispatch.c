@@ -1,29 +1,40 @@
 /*
- * matmul_dispatch.c: the one place where a matrix product is handed to the
- * kernel table. Every row is computed the same way whatever the range, so
- * splitting rows across threads (e->pool) keeps the bits; without a pool
- * the calling thread takes rows [0, d).
+ * matmul_dispatch.c: the one place where matrix products are handed to the
+ * kernel table: a stored tensor becomes a product of parallel.h (with the
+ * table's packed layout when the model was packed for it), and the products
+ * that read the same x go to the pool together (kernels/par_products.c).
  */
 #include "model/forward.h"
 #include "parallel.h"
 
 void
-nm_matmul_dispatch(const nm_exec *e, float *out, const float *x, const nm_i8 *xq,
-                   const float *xs, const nm_tensor *w, int T)
+nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const nm_i8 *xq,
+                   const float *xs, const nm_tensor *const *ws, int count, int T)
 {
-	const nm_kernel_table *k = e->k;
-	nm_pool *pool = e->pool;
-	int n = w->cols, d = w->rows;
+	nm_par_product p[NM_LINEAR_MAX];
 
-	switch (w->type) {
-	case NM_T_Q8:
-		nm_par_matmul_q8_batch(k, pool, out, xq, xs, w->q, w->s, n, d, w->group_size, T);
-		break;
-	case NM_T_Q4_0:
-		nm_par_matmul_q4_0_batch(k, pool, out, xq, xs, w->blocks, n, d, T);
-		break;
-	default:
-		nm_par_matmul_f32_batch(k, pool, out, x, w->f, n, d, T);
-		break;
+	for (int i = 0; i < count; i++) {
+		const nm_tensor *w = ws[i];
+		nm_memset(&p[i], 0, sizeof p[i]);
+		p[i].out = outs[i];
+		p[i].d = w->rows;
+		switch (w->type) {
+		case NM_T_Q8:
+			p[i].type = NM_PAR_Q8;
+			p[i].wq = w->q;
+			p[i].ws = w->s;
+			p[i].gs = w->group_size;
+			p[i].packed = w->packed_for == e->k ? w->packed : nil;
+			break;
+		case NM_T_Q4_0:
+			p[i].type = NM_PAR_Q4_0;
+			p[i].blocks = w->blocks;
+			break;
+		default:
+			p[i].type = NM_PAR_F32;
+			p[i].w = w->f;
+			break;
+		}
 	}
+	nm_par_matmul_products(e->k, e->pool, x, xq, xs, ws[0]->cols, T, p, count);
 }

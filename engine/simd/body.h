@@ -324,6 +324,9 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
  */
 #ifdef QBLOCK
 #include "simd/qblock.h"
+#ifdef QBLOCK_ZMM
+#include "simd/q8pack.h"
+#endif
 #else
 /* One output element at a time with the level's integer dot products. */
 static float
@@ -409,4 +412,10 @@ static const nm_kernel_table LEVEL(table) = {
 	.q8_quantize = nm_q8_quantize,
 #endif
 	.exp = LEVEL(exp_n),
+#ifdef QBLOCK_ZMM
+	.q8_pack_rows = QP_ROWS,
+	.q8_packed_size = LEVEL(q8_packed_size),
+	.q8_pack = LEVEL(q8_pack),
+	.matmul_q8_packed_batch = LEVEL(matmul_q8_packed_batch),
+#endif
 };

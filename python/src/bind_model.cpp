@@ -93,6 +93,10 @@ class Model {
     backend = c.name;
     char err[512];
     if (nm_model_load(&m_, p.c_str(), err, sizeof err) != 0) throw ValueErr(err);
+    if (nm_model_pack(&m_, exec_.k) != 0) {
+      nm_model_free(&m_);
+      throw ValueErr(p + ": out of memory packing the Q8 weights");
+    }
     const char* why = nullptr;
     s_ = nm_state_new(&m_, &why);
     if (s_ == nullptr) {

@@ -1,0 +1,169 @@
+/*
+ * q8pack.h: Q8 weights repacked at load into 16-row panels for vpdpbusd
+ * (avx512 with VNNI; included by body.h under QBLOCK_ZMM, after qblock.h).
+ *
+ * A panel holds rows 16p..16p+15, group after group: the 16 rows' scales
+ * of the group (64 bytes), then gs/4 chunks of 64 bytes; chunk c holds
+ * bytes 4c..4c+3 of the group of each of the 16 rows, stored as w + 128
+ * (w XOR 0x80, unsigned). One vpdpbusd of a chunk with those 4 bytes of x
+ * broadcast adds four products to each row's int32 sum, so a group's 16
+ * sums finish in one register with no horizontal reduction, and a panel is
+ * one sequential stream. sum (w + 128) x = sum w x + 128 sum x: each sum
+ * starts at -128 sum x. The integer sums are exact; the float steps per
+ * group are scalar's, lane by lane: val += ((float)isum * ws) * xs, in
+ * group order, so the bits are matmul_q8_batch's.
+ */
+
+enum { QP_ROWS = 16, QP_MAXGS = 4096 };
+#ifndef QP_AHEAD
+#define QP_AHEAD 4096
+#endif
+
+static nm_i64
+LEVEL(q8_packed_size)(int n, int d, int gs)
+{
+	if (gs <= 0 || gs % 4 != 0 || gs > QP_MAXGS || n <= 0 || n % gs != 0 || n / gs > QB_XSUM ||
+	    d < QP_ROWS)
+		return 0;
+	return (nm_i64)(d / QP_ROWS) * (n / gs) * (64 + (nm_i64)QP_ROWS * gs);
+}
+
+static void
+LEVEL(q8_pack)(void *dst, const nm_i8 *wq, const float *ws, int n, int d, int gs)
+{
+	int groups = n / gs;
+	nm_u8 *o = dst;
+
+	for (int p = 0; p < d / QP_ROWS; p++)
+		for (int g = 0; g < groups; g++) {
+			const nm_i8 *w = wq + (nm_i64)p * QP_ROWS * n + (nm_i64)g * gs;
+			for (int r = 0; r < QP_ROWS; r++)
+				nm_memcpy(o + 4 * r, &ws[(nm_i64)(p * QP_ROWS + r) * groups + g], 4);
+			o += 64;
+			for (int c = 0; c < gs; c += 4)
+				for (int r = 0; r < QP_ROWS; r++)
+					for (int b = 0; b < 4; b++)
+						*o++ = (nm_u8)w[(nm_i64)r * n + c + b] ^ 0x80;
+		}
+}
+
+static inline __m512i
+LEVEL(bcast4)(const nm_i8 *p)
+{
+	nm_i32 v;
+
+	__builtin_memcpy(&v, p, 4);
+	return _mm512_set1_epi32(v);
+}
+
+/*
+ * PB panels x TB tokens (compile-time after inlining): each chunk loaded
+ * once serves TB tokens, each broadcast of x serves PB panels. out, xq, xs
+ * and xsum point at the first token; out also at the first panel's row.
+ */
+QB_INLINE void
+LEVEL(q8p_block)(float *out, const nm_i8 *xq, const float *xs, const nm_i32 *xsum, const nm_u8 *panel,
+                 nm_i64 pstride, int n, int d, int groups, int gs, int PB, int TB)
+{
+	nm_i64 gstride = 64 + (nm_i64)QP_ROWS * gs;
+	__m512 val[4][4];
+
+	for (int p = 0; p < PB; p++)
+		for (int t = 0; t < TB; t++)
+			val[p][t] = _mm512_setzero_ps();
+	for (int g = 0; g < groups; g++) {
+		const nm_u8 *wg = panel + (nm_i64)g * gstride;
+		__m512i acc[4][4];
+		for (int t = 0; t < TB; t++) {
+			__m512i bias = _mm512_set1_epi32(-128 * xsum[(nm_i64)t * groups + g]);
+			for (int p = 0; p < PB; p++)
+				acc[p][t] = bias;
+		}
+		for (int c = 0; c < gs; c += 4) {
+			__m512i xb[4];
+			for (int t = 0; t < TB; t++)
+				xb[t] = LEVEL(bcast4)(xq + (nm_i64)t * n + (nm_i64)g * gs + c);
+			for (int p = 0; p < PB; p++) {
+				const nm_u8 *wc = wg + p * pstride + 64 + 16 * c;
+				_mm_prefetch((const char *)(wc + QP_AHEAD), _MM_HINT_T0);
+				__m512i wv = _mm512_loadu_si512((const void *)wc);
+				for (int t = 0; t < TB; t++)
+					acc[p][t] = _mm512_dpbusd_epi32(acc[p][t], wv, xb[t]);
+			}
+		}
+		for (int p = 0; p < PB; p++) {
+			__m512 sc = _mm512_loadu_ps((const float *)(wg + p * pstride));
+			for (int t = 0; t < TB; t++)
+				val[p][t] = _mm512_add_ps(val[p][t],
+				                          _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc[p][t]), sc),
+				                                        _mm512_set1_ps(xs[(nm_i64)t * groups + g])));
+		}
+	}
+	for (int p = 0; p < PB; p++)
+		for (int t = 0; t < TB; t++)
+			_mm512_storeu_ps(out + (nm_i64)t * d + p * QP_ROWS, val[p][t]);
+}
+
+/* Panels [p0, p1) for tn tokens: four panels per x broadcast when
+ * decoding, two panels x four tokens when the weights serve a batch. */
+QB_INLINE void
+LEVEL(q8p_panels)(float *out, const nm_i8 *xq, const float *xs, const nm_i32 *xsum, const nm_u8 *packed,
+                  int n, int d, int gs, int tn, int p0, int p1)
+{
+	int groups = n / gs;
+	nm_i64 pstride = (nm_i64)groups * (64 + (nm_i64)QP_ROWS * gs);
+	int p = p0;
+
+#define QP_BLOCK(PB, TB, t)                                                                            \
+	LEVEL(q8p_block)(out + (nm_i64)(t) * d + (nm_i64)p * QP_ROWS, xq + (nm_i64)(t) * n,                \
+	                 xs + (nm_i64)(t) * groups, xsum + (nm_i64)(t) * groups, (const nm_u8 *)packed + p * pstride, \
+	                 pstride, n, d, groups, gs, PB, TB)
+	if (tn == 1)
+		for (; p + 4 <= p1; p += 4)
+			QP_BLOCK(4, 1, 0);
+	for (; p + 2 <= p1; p += 2) {
+		int t = 0;
+		for (; t + 4 <= tn; t += 4)
+			QP_BLOCK(2, 4, t);
+		for (; t < tn; t++)
+			QP_BLOCK(2, 1, t);
+	}
+	for (; p < p1; p++) {
+		int t = 0;
+		for (; t + 4 <= tn; t += 4)
+			QP_BLOCK(1, 4, t);
+		for (; t < tn; t++)
+			QP_BLOCK(1, 1, t);
+	}
+#undef QP_BLOCK
+}
+
+static void
+LEVEL(matmul_q8_packed_batch)(float *out, const nm_i8 *xq, const float *xs, const void *packed, int n,
+                              int d, int gs, int T, int r0, int r1)
+{
+	int groups = n / gs;
+	int tc = QB_XSUM / groups; /* tokens whose x group sums fit the buffer (>= 1: see size) */
+	nm_i32 xsum[QB_XSUM];
+
+	for (int t0 = 0; t0 < T; t0 += tc) {
+		int tn = T - t0 < tc ? T - t0 : tc;
+		const nm_i8 *x = xq + (nm_i64)t0 * n;
+		for (int t = 0; t < tn; t++)
+			for (int g = 0; g < groups; g++) {
+				nm_i32 sum = 0;
+				for (int j = 0; j < gs; j++)
+					sum += x[(nm_i64)t * n + (nm_i64)g * gs + j];
+				xsum[t * groups + g] = sum;
+			}
+		float *o = out + (nm_i64)t0 * d;
+		const float *s = xs + (nm_i64)t0 * groups;
+		/* constant group sizes unroll the chunk loop */
+		if (gs == 32)
+			LEVEL(q8p_panels)(o, x, s, xsum, packed, n, d, 32, tn, r0 / QP_ROWS, r1 / QP_ROWS);
+		else if (gs == 64)
+			LEVEL(q8p_panels)(o, x, s, xsum, packed, n, d, 64, tn, r0 / QP_ROWS, r1 / QP_ROWS);
+		else
+			LEVEL(q8p_panels)(o, x, s, xsum, packed, n, d, gs, tn, r0 / QP_ROWS, r1 / QP_ROWS);
+	}
+}

@@ -1,0 +1,85 @@
+// The packed Q8 layouts (kernel_table.h q8_pack): on every table that has
+// one, every shape, token count and thread split gives the bits of the
+// scalar table's matmul_q8_batch on the weights as stored, including the
+// extreme int8 values (-128 only occurs in GGUF Q8_0 weights).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernel_table.h"
+#include "parallel.h"
+
+namespace {
+
+struct Shape {
+  int n, d, gs;
+};
+
+std::vector<int8_t> int8s(size_t count, std::mt19937& g, int lo, int hi) {
+  std::uniform_int_distribution<int> u(lo, hi);
+  std::vector<int8_t> v(count);
+  for (auto& x : v) x = static_cast<int8_t>(u(g));
+  return v;
+}
+
+std::vector<float> scales(size_t count, std::mt19937& g) {
+  std::uniform_real_distribution<float> u(-0.05f, 0.05f);
+  std::vector<float> v(count);
+  for (auto& x : v) x = u(g);
+  return v;
+}
+
+TEST(Q8Pack, PackedProductsKeepScalarBits) {
+  const Shape shapes[] = {{32, 16, 32}, {288, 53, 32}, {768, 64, 64}, {96, 35, 12}, {40, 17, 4}, {512, 48, 128}};
+  int tables_with_pack = 0;
+  for (const char* level : {"scalar", "sse2", "avx2", "avx512"}) {
+    const nm_kernel_table* k = nm_kernels_by_name(level);
+    if (!k || !k->q8_pack) continue;
+    tables_with_pack++;
+    for (const Shape& s : shapes)
+      for (int extreme = 0; extreme < 2; extreme++)
+        for (int T : {1, 2, 5, 9}) {
+          std::mt19937 g(static_cast<uint32_t>(s.n * 131 + s.d * 7 + T + extreme));
+          const int groups = s.n / s.gs;
+          auto wq = extreme ? int8s(static_cast<size_t>(s.n) * s.d, g, -128, -127)
+                            : int8s(static_cast<size_t>(s.n) * s.d, g, -128, 127);
+          auto xq = extreme ? int8s(static_cast<size_t>(s.n) * T, g, 127, 127)
+                            : int8s(static_cast<size_t>(s.n) * T, g, -127, 127);
+          auto ws = scales(static_cast<size_t>(s.d) * groups, g), xs = scales(static_cast<size_t>(T) * groups, g);
+          std::vector<float> want(static_cast<size_t>(T) * s.d);
+          nm_kernels_scalar()->matmul_q8_batch(want.data(), xq.data(), xs.data(), wq.data(), ws.data(), s.n, s.d,
+                                               s.gs, T, 0, s.d);
+          const nm_i64 bytes = k->q8_packed_size(s.n, s.d, s.gs);
+          ASSERT_GT(bytes, 0) << level << " n " << s.n << " d " << s.d << " gs " << s.gs;
+          std::vector<uint8_t> packed(static_cast<size_t>(bytes));
+          k->q8_pack(packed.data(), wq.data(), ws.data(), s.n, s.d, s.gs);
+          for (int threads : {1, 2, 3, 4}) {
+            nm_pool* p = threads > 1 ? nm_pool_create(threads) : nullptr;
+            std::vector<float> got(want.size(), -1.0f);
+            nm_par_matmul_q8_batch(k, p, got.data(), xq.data(), xs.data(), wq.data(), ws.data(), packed.data(), s.n,
+                                   s.d, s.gs, T);
+            EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * 4), 0)
+                << level << " n " << s.n << " d " << s.d << " gs " << s.gs << " T " << T << " threads " << threads
+                << " extreme " << extreme;
+            if (p) nm_pool_free(p);
+          }
+        }
+  }
+  if (tables_with_pack == 0) GTEST_SKIP() << "no kernel table on this CPU has a packed Q8 layout";
+}
+
+TEST(Q8Pack, ShapesThatStayUnpacked) {
+  for (const char* level : {"sse2", "avx2", "avx512"}) {
+    const nm_kernel_table* k = nm_kernels_by_name(level);
+    if (!k || !k->q8_pack) continue;
+    EXPECT_EQ(k->q8_packed_size(64, k->q8_pack_rows - 1, 32), 0) << "fewer rows than a panel";
+    EXPECT_EQ(k->q8_packed_size(66, 64, 6), 0) << "group not a multiple of 4";
+    EXPECT_EQ(k->q8_packed_size(64, 64, 0), 0);
+    EXPECT_EQ(k->q8_packed_size(64, 64, 48), 0) << "n not a multiple of the group";
+    EXPECT_GT(k->q8_packed_size(64, 64, 32), 0);
+  }
+}
+
+}  // namespace
