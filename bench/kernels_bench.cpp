@@ -1,5 +1,6 @@
 // Google Benchmark of every kernel-table entry on every implementation
-// (scalar, sse2, avx2, avx512; matmuls and attention also on 2 threads),
+// (scalar, sse2, avx2, avx512; matmuls and attention also on 2 threads;
+// the batched products at T = 32, Q8 also packed at T = 1 and 32),
 // with GFLOP/s and GB/s counters, plus the read-bandwidth probe.
 //   build/bench/nineml_bench_kernels [--benchmark_filter=REGEX]
 // A level this CPU lacks is reported as an error row ("not available").
@@ -74,7 +75,7 @@ void bm_matmul_f32(benchmark::State& st, Impl im, int d, int n) {
 void bm_matmul_q8(benchmark::State& st, Impl im, int d, int n) {
   const nm_kernel_table* t = table_or_skip(st, im);
   if (!t) return;
-  const int gs = 64;
+  const int gs = n % 64 == 0 ? 64 : 32;  // as the exporter picks it
   auto wq = int8s(static_cast<size_t>(d) * n, 1), xq = int8s(static_cast<size_t>(n), 2);
   auto ws = floats(static_cast<size_t>(d) * n / gs, 3), xs = floats(static_cast<size_t>(n) / gs, 4);
   std::vector<float> out(static_cast<size_t>(d));
@@ -83,6 +84,43 @@ void bm_matmul_q8(benchmark::State& st, Impl im, int d, int n) {
     benchmark::DoNotOptimize(out.data());
   }
   rates(st, 2.0 * d * n, 1.0 * d * n + 4.0 * d * n / gs + n + 4.0 * d);
+}
+
+// The batched products as prefill and decode run them (T tokens through
+// nm_par_matmul_*_batch); Q8 through the level's packed layout when it has
+// one and `packed` is set. GB/s counts the weights once per call.
+void bm_batch_f32(benchmark::State& st, Impl im, int d, int n, int T) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  auto w = floats(static_cast<size_t>(d) * n, 1), x = floats(static_cast<size_t>(n) * T, 2);
+  std::vector<float> out(static_cast<size_t>(d) * T);
+  for (auto _ : st) {
+    nm_par_matmul_f32_batch(t, pool_for(im.threads), out.data(), x.data(), w.data(), n, d, T);
+    benchmark::DoNotOptimize(out.data());
+  }
+  rates(st, 2.0 * d * n * T, 4.0 * d * n);
+}
+
+void bm_batch_q8(benchmark::State& st, Impl im, int d, int n, int T, bool packed) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  const int gs = n % 64 == 0 ? 64 : 32;  // as the exporter picks it
+  const int64_t bytes = packed && t->q8_pack ? t->q8_packed_size(n, d, gs) : 0;
+  if (packed && bytes <= 0) {
+    st.SkipWithError("no packed Q8 layout at this level");
+    return;
+  }
+  auto wq = int8s(static_cast<size_t>(d) * n, 1), xq = int8s(static_cast<size_t>(n) * T, 2);
+  auto ws = floats(static_cast<size_t>(d) * n / gs, 3), xs = floats(static_cast<size_t>(n) * T / gs, 4);
+  std::vector<uint8_t> pw(static_cast<size_t>(bytes));
+  if (bytes > 0) t->q8_pack(pw.data(), wq.data(), ws.data(), n, d, gs);
+  std::vector<float> out(static_cast<size_t>(d) * T);
+  for (auto _ : st) {
+    nm_par_matmul_q8_batch(t, pool_for(im.threads), out.data(), xq.data(), xs.data(), wq.data(), ws.data(),
+                           bytes > 0 ? pw.data() : nullptr, n, d, gs, T);
+    benchmark::DoNotOptimize(out.data());
+  }
+  rates(st, 2.0 * d * n * T, 1.0 * d * n + 4.0 * d * n / gs);
 }
 
 void bm_matmul_q4_0(benchmark::State& st, Impl im, int d, int n) {
@@ -195,6 +233,7 @@ void register_all() {
     int d, n;
   };
   const Mm shapes[] = {{288, 288}, {768, 2048}, {2048, 768}, {32000, 288}};
+  const Mm batch_shapes[] = {{768, 768}, {2048, 768}, {768, 2048}};
   std::vector<Impl> all(std::begin(one), std::end(one));
   all.insert(all.end(), std::begin(par), std::end(par));
   for (const Impl& im : all) {
@@ -203,6 +242,14 @@ void register_all() {
       benchmark::RegisterBenchmark(name("matmul_f32", im, sh).c_str(), bm_matmul_f32, im, s.d, s.n);
       benchmark::RegisterBenchmark(name("matmul_q8_0", im, sh).c_str(), bm_matmul_q8, im, s.d, s.n);
       benchmark::RegisterBenchmark(name("matmul_q4_0", im, sh).c_str(), bm_matmul_q4_0, im, s.d, s.n);
+      benchmark::RegisterBenchmark(name("matmul_q8_0_packed", im, sh).c_str(), bm_batch_q8, im, s.d, s.n, 1, true);
+    }
+    for (const Mm& s : batch_shapes) {
+      std::string sh = std::to_string(s.d) + "x" + std::to_string(s.n) + "xT32";
+      benchmark::RegisterBenchmark(name("matmul_f32_batch", im, sh).c_str(), bm_batch_f32, im, s.d, s.n, 32);
+      benchmark::RegisterBenchmark(name("matmul_q8_batch", im, sh).c_str(), bm_batch_q8, im, s.d, s.n, 32, false);
+      benchmark::RegisterBenchmark(name("matmul_q8_packed_batch", im, sh).c_str(), bm_batch_q8, im, s.d, s.n, 32,
+                                   true);
     }
     benchmark::RegisterBenchmark(name("attention", im, "h12xhs64xpos255").c_str(), bm_attention, im, 12, 64, 255);
   }

@@ -14,10 +14,9 @@
  * group order, so the bits are matmul_q8_batch's.
  */
 
-enum { QP_ROWS = 16, QP_MAXGS = 4096 };
-#ifndef QP_AHEAD
-#define QP_AHEAD 4096
-#endif
+/* QP_AHEAD: software prefetch distance in a panel's stream (bytes); of 0,
+ * 512, 1024, 2048 and 4096, 1024 decoded fastest here (docs/PERFORMANCE.md). */
+enum { QP_ROWS = 16, QP_MAXGS = 4096, QP_AHEAD = 1024 };
 
 static nm_i64
 LEVEL(q8_packed_size)(int n, int d, int gs)
