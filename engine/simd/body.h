@@ -199,18 +199,48 @@ LEVEL(softmax)(float *x, int n)
 
 	if (n <= 0)
 		return;
-	for (int j = 0; j < n; j++)
-		if (nm_isnan(x[j]) || (nm_isinf(x[j]) && x[j] > 0.0f)) {
-			nm_softmax(x, n); /* poisoned: scalar writes the NaNs */
+	/* Finite inputs (the usual case) in one vector pass: v * 0 is NaN
+	 * exactly when v is NaN or +-inf, and max is exact in any order (a
+	 * -0/+0 tie only flips the sign of a zero x - max, whose exp is 1
+	 * either way). Any non-finite entry takes scalar's checks instead. */
+	int special = 0;
+	max_val = x[0];
+	if (n >= W) {
+		VF vm = VLOAD(x), poison = VMUL(vm, VZERO());
+		float lanes[W];
+		for (i = W; i + W <= n; i += W) {
+			VF v = VLOAD(x + i);
+			vm = VMAX(vm, v);
+			poison = VADD(poison, VMUL(v, VZERO()));
+		}
+		VSTORE(lanes, poison);
+		for (int j = 0; j < W; j++)
+			special |= nm_isnan(lanes[j]);
+		VSTORE(lanes, vm);
+		for (int j = 0; j < W; j++)
+			if (lanes[j] > max_val)
+				max_val = lanes[j];
+	}
+	for (; i < n; i++) {
+		special |= nm_isnan(x[i]) || nm_isinf(x[i]);
+		if (x[i] > max_val)
+			max_val = x[i];
+	}
+	i = 0;
+	if (special || nm_isnan(max_val) || nm_isinf(max_val)) {
+		for (int j = 0; j < n; j++)
+			if (nm_isnan(x[j]) || (nm_isinf(x[j]) && x[j] > 0.0f)) {
+				nm_softmax(x, n); /* poisoned: scalar writes the NaNs */
+				return;
+			}
+		max_val = x[0];
+		for (int j = 1; j < n; j++)
+			if (x[j] > max_val)
+				max_val = x[j];
+		if (nm_isinf(max_val)) {
+			nm_softmax(x, n); /* every entry -inf */
 			return;
 		}
-	max_val = x[0];
-	for (int j = 1; j < n; j++)
-		if (x[j] > max_val)
-			max_val = x[j];
-	if (nm_isinf(max_val)) {
-		nm_softmax(x, n); /* every entry -inf */
-		return;
 	}
 	vmax = VSET1(max_val);
 	for (; i + W <= n; i += W)
