@@ -1,5 +1,7 @@
-// `9ml accuracy`: a quantized storage against f32, step by step, every
-// logit against its bound (conformance/model/quant_accuracy.hpp).
+// `9ml accuracy`: a quantized storage against f32, step by step: stored
+// weights, teacher-forced products and logits against their derived bounds
+// (exit 1 when one fails), top-1 agreement and each disagreement's cause
+// (conformance/model/quant_accuracy.hpp, docs/TOLERANCES.md).
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -66,7 +68,7 @@ int run_accuracy(const AccuracyOptions& o) {
 
 Action add_accuracy(CLI::App& app) {
   auto o = std::make_shared<AccuracyOptions>();
-  auto* sub = app.add_subcommand("accuracy", "A quantized storage against f32: top-1 agreement and logit error vs bound");
+  auto* sub = app.add_subcommand("accuracy", "A quantized storage against f32: weights, products and logits vs derived bounds; top-1 agreement");
   sub->add_option("--arch", o->arch, "Generated fixture architecture: llama2, llama3, mistral (default llama2)")
       ->check(CLI::IsMember({"llama2", "llama3", "mistral"}));
   sub->add_option("--model", o->model, "A llama2.c v0 checkpoint instead of the generated weights")->type_name("FILE");

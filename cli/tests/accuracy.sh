@@ -1,6 +1,8 @@
 # `9ml accuracy`: quantized storages against f32 on the generated fixture
-# weights and on a v0 file: per-step rows, every logit within its bound
-# (exit 0), JSON report; bad arguments exit 2 with one line.
+# weights and on a v0 file: per-step rows, the three derived gates (stored
+# weights, teacher-forced products, end-to-end logits) hold (exit 0), JSON
+# report; NINEML_FAULT on the Q8 products makes the run fail (exit 1); bad
+# arguments exit 2 with one line.
 . "$(dirname "$0")/lib.sh"
 for s in q8 q8_0 q4_0; do
   expect_status 0 "$NINEML" accuracy --storage "$s" --steps 32 --json "$TMP/$s.json"
@@ -10,11 +12,23 @@ for s in q8 q8_0 q4_0; do
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["storage"] == sys.argv[2] and j["steps"] == 32 and len(j["rows"]) == 32, j
+assert j["schema"] == "9ml-quant-accuracy/1"
 assert j["bound_holds"] and 0 < j["worst_error_over_bound"] <= 1
+assert 0 < j["weights_worst_error_over_bound"] <= 1 and 0 < j["products_worst_error_over_bound"] <= 1
+assert len(j["weights"]) == 15 and all(w["worst_error_over_bound"] <= 1 for w in j["weights"])
 assert all(r["max_logit_error"] <= r["bound_at_max_error"] for r in j["rows"])
+assert all(r["products_checked"] == 15 and r["products_worst_error_over_bound"] <= 1 for r in j["rows"])
 assert abs(j["top1_agreement"] - sum(r["agree"] for r in j["rows"]) / 32) < 1e-12
+# every disagreement is classified, every agreement is not
+assert all((r["disagreement"] is None) == r["agree"] for r in j["rows"])
+assert all(r["disagreement"] in (None, "explained", "carried") for r in j["rows"])
+assert all((r["gap_f32"] <= r["classifier_bound_pair"]) == (r["disagreement"] == "explained") for r in j["rows"] if not r["agree"])
+assert j["disagreements_explained"] + j["disagreements_carried"] == sum(not r["agree"] for r in j["rows"])
 PY
 done
+# The products gate can fail: a fault in the Q8 products (docs/CONFORMANCE.md).
+NINEML_FAULT=matmul_q8_0:1000000 expect_status 1 "$NINEML" accuracy --storage q8_0 --steps 4
+grep -q "^llama2 q8_0 vs f32, 4 steps: .*(BOUND VIOLATED)$" "$TMP/out" || fail "fault not caught: $(head -2 "$TMP/out")"
 expect_status 0 "$NINEML" accuracy --arch mistral --storage q4_0 --steps 16 --summary
 [ "$(wc -l <"$TMP/out")" -eq 1 ] || fail "--summary prints one line"
 expect_status 0 "$NINEML" fixtures --out "$TMP/fx" --kernel softmax

@@ -4,6 +4,7 @@
 // quantized storages against f32.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -79,25 +80,32 @@ std::vector<Case> all_cases() {
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, ModelParity, testing::ValuesIn(all_cases()), case_name);
 
-// Q8 and Q4_0 against f32 on the f32 greedy sequence (teacher forcing):
-// per-step top-1 agreement and the logit error relative to the logit range.
+// Q8 and Q4_0 against f32 on the f32 greedy sequence, 256 steps, every
+// architecture (quant_accuracy.hpp, docs/TOLERANCES.md): the three derived
+// gates (stored weights, every product teacher-forced on the f32 run's
+// activations, every logit end to end) must hold; top-1 agreement and each
+// disagreement's cause are reported, not gated. The per-step report is
+// written where NINEML_REPORT_DIR points (if set).
 class QuantAccuracy : public testing::TestWithParam<ref::Storage> {};
 
-// Every logit of every step within its bound (quant_accuracy.hpp,
-// docs/TOLERANCES.md); agreement and the error/bound ratios are printed and
-// the per-step report written where NINEML_REPORT_DIR points (if set).
-TEST_P(QuantAccuracy, LogitErrorWithinBoundEveryStep) {
+TEST_P(QuantAccuracy, DerivedBoundsHoldEveryStep) {
   const ref::Storage storage = GetParam();
   for (const char* arch : {"llama2", "llama3", "mistral"}) {
     const ref::Checkpoint ck = fixtures::make_checkpoint(arch_config(arch), 11);
     const QuantReport r = quant_accuracy(ck, arch, storage, kSteps, {1, 37, 200, 5});
     ASSERT_EQ(r.steps.size(), size_t(kSteps)) << arch;
-    std::printf("[ accuracy ] %s", to_table(r).substr(0, to_table(r).find('\n') + 1).c_str());
-    EXPECT_TRUE(r.bound_holds()) << arch << " " << ref::storage_name(storage) << ": worst error/bound "
-                                 << r.worst_ratio << "\n" << to_table(r);
-    // Not a target: a floor far below what these fixtures give (Q8 ~80%,
-    // Q4_0 ~30%); a broken path agrees on about 1 step in vocab_size.
-    EXPECT_GE(r.agree, kSteps / 10) << arch;
+    const std::string table = to_table(r);
+    std::printf("[ accuracy ] %s", table.substr(0, table.find('\n', table.find('\n') + 1) + 1).c_str());
+    EXPECT_LE(r.weight_worst_ratio, 1.0) << arch << ": a stored weight outside its quantizer's bound";
+    EXPECT_LE(r.product_worst_ratio, 1.0) << arch << ": a teacher-forced product outside its bound\n" << table;
+    EXPECT_LE(r.worst_ratio, 1.0) << arch << ": a logit outside its end-to-end bound\n" << table;
+    // 7 products per layer and the classifier, at every step.
+    for (const QuantStep& s : r.steps) ASSERT_EQ(s.products, 7 * ck.config.n_layers + 1) << arch << " pos " << s.pos;
+    EXPECT_EQ(r.weights.size(), size_t(1 + 7 * ck.config.n_layers + (ck.config.shared_classifier ? 0 : 1))) << arch;
+    EXPECT_EQ(r.explained + r.carried, kSteps - r.agree) << arch;
+    // The checks are not vacuous: errors are a visible part of their bounds.
+    EXPECT_GT(r.weight_worst_ratio, 0.25) << arch;
+    EXPECT_GT(r.product_worst_ratio, 0.0) << arch;
     if (const char* dir = std::getenv("NINEML_REPORT_DIR")) {
       std::FILE* f = std::fopen((std::string(dir) + "/quant-" + arch + "-" + ref::storage_name(storage) + ".json").c_str(), "w");
       if (f) {
@@ -111,8 +119,8 @@ TEST_P(QuantAccuracy, LogitErrorWithinBoundEveryStep) {
 INSTANTIATE_TEST_SUITE_P(Storages, QuantAccuracy, testing::Values(ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0),
                          [](const testing::TestParamInfo<ref::Storage>& i) { return ref::storage_name(i.param); });
 
-// The check can fail: a quantized logit moved past its bound is caught, one
-// moved to just inside is not.
+// The end-to-end check can fail: a quantized logit moved past its bound is
+// caught, the unmoved ones are not.
 TEST(QuantAccuracyCheck, FlagsALogitPastItsBound) {
   const int dim = 64, vocab = 5;
   std::vector<float> W(size_t(vocab) * dim), W_hat(W.size()), x(dim);
@@ -138,6 +146,130 @@ TEST(QuantAccuracyCheck, FlagsALogitPastItsBound) {
   QuantStep bad = quant_step(0, W, W_hat, dim, 32, x.data(), x.data(), lq.data(), lf.data(), vocab);
   EXPECT_GT(bad.worst_ratio, 1.0);
 }
+
+// A deliberately wrong quantizer (truncation toward zero instead of
+// rounding) rewrites one tensor of an otherwise correct model: the weights
+// gate names that tensor and only that one.
+void truncate_q8(const nm_tensor& t, const float* w) {
+  const long long n = (long long)t.rows * t.cols;
+  for (long long i = 0; i < n; i++) {
+    const float s = t.s[i / t.group_size];
+    t.q[i] = static_cast<nm_i8>(s != 0.0f ? std::trunc(w[i] / s) : 0.0f);
+  }
+}
+void truncate_q4_0(const nm_tensor& t, const float* w) {
+  const long long n = (long long)t.rows * t.cols;
+  for (long long b = 0; b < n / 32; b++) {
+    nm_u8* blk = t.blocks + b * 18;
+    const float d = nm_half_to_float(static_cast<nm_u16>(blk[0] | (blk[1] << 8)));
+    for (int j = 0; j < 32; j++) {
+      const int q = std::clamp(static_cast<int>(d != 0.0f ? std::trunc(w[b * 32 + j] / d) : 0.0f) + 8, 0, 15);
+      nm_u8& byte = blk[2 + (j & 15)];
+      byte = static_cast<nm_u8>(j < 16 ? (byte & 0xf0) | q : (byte & 0x0f) | (q << 4));
+    }
+  }
+}
+
+// The llama2 fixture in f32 and in one quantized storage, checked for 4 steps.
+struct ModelPair {
+  ref::Storage storage;
+  ref::Checkpoint ck = fixtures::make_checkpoint(arch_config("llama2"), 11);
+  EngineModel f32{ck, ref::Quant{ref::Storage::f32, 32}, "llama2"};
+  EngineModel qm{ck, ref::Quant{storage, 32}, "llama2"};
+  explicit ModelPair(ref::Storage s) : storage(s) {}
+  QuantReport check(const nm_kernel_table* k) const {
+    return quant_accuracy(f32.get(), qm.get(), quantizer_for(storage), k, 4, {1}, "llama2", ref::storage_name(storage));
+  }
+};
+
+class QuantAccuracyFault : public testing::TestWithParam<ref::Storage> {};
+
+TEST_P(QuantAccuracyFault, WrongQuantizerFailsTheWeightsGate) {
+  const ModelPair m(GetParam());
+  ASSERT_TRUE(m.check(nm_kernels_scalar()).bound_holds());
+  const nm_tensor& t = m.qm.get()->w2[1];
+  if (t.type == NM_T_Q4_0) truncate_q4_0(t, m.f32.get()->w2[1].f);
+  else truncate_q8(t, m.f32.get()->w2[1].f);
+  const QuantReport bad = m.check(nm_kernels_scalar());
+  EXPECT_FALSE(bad.bound_holds());
+  for (const WeightCheck& w : bad.weights) {
+    if (w.tensor == "layers.1.w2") EXPECT_GT(w.worst_ratio, 1.0) << w.tensor;
+    else EXPECT_LE(w.worst_ratio, 1.0) << w.tensor;
+  }
+  EXPECT_NE(to_table(bad).find("BOUND VIOLATED"), std::string::npos);
+}
+
+// A deliberately wrong product kernel, a plausible indexing bug: the last
+// group of every row is multiplied by a zero activation scale (the group is
+// skipped). The products gate fails, for every storage.
+thread_local const nm_kernel_table* t_base = nullptr;
+thread_local std::vector<float> t_scales;
+const float* without_last_group(const float* xs, int groups, int T) {
+  t_scales.assign(xs, xs + size_t(T) * size_t(groups));
+  for (int t = 0; t < T; t++) t_scales[size_t(t) * size_t(groups) + size_t(groups - 1)] = 0.0f;
+  return t_scales.data();
+}
+void skip_q8_rows(float* out, const nm_i8* xq, const float* xs, const nm_i8* wq, const float* ws, int n, int gs, int r0,
+                  int r1) {
+  t_base->matmul_q8_rows(out, xq, without_last_group(xs, n / gs, 1), wq, ws, n, gs, r0, r1);
+}
+void skip_q8_batch(float* out, const nm_i8* xq, const float* xs, const nm_i8* wq, const float* ws, int n, int d, int gs,
+                   int T, int r0, int r1) {
+  t_base->matmul_q8_batch(out, xq, without_last_group(xs, n / gs, T), wq, ws, n, d, gs, T, r0, r1);
+}
+void skip_q4_0_rows(float* out, const nm_i8* xq, const float* xs, const nm_u8* w, int n, int r0, int r1) {
+  t_base->matmul_q4_0_rows(out, xq, without_last_group(xs, n / 32, 1), w, n, r0, r1);
+}
+void skip_q4_0_batch(float* out, const nm_i8* xq, const float* xs, const nm_u8* w, int n, int d, int T, int r0, int r1) {
+  t_base->matmul_q4_0_batch(out, xq, without_last_group(xs, n / 32, T), w, n, d, T, r0, r1);
+}
+
+TEST_P(QuantAccuracyFault, WrongKernelFailsTheProductsGate) {
+  const ModelPair m(GetParam());
+  t_base = nm_kernels_scalar();
+  nm_kernel_table wrong = *t_base;
+  wrong.matmul_q8_rows = skip_q8_rows;
+  wrong.matmul_q8_batch = skip_q8_batch;
+  wrong.matmul_q4_0_rows = skip_q4_0_rows;
+  wrong.matmul_q4_0_batch = skip_q4_0_batch;
+  const QuantReport bad = m.check(&wrong);
+  EXPECT_GT(bad.product_worst_ratio, 1.0);
+  EXPECT_LE(bad.weight_worst_ratio, 1.0);
+  EXPECT_FALSE(bad.bound_holds());
+}
+
+// NINEML_FAULT=matmul_q8_0:1000000 (docs/CONFORMANCE.md; 10^6 ULPs is its
+// largest fault, about 6-12% of a value) moves three outputs of every Q8
+// product: the products gate fails; NINEML_FAULT=matmul_q4_0 changes
+// nothing there. (Q4_0's bounds are wider than that fault: its products are
+// shown to fail by the wrong kernel above.)
+// Unsets NINEML_FAULT on every way out, so no later test in this process sees it.
+struct FaultEnv {
+  FaultEnv() = default;
+  FaultEnv(const FaultEnv&) = delete;
+  FaultEnv& operator=(const FaultEnv&) = delete;
+  ~FaultEnv() { unsetenv("NINEML_FAULT"); }
+  void set(const char* value) { EXPECT_EQ(setenv("NINEML_FAULT", value, 1), 0); }
+};
+
+TEST(QuantAccuracyFaultEnv, NinemlFaultOnQ8ProductsFailsTheProductsGate) {
+  const ref::Checkpoint ck = fixtures::make_checkpoint(arch_config("llama2"), 11);
+  for (ref::Storage storage : {ref::Storage::q8, ref::Storage::q8_0}) {
+    FaultEnv env;
+    env.set("matmul_q4_0:1000000");
+    const QuantReport unaffected = quant_accuracy(ck, "llama2", storage, 4, {1}, 32);
+    env.set("matmul_q8_0:1000000");
+    const QuantReport bad = quant_accuracy(ck, "llama2", storage, 4, {1}, 32);
+    EXPECT_TRUE(unaffected.bound_holds()) << to_table(unaffected);
+    EXPECT_GT(bad.product_worst_ratio, 1.0) << ref::storage_name(storage);
+    EXPECT_LE(bad.weight_worst_ratio, 1.0);
+    EXPECT_FALSE(bad.bound_holds());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Storages, QuantAccuracyFault,
+                         testing::Values(ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0),
+                         [](const testing::TestParamInfo<ref::Storage>& i) { return ref::storage_name(i.param); });
 
 // ---- contract checks of the run state and the loop --------------------------
 
