@@ -1,26 +1,49 @@
 // `9ml tokenize` and `9ml detokenize`: the engine's tokenizer on a llama2.c
-// tokenizer.bin (docs/TOKENIZER.md).
+// tokenizer.bin or on the vocabulary a GGUF model embeds (docs/TOKENIZER.md).
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "formats/formats.h"
 #include "tokenizer.h"
 
 namespace nineml::cli {
 
 namespace {
 
-// The loaded vocabulary, released on every path out.
+// A GGUF file (by content: its magic), whose vocabulary is embedded.
+bool is_gguf(const std::string& path) {
+  char magic[4] = {};
+  std::ifstream f(path, std::ios::binary);
+  return f.read(magic, sizeof magic) && std::memcmp(magic, "GGUF", 4) == 0;
+}
+
+// The loaded vocabulary, released on every path out: a tokenizer.bin, or
+// the vocabulary of a GGUF model (tokenizer.ggml.tokens/scores/token_type).
 struct Vocab {
   nm_vocab v{};
   Vocab(const std::string& path, int vocab_size) {
     char err[512];
-    if (nm_vocab_from_file(&v, path.c_str(), vocab_size, err, sizeof err) != 0) throw std::runtime_error(err);
+    if (!is_gguf(path)) {
+      if (nm_vocab_from_file(&v, path.c_str(), vocab_size, err, sizeof err) != 0) throw std::runtime_error(err);
+      return;
+    }
+    nm_model m{};
+    if (nm_model_load(&m, path.c_str(), err, sizeof err) != 0) throw std::runtime_error(err);
+    const int rc = nm_vocab_from_model(&v, &m, err, sizeof err);
+    nm_model_free(&m);
+    if (rc != 0) throw std::runtime_error(path + ": " + err);
+    if (const int n = v.n; vocab_size != 0 && n != vocab_size) {
+      nm_vocab_free(&v);
+      throw std::runtime_error(fmt::format("{}: the embedded vocabulary has {} tokens, not {}", path, n, vocab_size));
+    }
   }
   Vocab(const Vocab&) = delete;
   Vocab& operator=(const Vocab&) = delete;
@@ -36,7 +59,9 @@ struct Opts {
 };
 
 void add_common(CLI::App* sub, Opts& o) {
-  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin")->required()->type_name("TOKENIZER");
+  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin, or a GGUF model (its embedded vocabulary)")
+      ->required()
+      ->type_name("TOKENIZER");
   sub->add_option("--vocab-size", o.vocab_size, "Require exactly N tokens in the file (default: all of it)")
       ->type_name("N")
       ->check(CLI::Range(0, static_cast<int>(NM_TOK_MAX_VOCAB)));

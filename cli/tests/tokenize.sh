@@ -1,5 +1,6 @@
 # `9ml tokenize` / `9ml detokenize` on the generated vocabulary that
-# `9ml fixtures` writes (ids: docs/TOKENIZER.md), and their error messages.
+# `9ml fixtures` writes (ids: docs/TOKENIZER.md), on the copy every GGUF
+# fixture embeds, and their error messages.
 . "$(dirname "$0")/lib.sh"
 expect_status 0 "$NINEML" fixtures --kernel rng --out "$TMP/fx"
 Z=$TMP/fx/vocab/test-vocab.bin
@@ -37,6 +38,35 @@ expect_status 2 "$NINEML" detokenize -z "$Z" 1 378
 grep -q 'token 378 out of range (vocabulary has 378 tokens)' "$TMP/out" || fail "out of range id message"
 expect_status 2 "$NINEML" detokenize -z "$Z" 1 x
 expect_status 2 "$NINEML" tokenize "x"
+# A GGUF model as the tokenizer source: its embedded vocabulary (every GGUF
+# fixture carries the generated one, docs/FIXTURES.md) gives the same ids
+# and the same text as test-vocab.bin, for merges, ties, multi-byte
+# characters and byte fallback.
+texts=("the" "abc" "été sing the xyz 日本 ø" $'tab\there' "Once upon a time" "")
+for g in "$TMP"/fx/models/*-gguf-*/model.bin; do
+  for t in "${texts[@]}"; do
+    expect_status 0 "$NINEML" tokenize -z "$Z" --bos --eos "$t"
+    want=$(cat "$TMP/out")
+    expect_status 0 "$NINEML" tokenize -z "$g" --bos --eos "$t"
+    [ "$(cat "$TMP/out")" = "$want" ] || fail "$g: tokenize '$t': $(cat "$TMP/out"), test-vocab.bin gives $want"
+    expect_status 0 "$NINEML" detokenize -z "$g" $want
+    [ "$(cat "$TMP/out")" = "$t" ] || fail "$g: detokenize '$t': $(cat "$TMP/out")"
+  done
+done
+g=$TMP/fx/models/llama2-gguf-f32/model.bin
+expect_status 0 "$NINEML" tokenize -z "$g" --vocab-size 378 "the"
+[ "$(cat "$TMP/out")" = "363" ] || fail "--vocab-size 378 on a GGUF: $(cat "$TMP/out")"
+expect_status 2 "$NINEML" tokenize -z "$g" --vocab-size 377 "the"
+grep -q "^9ml: $g: the embedded vocabulary has 378 tokens, not 377$" "$TMP/out" || fail "GGUF vocab size: $(cat "$TMP/out")"
+# A GGUF file without a vocabulary (converted from a v0 checkpoint) says so.
+expect_status 0 "$NINEML" convert "$TMP/fx/models/llama2-v0/model.bin" "$TMP/novocab.gguf" --to gguf-f32
+expect_status 2 "$NINEML" tokenize -z "$TMP/novocab.gguf" "the"
+grep -q "^9ml: $TMP/novocab.gguf: model: no embedded vocabulary$" "$TMP/out" || fail "no vocabulary: $(cat "$TMP/out")"
+# A GGUF cut short: the loader's one-line error.
+head -c 200 "$g" >"$TMP/cut.gguf"
+expect_status 2 "$NINEML" tokenize -z "$TMP/cut.gguf" "the"
+[ "$(wc -l <"$TMP/out")" -eq 1 ] && grep -q "^9ml: $TMP/cut.gguf: " "$TMP/out" || fail "cut GGUF: $(cat "$TMP/out")"
+
 expect_status 0 "$NINEML" tokenize --help
 grep -q -- '--bos' "$TMP/out" || fail "--help does not explain --bos"
 echo ok
