@@ -155,19 +155,6 @@ LEVEL(residual_add)(float *x, const float *y, int n)
 		x[j] += y[j];
 }
 
-/* o[i] += a * v[i] */
-static void
-LEVEL(axpy)(float *o, float a, const float *v, int n)
-{
-	VF va = VSET1(a);
-	int i = 0;
-
-	for (; i + W <= n; i += W)
-		VSTORE(o + i, VMADD(va, VLOAD(v + i), VLOAD(o + i)));
-	for (; i < n; i++)
-		o[i] += a * v[i];
-}
-
 /* expf of n floats in place through VEXP, the tail through a padded
  * vector so every element gets the same function. */
 static void
@@ -318,6 +305,52 @@ LEVEL(rope)(float *vec, int dim, int head_size, int pos, float theta)
 		}
 }
 
+/* NC chunks of W outputs of sum_t a[t] v_t, each in a register across t:
+ * the same VMADD per (t, chunk) in t order as axpy into memory gives. */
+static inline __attribute__((always_inline)) void
+LEVEL(att_chunks)(float *o, const float *a, const float *v, nm_i64 stride, int n_t, int NC)
+{
+	VF acc[8];
+
+	for (int c = 0; c < NC; c++)
+		acc[c] = VZERO();
+	for (int t = 0; t < n_t; t++) {
+		VF va = VSET1(a[t]);
+		const float *vt = v + (nm_i64)t * stride;
+		for (int c = 0; c < NC; c++)
+			acc[c] = VMADD(va, VLOAD(vt + c * W), acc[c]);
+	}
+	for (int c = 0; c < NC; c++)
+		VSTORE(o + c * W, acc[c]);
+}
+
+/* o = sum_t a[t] v_t (v_t at v + t stride), bit for bit what zeroing o and
+ * calling axpy(o, a[t], v_t) for t in order gives. */
+static void
+LEVEL(att_values)(float *o, const float *a, const float *v, nm_i64 stride, int n_t, int n)
+{
+	int nv = n - n % W, j = 0;
+
+	for (; j + 8 * W <= nv; j += 8 * W)
+		LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 8);
+	switch ((nv - j) / W) {
+	case 7: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 7); break;
+	case 6: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 6); break;
+	case 5: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 5); break;
+	case 4: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 4); break;
+	case 3: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 3); break;
+	case 2: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 2); break;
+	case 1: LEVEL(att_chunks)(o + j, a, v + j, stride, n_t, 1); break;
+	default: break;
+	}
+	for (j = nv; j < n; j++) {
+		float s = 0.0f;
+		for (int t = 0; t < n_t; t++)
+			s += a[t] * v[(nm_i64)t * stride + j];
+		o[j] = s;
+	}
+}
+
 static void
 LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_cache,
                        const float *v_cache, int n_heads, int n_kv_heads, int head_size,
@@ -339,10 +372,8 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
 		for (int t = start; t <= pos; t++)
 			ah[t - start] = LEVEL(dot)(qh, k_cache + (nm_i64)t * kv_dim + kv_off, head_size) / scale;
 		LEVEL(softmax)(ah, pos - start + 1);
-		for (int i = 0; i < head_size; i++)
-			oh[i] = 0.0f;
-		for (int t = start; t <= pos; t++)
-			LEVEL(axpy)(oh, ah[t - start], v_cache + (nm_i64)t * kv_dim + kv_off, head_size);
+		LEVEL(att_values)(oh, ah, v_cache + (nm_i64)start * kv_dim + kv_off, kv_dim, pos - start + 1,
+		                  head_size);
 	}
 }
 
