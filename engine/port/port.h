@@ -101,11 +101,9 @@ int nm_cpu_count(void);
 /*
  * Thread pool: n workers counting the calling thread (pthreads on POSIX,
  * rfork(RFPROC|RFMEM) processes and semaphores on Plan 9). nm_pool_run calls
- * fn(arg, task) once for each task = 0..n_tasks-1, the caller being one of
- * the workers, and returns when all are done (POSIX: a task goes to the
- * first worker free to take it; Plan 9: task t to worker t % n). Which
- * worker runs a task never changes the result: each task must write
- * disjoint memory. A nil pool, or
+ * fn(arg, task) for task = 0..n_tasks-1, task t on worker t % n (worker 0 is
+ * the caller), and returns when all are done. Which worker runs a task never
+ * changes the result: each task must write disjoint memory. A nil pool, or
  * one of size 1, runs every task on the caller. nm_pool_create returns nil
  * if n < 1 or a thread cannot be started.
  */

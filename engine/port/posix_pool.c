@@ -39,21 +39,20 @@ struct nm_pool {
 	atomic_int pending;     /* workers 1..n-1 not done with this job */
 	atomic_int sleepers;    /* workers inside (or entering) the cond wait */
 	atomic_int quit;
-	atomic_int next_task;   /* the next task of this job to hand out */
 	void (*fn)(void *arg, int task);
 	void *arg;
 	int n_tasks;
 };
 
-/* Tasks go to whichever thread asks next, so a thread that starts late
- * or runs on a busier CPU takes fewer: callers cut work into a few tasks
- * per thread. */
-static void
-run_share(nm_pool *p)
-{
-	int t;
+typedef struct {
+	nm_pool *pool;
+	int id;
+} worker_arg;
 
-	while ((t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed)) < p->n_tasks)
+static void
+run_share(nm_pool *p, int id)
+{
+	for (int t = id; t < p->n_tasks; t += p->n)
 		p->fn(p->arg, t);
 }
 
@@ -95,14 +94,17 @@ await_job(nm_pool *p, unsigned seen)
 static void *
 worker_main(void *v)
 {
-	nm_pool *p = v;
+	worker_arg *wa = v;
+	nm_pool *p = wa->pool;
+	int id = wa->id;
 	unsigned seen = 0;
 
+	free(wa);
 	for (;;) {
 		seen = await_job(p, seen);
 		if (atomic_load(&p->quit))
 			break;
-		run_share(p);
+		run_share(p, id);
 		atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
 	}
 	return NULL;
@@ -141,9 +143,14 @@ nm_pool_create(int n)
 	atomic_init(&p->pending, 0);
 	atomic_init(&p->sleepers, 0);
 	atomic_init(&p->quit, 0);
-	atomic_init(&p->next_task, 0);
-	for (int i = 1; i < n; i++)
-		if (pthread_create(&p->threads[i - 1], NULL, worker_main, p) != 0) {
+	for (int i = 1; i < n; i++) {
+		worker_arg *wa = malloc(sizeof *wa);
+		if (wa != NULL) {
+			wa->pool = p;
+			wa->id = i;
+		}
+		if (wa == NULL || pthread_create(&p->threads[i - 1], NULL, worker_main, wa) != 0) {
+			free(wa);
 			stop_workers(p, i - 1);
 			pthread_cond_destroy(&p->wake);
 			pthread_mutex_destroy(&p->mu);
@@ -151,6 +158,7 @@ nm_pool_create(int n)
 			free(p);
 			return nil;
 		}
+	}
 	return p;
 }
 
@@ -183,7 +191,6 @@ nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), void *arg, int n_tasks)
 	p->fn = fn;
 	p->arg = arg;
 	p->n_tasks = n_tasks;
-	atomic_store(&p->next_task, 0);
 	atomic_store(&p->pending, p->n - 1);
 	atomic_fetch_add(&p->generation, 1); /* publishes fn/arg/n_tasks */
 	if (atomic_load(&p->sleepers) > 0) {
@@ -191,7 +198,7 @@ nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), void *arg, int n_tasks)
 		pthread_cond_broadcast(&p->wake);
 		pthread_mutex_unlock(&p->mu);
 	}
-	run_share(p);
+	run_share(p, 0);
 	for (int i = 0; atomic_load_explicit(&p->pending, memory_order_acquire) > 0; i++) {
 		if (i < 4096)
 			cpu_relax();
