@@ -57,6 +57,9 @@ expect_status 1 "$NINEML" info "$TMP/cut.bin"
 grep -q "$TMP/cut.bin: unrecognized format" "$TMP/out" || fail "truncated file message"
 expect_status 1 "$NINEML" info "$TMP/nosuch"
 grep -q "$TMP/nosuch: cannot open" "$TMP/out" || fail "missing file message"
+mkdir -p "$TMP/adir"
+expect_status 1 "$NINEML" info "$TMP/adir"
+[ "$(wc -l <"$TMP/out")" -eq 1 ] && grep -q "$TMP/adir: is a directory" "$TMP/out" || fail "directory message: $(cat "$TMP/out")"
 expect_status 2 "$NINEML" convert "$src" "$TMP/x" --to gguf-q5
 grep -q -- '--to gguf-q5: unknown target' "$TMP/out" || fail "unknown target message"
 expect_status 2 "$NINEML" quantize "$src" "$TMP/x" --to gguf-q4_0 --group-size 2

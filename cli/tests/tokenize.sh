@@ -29,6 +29,8 @@ expect_status 2 "$NINEML" tokenize -z "$Z" $'ab\xff'
 grep -q 'text: not valid UTF-8 at byte 2' "$TMP/out" || fail "invalid UTF-8 message"
 expect_status 2 "$NINEML" tokenize -z "$TMP/nosuch.bin" "x"
 grep -q "$TMP/nosuch.bin: cannot open" "$TMP/out" || fail "missing file message"
+expect_status 2 "$NINEML" tokenize -z "$TMP" "x"
+grep -q "$TMP: is a directory" "$TMP/out" || fail "directory message: $(cat "$TMP/out")"
 expect_status 2 "$NINEML" tokenize -z "$Z" --vocab-size 377 "x"
 grep -q "bytes after the last of 377 tokens" "$TMP/out" || fail "vocab size mismatch message"
 head -c 101 "$Z" >"$TMP/short.bin"

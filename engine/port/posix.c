@@ -78,12 +78,14 @@ nm_cpu_count(void)
 }
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 
 int
 nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	nm_u8 *buf;
 	long size;
 
@@ -91,6 +93,12 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 	*len = 0;
 	if (f == NULL) {
 		snprintf(err, (size_t)errlen, "%s: cannot open (%s)", path, strerror(errno));
+		return -1;
+	}
+	/* a directory opens and "seeks" on Linux, to a meaningless size */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, (size_t)errlen, "%s: is a directory, not a file", path);
+		fclose(f);
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
