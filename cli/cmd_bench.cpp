@@ -63,6 +63,11 @@ class GeneratedModel {
     m_.wq = wq_.data(); m_.wk = wk_.data(); m_.wv = wv_.data(); m_.wo = wo_.data();
     m_.w1 = w1_.data(); m_.w2 = w2_.data(); m_.w3 = w3_.data();
   }
+  GeneratedModel(const GeneratedModel&) = delete;
+  GeneratedModel& operator=(const GeneratedModel&) = delete;
+  // The tensors live in this object; m_.owned holds only what
+  // nm_model_pack added.
+  ~GeneratedModel() { nm_model_free(&m_); }
   nm_model* get() { return &m_; }
 
  private:
