@@ -26,8 +26,8 @@ units_of(const nm_par_product *p)
 	return (p->d + UNIT - 1) / UNIT;
 }
 
-/* Rows [r0, r1) of one product; packed Q8 panels through the packed
- * entry, the rows past the last panel through the stored weights. */
+/* Rows of a Q8 product that its packed layout holds (whole panels), 0
+ * without one. */
 static int
 packed_rows(const nm_kernel_table *k, const nm_par_product *p)
 {
@@ -37,6 +37,8 @@ packed_rows(const nm_kernel_table *k, const nm_par_product *p)
 	return p->d - p->d % k->q8_pack_rows;
 }
 
+/* Rows [r0, r1) of one product; packed Q8 panels through the packed
+ * entry, the rows past the last panel through the stored weights. */
 static void
 product_rows(const products_job *j, const nm_par_product *p, int r0, int r1)
 {

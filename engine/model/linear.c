@@ -26,22 +26,24 @@ void
 nm_linear_batch(nm_state *s, const nm_exec *e, const float *x, int T, int count, float *const *outs,
                 const nm_tensor *const *ws)
 {
-	int first = 0, quantized = 0; /* group size s->xq holds x in, 0: none yet */
+	int have_n = 0, have_gs = 0; /* what s->xq/s->xs hold x quantized for */
 
-	for (int i = 0; i <= count; i++) {
-		int gs = i < count ? quant_group(ws[i]) : 0;
-		int other_n = i < count && i > first && ws[i]->cols != ws[first]->cols;
-		if (other_n)
-			quantized = 0;
-		/* flush ws[first..i) before a full batch or a new quantization */
-		if (i == count || i - first == NM_LINEAR_MAX || other_n || (gs != 0 && gs != quantized)) {
-			if (i > first)
-				nm_matmul_dispatch(e, outs + first, x, s->xq, s->xs, ws + first, i - first, T);
-			first = i;
+	for (int first = 0, end; first < count; first = end) {
+		int n = ws[first]->cols, gs = 0;
+		/* a run of Ws as wide as ws[first] that need at most one
+		 * quantization of x: one dispatch */
+		for (end = first; end < count && end - first < NM_LINEAR_MAX && ws[end]->cols == n; end++) {
+			int g = quant_group(ws[end]);
+			if (g != 0 && gs != 0 && g != gs)
+				break;
+			if (g != 0)
+				gs = g;
 		}
-		if (gs != 0 && gs != quantized) {
-			quantize(s, e, x, T, ws[i]->cols, gs);
-			quantized = gs;
+		if (gs != 0 && (gs != have_gs || n != have_n)) {
+			quantize(s, e, x, T, n, gs);
+			have_n = n;
+			have_gs = gs;
 		}
+		nm_matmul_dispatch(e, outs + first, x, s->xq, s->xs, ws + first, end - first, T);
 	}
 }

@@ -148,13 +148,7 @@ LEVEL(matmul_q8_packed_batch)(float *out, const nm_i8 *xq, const float *xs, cons
 	for (int t0 = 0; t0 < T; t0 += tc) {
 		int tn = T - t0 < tc ? T - t0 : tc;
 		const nm_i8 *x = xq + (nm_i64)t0 * n;
-		for (int t = 0; t < tn; t++)
-			for (int g = 0; g < groups; g++) {
-				nm_i32 sum = 0;
-				for (int j = 0; j < gs; j++)
-					sum += x[(nm_i64)t * n + (nm_i64)g * gs + j];
-				xsum[t * groups + g] = sum;
-			}
+		LEVEL(x_group_sums)(xsum, x, n, gs, tn);
 		float *o = out + (nm_i64)t0 * d;
 		const float *s = xs + (nm_i64)t0 * groups;
 		/* constant group sizes unroll the chunk loop */

@@ -137,6 +137,22 @@ LEVEL(q4_group1)(const LEVEL(qout) *o, int g, int gs)
 #define Q8_WIDE(gs) ((gs) == 32 ? 16 : (gs) % 64 == 0 ? 8 : 0)
 enum { QB_XSUM = 8192 }; /* tokens x groups whose x sums fit the stack buffer */
 
+/* sums[t * groups + g] = the sum of group g of token t's x (T x n int8). */
+static void
+LEVEL(x_group_sums)(nm_i32 *sums, const nm_i8 *xq, int n, int gs, int T)
+{
+	int groups = n / gs;
+
+	for (int t = 0; t < T; t++)
+		for (int g = 0; g < groups; g++) {
+			const nm_i8 *xg = xq + (nm_i64)t * n + (nm_i64)g * gs;
+			nm_i32 sum = 0;
+			for (int j = 0; j < gs; j++)
+				sum += xg[j];
+			sums[t * groups + g] = sum;
+		}
+}
+
 static inline __m512i
 LEVEL(zsum64)(__m512i acc, const nm_i8 *w, const nm_i8 *x)
 {
@@ -259,14 +275,7 @@ LEVEL(qbatch)(float *out, const nm_i8 *xq, const float *xs, const void *w, const
 	/* Group sums of every token's x, once per call, for zsum64u. */
 	nm_i32 xsum_buf[QB_XSUM];
 	if (!q4 && Q8_WIDE(gs) > 0 && (nm_i64)T * groups <= QB_XSUM) {
-		for (int t = 0; t < T; t++)
-			for (int g = 0; g < groups; g++) {
-				const nm_i8 *xg = xq + (nm_i64)t * n + (nm_i64)g * gs;
-				nm_i32 sum = 0;
-				for (int j = 0; j < gs; j++)
-					sum += xg[j];
-				xsum_buf[t * groups + g] = sum;
-			}
+		LEVEL(x_group_sums)(xsum_buf, xq, n, gs, T);
 		xsum = xsum_buf;
 	}
 #endif
