@@ -7,6 +7,8 @@
  *   VSET1(f)      broadcast             VZERO()        all zero
  *   VADD VMUL     lane-wise             VMADD(a, b, c) a*b + c (fused on FMA levels)
  *   VHSUM(v)      sum of the lanes as a float
+ *   VHSUM_LANES(v) of W vectors v[0..W-1], the vector of their VHSUMs
+ *                 (lane i: VHSUM(v[i]), bit for bit)
  *   IDOT(a, b, n) exact int32 dot product of n int8 pairs
  *   Q4DOT(blk, x) exact int32 dot product of one Q4_0 block's 32 values
  *                 (nibble - 8) with 32 int8
@@ -23,13 +25,13 @@
  * its bits are scalar's.
  */
 
-/* sum_j a[j] * b[j] with four vector accumulators, then the scalar tail. */
-static float
-LEVEL(dot)(const float *a, const float *b, int n)
+/* The W lanes of sum_j a[j] * b[j] (j < n - n % W) before they are added:
+ * four vector accumulators, then their sum. */
+static inline __attribute__((always_inline)) VF
+LEVEL(dot_lanes)(const float *a, const float *b, int n)
 {
 	VF s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
 	int j = 0;
-	float s;
 
 	for (; j + 4 * W <= n; j += 4 * W) {
 		s0 = VMADD(VLOAD(a + j), VLOAD(b + j), s0);
@@ -39,10 +41,42 @@ LEVEL(dot)(const float *a, const float *b, int n)
 	}
 	for (; j + W <= n; j += W)
 		s0 = VMADD(VLOAD(a + j), VLOAD(b + j), s0);
-	s = VHSUM(VADD(VADD(s0, s1), VADD(s2, s3)));
-	for (; j < n; j++)
+	return VADD(VADD(s0, s1), VADD(s2, s3));
+}
+
+/* sum_j a[j] * b[j]: the lanes, VHSUM, then the scalar tail. */
+static float
+LEVEL(dot)(const float *a, const float *b, int n)
+{
+	float s = VHSUM(LEVEL(dot_lanes)(a, b, n));
+
+	for (int j = n - n % W; j < n; j++)
 		s += a[j] * b[j];
 	return s;
+}
+
+/*
+ * The attention scores of one head: out[t] = (q . k_t) / scale for n_t
+ * positions (k_t at k + t stride). W positions at a time, their lane sums
+ * added by one transposed reduction (VHSUM_LANES: lane i is VHSUM of v[i],
+ * the same additions in the same tree), so each score has dot()'s bits
+ * without a horizontal sum per position.
+ */
+static void
+LEVEL(scores)(float *out, const float *q, const float *k, nm_i64 stride, int n_t, int n,
+              float scale)
+{
+	int t = 0;
+
+	if (n % W == 0)
+		for (; t + W <= n_t; t += W) {
+			VF v[W];
+			for (int i = 0; i < W; i++)
+				v[i] = LEVEL(dot_lanes)(q, k + (nm_i64)(t + i) * stride, n);
+			VSTORE(out + t, VDIV(VHSUM_LANES(v), VSET1(scale)));
+		}
+	for (; t < n_t; t++)
+		out[t] = LEVEL(dot)(q, k + (nm_i64)t * stride, n) / scale;
 }
 
 /*
@@ -369,8 +403,8 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
 		int kv_off = (h / kv_mul) * head_size;
 		float *oh = out + h * head_size;
 
-		for (int t = start; t <= pos; t++)
-			ah[t - start] = LEVEL(dot)(qh, k_cache + (nm_i64)t * kv_dim + kv_off, head_size) / scale;
+		LEVEL(scores)(ah, qh, k_cache + (nm_i64)start * kv_dim + kv_off, kv_dim, pos - start + 1,
+		              head_size, scale);
 		LEVEL(softmax)(ah, pos - start + 1);
 		LEVEL(att_values)(oh, ah, v_cache + (nm_i64)start * kv_dim + kv_off, kv_dim, pos - start + 1,
 		                  head_size);

@@ -15,6 +15,7 @@
 #define VMUL(a, b) _mm256_mul_ps((a), (b))
 #define VMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define VHSUM(v) hsum_ps(v)
+#define VHSUM_LANES(v) hsum_lanes(v)
 #define LEVEL(name) name##_avx2
 #define LEVEL_NAME "avx2"
 
@@ -25,6 +26,23 @@ hsum_ps(__m256 v)
 	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
 	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
 	return _mm_cvtss_f32(s);
+}
+
+/* Lane i = hsum_ps(v[i]) for 8 vectors, in its tree: lanes (j, j+4),
+ * (j, j+2), (0, 1); afterwards lane 4k+j holds vector 2j+k. */
+static inline __m256
+hsum_lanes(const __m256 *v)
+{
+	__m256 a[4], b[2], r;
+
+	for (int i = 0; i < 4; i++) /* 128-bit half h: v[2i+h]'s (j, j+4) */
+		a[i] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x20),
+		                     _mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x31));
+	for (int i = 0; i < 2; i++) /* half k: v[4i+k]'s, v[4i+2+k]'s (j, j+2) */
+		b[i] = _mm256_add_ps(_mm256_shuffle_ps(a[2 * i], a[2 * i + 1], 0x44),
+		                     _mm256_shuffle_ps(a[2 * i], a[2 * i + 1], 0xee));
+	r = _mm256_add_ps(_mm256_shuffle_ps(b[0], b[1], 0x88), _mm256_shuffle_ps(b[0], b[1], 0xdd));
+	return _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
 /*

@@ -16,8 +16,34 @@
 #define VMUL(a, b) _mm512_mul_ps((a), (b))
 #define VMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define VHSUM(v) _mm512_reduce_add_ps(v)
+#define VHSUM_LANES(v) hsum_lanes(v)
 #define LEVEL(name) name##_avx512
 #define LEVEL_NAME "avx512"
+
+/*
+ * Lane i = _mm512_reduce_add_ps(v[i]) for 16 vectors at once, in its
+ * tree: lanes (j, j+8), then (j, j+4), (j, j+2), (0, 1). Four rounds of
+ * pairing two vectors' halves; afterwards lane 4k+j holds vector 4j+k,
+ * which one permute puts in order.
+ */
+static inline __m512
+hsum_lanes(const __m512 *v)
+{
+	__m512 a[8], b[4], c[2], r;
+
+	for (int i = 0; i < 8; i++) /* lanes 0-7: v[2i]'s (j, j+8); 8-15: v[2i+1]'s */
+		a[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0x44),
+		                     _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0xee));
+	for (int i = 0; i < 4; i++) /* quad k: v[4i+k]'s (j, j+4) */
+		b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x88),
+		                     _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xdd));
+	for (int i = 0; i < 2; i++) /* quad k: v[8i+k]'s, v[8i+4+k]'s (j, j+2) */
+		c[i] = _mm512_add_ps(_mm512_shuffle_ps(b[2 * i], b[2 * i + 1], 0x44),
+		                     _mm512_shuffle_ps(b[2 * i], b[2 * i + 1], 0xee));
+	r = _mm512_add_ps(_mm512_shuffle_ps(c[0], c[1], 0x88), _mm512_shuffle_ps(c[0], c[1], 0xdd));
+	return _mm512_permutexvar_ps(
+	    _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
+}
 
 /* vpdpbusd multiplies unsigned by signed bytes into int32 without
  * saturation: |w| (0..128) times x with w's sign (x in [-127, 127]). */

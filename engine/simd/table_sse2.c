@@ -14,6 +14,7 @@
 #define VMUL(a, b) _mm_mul_ps((a), (b))
 #define VMADD(a, b, c) _mm_add_ps(_mm_mul_ps((a), (b)), (c))
 #define VHSUM(v) hsum_ps(v)
+#define VHSUM_LANES(v) hsum_lanes(v)
 #define IDOT(a, b, n) idot((a), (b), (n))
 #define Q4DOT(blk, x) q4dot((blk), (x))
 #define LEVEL(name) name##_sse2
@@ -25,6 +26,16 @@ hsum_ps(__m128 s)
 	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
 	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
 	return _mm_cvtss_f32(s);
+}
+
+/* Lane i = hsum_ps(v[i]) for 4 vectors, in its tree: (j, j+2), (0, 1). */
+static inline __m128
+hsum_lanes(const __m128 *v)
+{
+	__m128 a = _mm_add_ps(_mm_shuffle_ps(v[0], v[1], 0x44), _mm_shuffle_ps(v[0], v[1], 0xee));
+	__m128 b = _mm_add_ps(_mm_shuffle_ps(v[2], v[3], 0x44), _mm_shuffle_ps(v[2], v[3], 0xee));
+
+	return _mm_add_ps(_mm_shuffle_ps(a, b, 0x88), _mm_shuffle_ps(a, b, 0xdd));
 }
 
 static inline nm_i32
