@@ -160,7 +160,7 @@ Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int 
   for (int pos = prompt; pos < total; pos++) {
     float* logits = nm_forward(s.get(), &m, &e, token, pos);
     if (!logits) throw std::runtime_error("forward failed at pos " + std::to_string(pos));
-    token = static_cast<int>(std::max_element(logits, logits + m.cfg.vocab_size) - logits);
+    token = k->argmax(logits, m.cfg.vocab_size);  // greedy decoding, as `9ml run -t 0`
   }
   double t2 = nm_seconds();
   return {threads, prompt / (t1 - t0), (total - prompt) / (t2 - t1)};

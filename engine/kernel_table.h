@@ -48,6 +48,9 @@ typedef struct {
 	/* x[i] = expf(x[i]) in place: the exp softmax and SwiGLU use (libm's
 	 * in scalar; simd/vexp.h's, within 1 ULP, in the SIMD levels). */
 	void (*exp)(float *x, int n);
+	/* nm_sample_argmax (kernels.h): the first maximum, NaN never wins;
+	 * greedy decoding's whole sampler. */
+	int (*argmax)(const float *x, int n);
 	/*
 	 * Optional (0/nil in levels without one): Q8 weights repacked once at
 	 * load into the level's own layout (engine/model/pack.c). Panels of

@@ -90,8 +90,12 @@ class Argmax final : public Kernel {
   std::string tolerance_note() const override {
     return "comparisons are exact: the first maximum, NaN never wins (bound 0)";
   }
+  // The kernel table's argmax: every SIMD level's vector search is its own
+  // implementation.
+  TableUse table_use() const override { return TableUse::entry; }
   std::vector<CaseSpec> cases() const override {
-    return grid(name(), {"normal", "heavy", "tiny", "equal", "zeros", "masked", "special"},
+    return grid(name(),
+                {"normal", "heavy", "tiny", "equal", "zeros", "masked", "allmasked", "special", "nans"},
                 [](CaseSpec& c, int64_t len, size_t) { c.set("n", len); });
   }
   Tensors inputs(const CaseSpec& c) const override {
@@ -107,7 +111,7 @@ class Argmax final : public Kernel {
   Output run(const CaseSpec&, const Tensors& in, ImplKind impl) const override {
     auto x = view<float>(in, "x");
     if (!is_engine(impl)) return index_output(ref::llama2c::argmax(x));
-    int g = nm_sample_argmax(x.data(), static_cast<int>(x.size()));
+    int g = exec_for(impl).table->argmax(x.data(), static_cast<int>(x.size()));
     fault::apply_index(name(), g, static_cast<int>(x.size()));
     return index_output(g);
   }

@@ -73,6 +73,7 @@ static const nm_kernel_table scalar_table = {
 	matmul_q4_0_batch,
 	nm_q8_quantize,
 	exp_n,
+	nm_sample_argmax,
 	0, nil, nil, nil, /* no packed Q8 layout: the weights are read as stored */
 };
 

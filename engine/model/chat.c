@@ -69,7 +69,7 @@ nm_chat(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp, int st
 			status = -1;
 			break;
 		}
-		next = nm_sampler_sample(sp, logits);
+		next = nm_sampler_sample(sp, e->k, logits);
 		pos++;
 		if (user_idx >= n_ids && next != NM_TOKEN_EOS && io->on_token != nil)
 			io->on_token(io->arg, token, next);

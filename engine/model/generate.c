@@ -58,7 +58,7 @@ nm_generate(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp,
 		if (pos < n_prompt - 1)
 			next = prompt[pos + 1];
 		else
-			next = nm_sampler_sample(sp, logits);
+			next = nm_sampler_sample(sp, e->k, logits);
 		pos++;
 		if (next == NM_TOKEN_BOS)
 			break;

@@ -23,8 +23,9 @@ typedef struct {
 /* Returns 0, or -1 when the scratch cannot be allocated. */
 int nm_sampler_init(nm_sampler *sp, int vocab_size, float temperature, float topp, nm_u64 seed);
 void nm_sampler_free(nm_sampler *sp);
-/* run.c's sample(): logits are modified in place. */
-int nm_sampler_sample(nm_sampler *sp, float *logits);
+/* run.c's sample(): logits are modified in place. Greedy (temperature 0)
+ * uses k's argmax (nil: scalar's). */
+int nm_sampler_sample(nm_sampler *sp, const nm_kernel_table *k, float *logits);
 
 typedef struct {
 	/* Called with the logits at each position before sampling (may be nil). */

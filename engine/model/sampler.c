@@ -20,8 +20,11 @@ nm_sampler_free(nm_sampler *sp)
 }
 
 int
-nm_sampler_sample(nm_sampler *sp, float *logits)
+nm_sampler_sample(nm_sampler *sp, const nm_kernel_table *k, float *logits)
 {
+	/* greedy: the table's argmax, the same index as nm_sample's */
+	if (sp->temperature == 0.0f && k != nil)
+		return k->argmax(logits, sp->vocab_size);
 	return nm_sample(logits, sp->vocab_size, sp->temperature, sp->topp, &sp->rng_state,
 	                 sp->scratch);
 }

@@ -7,6 +7,7 @@
  *   VSET1(f)      broadcast             VZERO()        all zero
  *   VADD VMUL     lane-wise             VMADD(a, b, c) a*b + c (fused on FMA levels)
  *   VHSUM(v)      sum of the lanes as a float
+ *   VMASK_EQ(a, b) bit i set where lane i of a == lane i of b
  *   VHSUM_LANES(v) of W vectors v[0..W-1], the vector of their VHSUMs
  *                 (lane i: VHSUM(v[i]), bit for bit)
  *   IDOT(a, b, n) exact int32 dot product of n int8 pairs
@@ -487,6 +488,47 @@ LEVEL(matmul_q4_0_rows)(float *out, const nm_i8 *xq, const float *xs, const nm_u
 	LEVEL(matmul_q4_0_batch)(out, xq, xs, w, n, 0, 1, r0, r1);
 }
 
+/*
+ * nm_sample_argmax in two vector passes: the largest non-NaN value (max_ps
+ * returns its second operand when either is NaN, so a NaN never replaces
+ * the running maximum), then the first index equal to it. Equality also
+ * finds the first of tied zeros of either sign, as scalar's strict > does,
+ * and the first -inf when nothing is larger; all NaN gives 0.
+ */
+static int
+LEVEL(argmax)(const float *x, int n)
+{
+	VF m0 = VSET1(-__builtin_inff()), m1 = m0, m2 = m0, m3 = m0;
+	float lanes[W], best = -__builtin_inff();
+	int i = 0;
+
+	for (; i + 4 * W <= n; i += 4 * W) {
+		m0 = VMAX(VLOAD(x + i), m0);
+		m1 = VMAX(VLOAD(x + i + W), m1);
+		m2 = VMAX(VLOAD(x + i + 2 * W), m2);
+		m3 = VMAX(VLOAD(x + i + 3 * W), m3);
+	}
+	for (; i + W <= n; i += W)
+		m0 = VMAX(VLOAD(x + i), m0);
+	VSTORE(lanes, VMAX(VMAX(m0, m1), VMAX(m2, m3)));
+	for (int j = 0; j < W; j++)
+		if (lanes[j] > best)
+			best = lanes[j];
+	for (; i < n; i++)
+		if (x[i] > best)
+			best = x[i];
+	VF vb = VSET1(best);
+	for (i = 0; i + W <= n; i += W) {
+		unsigned eq = VMASK_EQ(VLOAD(x + i), vb);
+		if (eq != 0)
+			return i + __builtin_ctz(eq);
+	}
+	for (; i < n; i++)
+		if (x[i] == best)
+			return i;
+	return 0;
+}
+
 static const nm_kernel_table LEVEL(table) = {
 	.name = LEVEL_NAME,
 	.rmsnorm = LEVEL(rmsnorm),
@@ -507,6 +549,7 @@ static const nm_kernel_table LEVEL(table) = {
 	.q8_quantize = nm_q8_quantize,
 #endif
 	.exp = LEVEL(exp_n),
+	.argmax = LEVEL(argmax),
 #ifdef QBLOCK_ZMM
 	.q8_pack_rows = QP_ROWS,
 	.q8_packed_size = LEVEL(q8_packed_size),

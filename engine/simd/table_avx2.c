@@ -83,6 +83,7 @@ vexp_ps(__m256 x)
 #define VDIV(a, b) _mm256_div_ps((a), (b))
 #define VSUB(a, b) _mm256_sub_ps((a), (b))
 #define VMAX(a, b) _mm256_max_ps((a), (b))
+#define VMASK_EQ(a, b) ((unsigned)_mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_EQ_OQ)))
 /* (v1, v0) of each adjacent pair: the partner of every lane */
 #define VSWAP_PAIRS(v) _mm256_permute_ps((v), 0xb1)
 

@@ -80,6 +80,7 @@ vexp_ps(__m512 x)
 #define VDIV(a, b) _mm512_div_ps((a), (b))
 #define VSUB(a, b) _mm512_sub_ps((a), (b))
 #define VMAX(a, b) _mm512_max_ps((a), (b))
+#define VMASK_EQ(a, b) ((unsigned)_mm512_cmp_ps_mask((a), (b), _CMP_EQ_OQ))
 #define VSWAP_PAIRS(v) _mm512_permute_ps((v), 0xb1)
 
 #include "simd/body.h"

@@ -129,6 +129,7 @@ vexp_ps(__m128 x)
 #define VDIV(a, b) _mm_div_ps((a), (b))
 #define VSUB(a, b) _mm_sub_ps((a), (b))
 #define VMAX(a, b) _mm_max_ps((a), (b))
+#define VMASK_EQ(a, b) ((unsigned)_mm_movemask_ps(_mm_cmpeq_ps((a), (b))))
 #define VSWAP_PAIRS(v) _mm_shuffle_ps((v), (v), 0xb1)
 
 #include "simd/body.h"
