@@ -6,6 +6,8 @@
 // A level this CPU lacks is reported as an error row ("not available").
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "kernel_table.h"
+#include "kernels.h"
 #include "parallel.h"
 #include "probe.hpp"
 
@@ -217,6 +220,44 @@ void bm_residual(benchmark::State& st, Impl im, int n) {
   rates(st, 1.0 * n, 12.0 * n);
 }
 
+void bm_q8_quantize(benchmark::State& st, Impl im, int n) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  auto x = floats(static_cast<size_t>(n), 1);
+  std::vector<nm_i8> q(static_cast<size_t>(n));
+  std::vector<float> s(static_cast<size_t>(n / 32));
+  for (auto _ : st) {
+    t->q8_quantize(q.data(), s.data(), x.data(), n, 32, NM_ROUND_AWAY);
+    benchmark::DoNotOptimize(q.data());
+  }
+  rates(st, 3.0 * n, 5.0 * n);
+}
+
+void bm_exp(benchmark::State& st, Impl im, int n) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  // Inputs in [-8, 0] (softmax's x - max), copied back in every
+  // iteration (timed: pausing the clock costs more than the copy).
+  auto x0 = floats(static_cast<size_t>(n), 1);
+  for (float& v : x0) v = -8.0f * std::fabs(v) / (1.0f + std::fabs(v));
+  std::vector<float> x(x0.size());
+  for (auto _ : st) {
+    std::copy(x0.begin(), x0.end(), x.begin());
+    t->exp(x.data(), n);
+    benchmark::DoNotOptimize(x.data());
+  }
+  rates(st, 1.0 * n, 12.0 * n);
+}
+
+// The greedy sampler over a vocabulary of logits.
+void bm_argmax(benchmark::State& st, Impl im, int n) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  auto x = floats(static_cast<size_t>(n), 1);
+  for (auto _ : st) benchmark::DoNotOptimize(t->argmax(x.data(), n));
+  rates(st, 1.0 * n, 4.0 * n);
+}
+
 void bm_bandwidth(benchmark::State& st, size_t bytes, int threads) {
   double gbps = 0;
   for (auto _ : st) gbps = read_bandwidth(bytes, threads, 0.05);
@@ -259,6 +300,9 @@ void register_all() {
     benchmark::RegisterBenchmark(name("rope", im, "768").c_str(), bm_rope, im, 768, 64);
     benchmark::RegisterBenchmark(name("swiglu", im, "2048").c_str(), bm_swiglu, im, 2048);
     benchmark::RegisterBenchmark(name("residual_add", im, "768").c_str(), bm_residual, im, 768);
+    benchmark::RegisterBenchmark(name("q8_quantize", im, "2048").c_str(), bm_q8_quantize, im, 2048);
+    benchmark::RegisterBenchmark(name("exp", im, "2048").c_str(), bm_exp, im, 2048);
+    benchmark::RegisterBenchmark(name("argmax", im, "32000").c_str(), bm_argmax, im, 32000);
   }
   size_t l3 = nineml::bench::l3_bytes();
   for (int t = 1; t <= 2; t++) {
