@@ -25,7 +25,7 @@ namespace {
 struct BenchOptions {
   std::string model, shape = "15m", type = "f32", simd, json;
   std::vector<int> threads{1, 2};
-  int prompt = 128, tokens = 64, repeat = 3;
+  int prompt = 128, tokens = 64, repeat = 5;
   bool no_probe = false;
 };
 
@@ -319,7 +319,7 @@ Action add_bench(CLI::App& app) {
   sub->add_option("--threads", o->threads, "Thread counts to run (default 1 2)")->type_name("N")->expected(1, 16);
   sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else best)")
       ->type_name("LEVEL");
-  sub->add_option("--repeat", o->repeat, "Runs per thread count; the best is reported (default 3)")
+  sub->add_option("--repeat", o->repeat, "Runs per thread count; the best is reported (default 5)")
       ->type_name("N")->check(CLI::Range(1, 100));
   sub->add_option("--prompt", o->prompt, "Prefill positions (default 128)")->type_name("N")->check(CLI::Range(1, 1 << 20));
   sub->add_option("--tokens", o->tokens, "Decode positions (default 64)")->type_name("N")->check(CLI::Range(1, 1 << 20));
