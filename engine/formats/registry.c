@@ -81,6 +81,30 @@ parse_buffer(nm_parsed *p, const char *path, const nm_u8 *data, nm_u64 len, char
 	return -1;
 }
 
+/*
+ * Every load error leads with the model's path. The parsers name the file
+ * they were reading, which for safetensors may be a companion (config.json
+ * beside the model, a shard an index names); that name then follows:
+ * "MODEL: COMPANION: problem".
+ */
+static void
+lead_with_path(const char *path, char *err, int errlen)
+{
+	char inner[512];
+	int n = nm_strlen(path);
+	nm_text t;
+
+	if (err == nil || errlen < 1)
+		return;
+	if (nm_strlen(err) > n && err[n] == ':' && nm_memeq_str((const nm_u8 *)err, (nm_u64)n, path))
+		return;
+	nm_strlcpy(inner, err, (int)sizeof inner);
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, ": ");
+	nm_text_str(&t, inner);
+}
+
 int
 nm_model_load(nm_model *m, const char *path, char *err, int errlen)
 {
@@ -92,8 +116,10 @@ nm_model_load(nm_model *m, const char *path, char *err, int errlen)
 	if (rc == 0)
 		rc = nm_model_build(m, &p, err, errlen);
 	nm_parsed_free(&p);
-	if (rc != 0)
+	if (rc != 0) {
 		nm_model_free(m);
+		lead_with_path(path, err, errlen);
+	}
 	return rc;
 }
 
@@ -109,8 +135,10 @@ nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 le
 	if (rc == 0)
 		rc = nm_model_build(m, &p, err, errlen);
 	nm_parsed_free(&p);
-	if (rc != 0)
+	if (rc != 0) {
 		nm_model_free(m);
+		lead_with_path(name, err, errlen);
+	}
 	return rc;
 }
 
@@ -135,6 +163,8 @@ nm_file_info_load(nm_file_info *info, const char *path, char *err, int errlen)
 		}
 	}
 	nm_parsed_free(&p);
+	if (rc != 0)
+		lead_with_path(path, err, errlen);
 	return rc;
 }
 

@@ -201,8 +201,18 @@ TEST_F(Bad, SafetensorsHeaderProblems) {
   EXPECT_EQ(error(with(b, "h.safetensors")), "safetensors header: JSON: unexpected end of text at byte 5");
   w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32);
   std::remove(d.file("config.json").c_str());
-  nm_model m;  // the error names the missing config.json
-  EXPECT_EQ(load(m, d.file("m.safetensors")), d.file("config.json") + ": cannot open (No such file or directory)");
+  nm_model m;  // the error leads with the model, then names the missing config.json
+  EXPECT_EQ(load(m, d.file("m.safetensors")),
+            d.file("m.safetensors") + ": " + d.file("config.json") + ": cannot open (No such file or directory)");
+  // The same from memory (the fuzz targets' contract: every load error
+  // leads with the name the model was loaded under); config.json is
+  // looked for beside that name.
+  auto bytes = read_bytes(d.file("m.safetensors"));
+  const std::string name = d.file("nowhere/mem");
+  char err[512] = "";
+  nm_model mm;
+  ASSERT_NE(nm_model_load_memory(&mm, name.c_str(), bytes.data(), bytes.size(), err, sizeof err), 0);
+  EXPECT_EQ(std::string(err), name + ": " + d.file("nowhere/config.json") + ": cannot open (No such file or directory)");
 }
 
 }  // namespace
