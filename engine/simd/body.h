@@ -57,13 +57,6 @@ LEVEL(dot)(const float *a, const float *b, int n)
 }
 
 /*
- * The attention scores of one head: out[t] = (q . k_t) / scale for n_t
- * positions (k_t at k + t stride). W positions at a time, their lane sums
- * added by one transposed reduction (VHSUM_LANES: lane i is VHSUM of v[i],
- * the same additions in the same tree), so each score has dot()'s bits
- * without a horizontal sum per position.
- */
-/*
  * Attention reads a head's slice of every cached position, rows apart, and
  * the weight stream of each token has pushed them out of L2: prefetching
  * ATT_AHEAD positions ahead makes the 15M model's attention ~7% faster.
@@ -79,6 +72,13 @@ LEVEL(prefetch_floats)(const float *p, int n)
 	__builtin_prefetch(p + n - 1);
 }
 
+/*
+ * The attention scores of one head: out[t] = (q . k_t) / scale for n_t
+ * positions (k_t at k + t stride). W positions at a time, their lane sums
+ * added by one transposed reduction (VHSUM_LANES: lane i is VHSUM of v[i],
+ * the same additions in the same tree), so each score has dot()'s bits
+ * without a horizontal sum per position.
+ */
 static void
 LEVEL(scores)(float *out, const float *q, const float *k, nm_i64 stride, int n_t, int n,
               float scale)
