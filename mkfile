@@ -92,11 +92,14 @@ all:V: lib
 
 lib:V: $LIB
 
+# 9front's /$objtype/mkfile defines no $AR: the archiver is ar everywhere.
 $LIB: $OFILES
-	$AR vu $LIB $OFILES
+	ar vu $LIB $OFILES
 
-%.$O: %.c $HFILES
-	$CC $CFLAGS -o $target $stem.c
+# Engine objects beside their sources. The pattern names engine/ so that it
+# never matches a component-test object as well (mk refuses two recipes).
+engine/%.$O: engine/%.c $HFILES
+	$CC $CFLAGS -o $target engine/$stem.c
 
 clean:V:
 	rm -f $OFILES $LIB $O.run $O.runq $O.export engine/tools/run.$O engine/tools/runq.$O engine/tools/export.$O
@@ -149,8 +152,5 @@ $O.ct_%: conformance/component/ct_%.$O $CTOFILES $LIB
 conformance/component/%.$O: conformance/component/%.c conformance/component/ct.h $HFILES
 	$CC $CFLAGS -Iconformance/component -o $target conformance/component/$stem.c
 
-conformance/component/port/plan9.$O: conformance/component/port/plan9.c conformance/component/ct.h $HFILES
-	$CC $CFLAGS -Iconformance/component -o $target conformance/component/port/plan9.c
-
 componentclean:V:
-	rm -f $CTOFILES conformance/component/ct_*.$O ${CTPROGS:%=$O.%}
+	rm -f $CTOFILES conformance/component/ct_*.$O $O^.ct_*

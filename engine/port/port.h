@@ -7,7 +7,7 @@
 #ifndef NINEML_PORT_H
 #define NINEML_PORT_H
 
-#if defined(NINEML_PLAN9)
+#ifdef NINEML_PLAN9
 #include <u.h>
 #include <libc.h>
 typedef u8int nm_u8;
@@ -17,7 +17,8 @@ typedef u32int nm_u32;
 typedef s32int nm_i32;
 typedef u64int nm_u64;
 typedef s64int nm_i64;
-#elif defined(NINEML_SUBSET_CHECK)
+#else
+#ifdef NINEML_SUBSET_CHECK
 /* Host check of the 6c subset: compiled with -nostdinc, so no system header. */
 typedef unsigned char nm_u8;
 typedef signed char nm_i8;
@@ -39,6 +40,7 @@ typedef uint64_t nm_u64;
 typedef int64_t nm_i64;
 #ifndef nil
 #define nil ((void *)0)
+#endif
 #endif
 #endif
 
@@ -108,6 +110,11 @@ int nm_cpu_count(void);
  * if n < 1 or a thread cannot be started.
  */
 typedef struct nm_pool nm_pool;
+#ifdef NINEML_PLAN9
+/* Complete only in port/plan9.c: without this 6c gives the functions that
+ * take it a different type signature there, and 6l refuses the link. */
+#pragma incomplete nm_pool
+#endif
 nm_pool *nm_pool_create(int n);
 void nm_pool_free(nm_pool *pool);
 int nm_pool_size(const nm_pool *pool);
