@@ -6,6 +6,10 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config
+  # Plan 9 mk (/usr/lib/plan9/bin/mk) for the mkfile checks: mk -n of every
+  # target, and the list of files 6c compiles (scripts/check-mkfile-targets.sh,
+  # scripts/check-plan9-directives.sh)
+  9base
   # host libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # sanitizer runtime for clang builds and fuzzers
