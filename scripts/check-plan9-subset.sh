@@ -62,7 +62,7 @@ rules() {
 (_Static_assert|static_assert)	_Static_assert: not in 6c
 __attribute__	__attribute__: GCC extension, not in 6c
 __func__	__func__: not in 6c
-^[ \t]*#[ \t]*pragma	#pragma: 6c ignores or rejects pragmas (no #pragma once)
+^[ \t]*#[ \t]*pragma	#pragma in the core: 6c ignores #pragma once (use include guards); the Plan 9 pragmas belong in port/port.h
 ^[ \t]*#[ \t]*include[ \t]*[^" \t]	#include of a system header or macro: only quoted project headers in the core
 ^[ \t]*#[ \t]*include[ \t]*"[^"]*intrin[^"]*"|<[a-z]*intrin	SIMD intrinsics header: 6c has no intrinsics
 __builtin	__builtin: GCC builtin, not in 6c
