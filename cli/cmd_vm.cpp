@@ -40,6 +40,11 @@ Action add_vm(CLI::App& app) {
   sub->add_option("--component-dir", o->guest.ct_dir, "Host-built component tests")->type_name("DIR");
   sub->add_option("--boot-timeout", o->guest.boot_timeout, "Seconds to reach the shell (default 180)")->type_name("S");
   sub->add_option("--test-timeout", o->guest.test_timeout, "Seconds per component test (default 300)")->type_name("S");
+  sub->add_option("--build-timeout", o->guest.build_timeout, "9front: seconds for mk lib tools component (default 900)")
+      ->type_name("S");
+  sub->add_option("--smp", o->guest.smp, "Guest CPUs (default 4: the pool-dispatched kernels also run on 2-4 workers)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 64));
   sub->add_option("--inject", o->guest.inject,
                   "Produce a fault on purpose: fault:crash|hang|truncate|nooutput|badsum (in the tests), "
                   "panic|poweroff|boot-timeout|qemu-exit (linux guest)")

@@ -10,7 +10,9 @@ namespace nineml::vm {
 
 // A named failure (docs/VMHARNESS.md, "Faults"); kind empty = none.
 struct Fault {
-  std::string kind;    // boot_timeout, guest_panic, test_crash, test_hang, qemu_exited, interrupted, build_failed, harness_error
+  // boot_timeout, mount_failed, build_failed, build_timeout, guest_panic, test_crash, test_hang,
+  // qemu_exited, interrupted, halt_failed, collect_failed, harness_error
+  std::string kind;
   std::string detail;  // one line
   bool any() const { return !kind.empty(); }
   std::string text() const { return kind.empty() ? "" : "fault " + kind + ": " + detail; }
@@ -27,8 +29,24 @@ struct GuestOptions {
   std::string ct_dir;                  // host-built component tests
   std::string cache_dir;               // kernel .deb, initramfs
   std::string inject;                  // fault to produce on purpose (tests)
-  double boot_timeout = 180, test_timeout = 300;
+  double boot_timeout = 180, test_timeout = 300, build_timeout = 900;
+  int smp = 4;                         // guest CPUs (the thread cases run 1-4 workers)
   bool verbose = false;
+};
+
+// One run of a component-test program over its list.
+struct TestRun {
+  std::string program;       // "ct_matmul"
+  std::string out = "out";   // output directory on the share
+  int threads = 0;           // > 0: the program dispatches on this many workers ("threads:N")
+  std::string label() const { return threads > 0 ? program + " threads:" + std::to_string(threads) : program; }
+  // The arguments after the program name; `inject` is a "fault:KIND" to pass on, or "".
+  std::vector<std::string> args(const std::string& inject) const {
+    std::vector<std::string> a = {"lists/" + program + ".txt", "in", out};
+    if (threads > 0) a.push_back("threads:" + std::to_string(threads));
+    if (inject.starts_with("fault:")) a.push_back(inject);
+    return a;
+  }
 };
 
 class Guest {
@@ -39,10 +57,11 @@ class Guest {
   virtual Fault start() = 0;                   // boot to a shell, shared disk mounted
   virtual Fault build() { return {}; }         // 9front: mk
   // Runs one program over its list; *seconds its wall time.
-  virtual Fault run_test(const std::string& program, double* seconds) = 0;
+  virtual Fault run_test(const TestRun& t, double* seconds) = 0;
   virtual Fault finish() = 0;                  // unmount, halt, outputs on the host
   virtual std::string log() const = 0;         // the whole console
-  virtual std::string out_dir() const = 0;     // where outputs are on the host after finish()
+  // The host directory that holds each run's output directory (TestRun::out) after finish().
+  virtual std::string out_root() const = 0;
 };
 
 std::unique_ptr<Guest> make_host_guest(const GuestOptions& o);

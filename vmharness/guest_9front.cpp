@@ -1,9 +1,12 @@
-// The 9front guest: boots an installed image (always -snapshot) or a given
-// kernel, answers the boot questions only if asked, reaches the rc prompt,
-// sets the clock, finds the shared disk, mounts it with dossrv, builds the
-// component tests with mk and runs them; then unmounts and halts the file servers.
+// The 9front guest: boots an installed image and/or a kernel file with a root
+// image (the root drive always snapshot=on, so it never changes), answers the
+// boot questions only if asked, reaches the rc prompt, sets the clock, finds
+// the shared disk, mounts it with dossrv, builds with 9front's own mk and 6c,
+// runs the component tests; then unmounts and halts through fshalt whatever
+// happened before, as long as the shell still answers.
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -12,7 +15,30 @@
 
 namespace nineml::vm {
 
+// The first line of mk's output that is not a recipe mk echoed (6c/6l/ar
+// command lines, ar's "a - file" lines) nor a warning: the build error.
+std::string first_build_error(const std::string& output) {
+  static const std::regex echo(R"(^\s*([0-9kqv][acl]|ar|rm|cp|mv|echo)\s|^\s*[ar] - |^ar: creating|warning)");
+  size_t at = 0;
+  while (at < output.size()) {
+    size_t nl = output.find('\n', at);
+    std::string line = output.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    at = nl == std::string::npos ? output.size() : nl + 1;
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (!std::regex_search(line, echo)) return line;
+  }
+  return "";
+}
+
 namespace {
+
+// QEMU's format name for a disk image: qcow2 by its magic, else raw.
+std::string image_format(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {};
+  f.read(magic, 4);
+  return (f.gcount() == 4 && std::string(magic, 4) == std::string("QFI\xfb", 4)) ? "qcow2" : "raw";
+}
 
 class NineFrontGuest final : public ConsoleGuest {
  public:
@@ -21,16 +47,24 @@ class NineFrontGuest final : public ConsoleGuest {
 
   Fault start() override {
     if (o_.image.empty() && o_.kernel.empty())
-      return dead_ = {"harness_error", "--guest 9front needs --image PATH (a 9front amd64 qcow2/raw image)"};
+      return dead_ = {"harness_error", "--guest 9front needs --image PATH (an installed 9front disk, qcow2 or raw) "
+                                       "and/or --kernel-file KERNEL --append ARGS"};
+    for (const std::string* f : {&o_.image, &o_.kernel})
+      if (!f->empty() && !std::filesystem::is_regular_file(*f) && o_.qemu == "qemu-system-x86_64")
+        return dead_ = {"harness_error", *f + ": no such file"};
     Accel a = choose_accel(o_.qemu, "", "", 0);
     accel_ = a.description;
     std::fprintf(stderr, "9ml vm: accelerator: %s\n", accel_.c_str());
     std::vector<std::string> argv = {o_.qemu};
     argv.insert(argv.end(), a.args.begin(), a.args.end());
-    std::vector<std::string> rest = {"-m", "1024", "-nodefaults", "-display", "none", "-monitor", "none",
-                                     "-serial", "stdio", "-no-reboot", "-snapshot"};
+    // No global -snapshot: it would also discard what the guest writes to
+    // the shared disk. Only the root drive is a snapshot.
+    std::vector<std::string> rest = {"-m", "1024", "-smp", std::to_string(o_.smp), "-nodefaults", "-display", "none",
+                                     "-monitor", "none", "-serial", "stdio", "-no-reboot"};
     argv.insert(argv.end(), rest.begin(), rest.end());
-    if (!o_.image.empty()) argv.insert(argv.end(), {"-drive", "file=" + o_.image + ",index=0,media=disk"});
+    if (!o_.image.empty())
+      argv.insert(argv.end(), {"-drive", "file=" + o_.image + ",index=0,media=disk,format=" + image_format(o_.image) +
+                                             ",snapshot=on"});
     if (!o_.kernel.empty()) argv.insert(argv.end(), {"-kernel", o_.kernel});
     if (!o_.append.empty()) argv.insert(argv.end(), {"-append", o_.append});
     argv.insert(argv.end(), {"-drive", "file=" + o_.run_dir + "/shared.img,index=1,media=disk,format=raw"});
@@ -42,69 +76,101 @@ class NineFrontGuest final : public ConsoleGuest {
     for (int round = 0; round < 4; round++) {
       int which = -1;
       Wait w = con_->wait_for_any({"bootargs is", "user[", "term% ", "cpu% "}, o_.boot_timeout, from, &which);
-      if (w != Wait::matched) return dead_ = fault_of(w, "boot");
+      if (w != Wait::matched) return dead_ = fault_of(w, "boot", "boot_timeout");
       from = con_->text().find(which == 0 ? "bootargs is" : which == 1 ? "user[" : which == 2 ? "term% " : "cpu% ", from) + 4;
       if (which >= 2) break;
       con_->send("\n");
     }
+    shell_ok_ = true;
     std::string st, out;
     // mk decides by times: set the clock from the host first.
     if (Fault f = step("echo " + std::to_string(std::time(nullptr)) + " >/dev/time", &st, &out); f.any()) return f;
     if (Fault f = step("ls /dev/sd*", &st, &out); f.any()) return f;
     std::string dev = shared_disk(out);
-    if (dev.empty()) return dead_ = {"harness_error", "no shared disk among the sd devices: " + out};
+    if (dev.empty()) return dead_ = {"mount_failed", "no shared disk among the sd devices: " + one_line(out)};
     if (Fault f = step("dossrv -f /dev/" + dev + "/data shared", &st, &out); f.any()) return f;
     if (Fault f = step("mount -c /srv/shared /mnt/host", &st, &out); f.any()) return f;
-    if (!st.empty()) return dead_ = {"harness_error", "mount of the shared disk failed: " + st};
+    if (!st.empty()) return dead_ = {"mount_failed", "mount of the shared disk failed: " + st};
     if (Fault f = step("cd /mnt/host", &st, &out); f.any()) return f;
+    if (!st.empty()) return dead_ = {"mount_failed", "cd /mnt/host failed: " + st};
+    mounted_ = true;
     return {};
   }
 
   Fault build() override {
+    if (dead_.any()) return dead_;
     std::string st, out;
-    Wait w = con_->run("mk component", 600, &st, &out);
-    if (w != Wait::matched) return dead_ = fault_of(w, "mk component");
-    if (!st.empty()) return dead_ = {"build_failed", "mk component: " + st};
+    Wait w = con_->run("mk lib tools component >[2=1]", o_.build_timeout, &st, &out);
+    if (w != Wait::matched) {
+      shell_ok_ = w == Wait::timeout && recover();
+      return dead_ = fault_of(w, "mk lib tools component", "build_timeout");
+    }
+    if (!st.empty()) {
+      std::string first = first_build_error(out);
+      return dead_ = {"build_failed", first.empty() ? "mk: " + st : first};
+    }
     return {};
   }
 
-  Fault run_test(const std::string& program, double* seconds) override {
-    std::string cmd = "./6." + program + " lists/" + program + ".txt in out";
-    if (o_.inject.starts_with("fault:")) cmd += " " + o_.inject;
-    return run_command_test(program, cmd, "\x7f", true, seconds);
+  Fault run_test(const TestRun& t, double* seconds) override {
+    std::string cmd = "./6." + t.program;
+    for (const auto& a : t.args(o_.inject)) cmd += " " + a;
+    outs_.insert(t.out);
+    return run_command_test(t.label(), cmd, "\x7f", true, seconds);
   }
 
   Fault finish() override {
     Fault f;
-    if (!dead_.any() || dead_.kind == "test_hang") {
+    if (shell_ok_ && con_) {
       std::string st;
       Wait w = con_->run("cd /; unmount /mnt/host", 60, &st, nullptr);
-      if (w != Wait::matched) f = fault_of(w, "unmount");
+      if (w != Wait::matched) f = fault_of(w, "unmount", "halt_failed");
       // fshalt stops every file server (dossrv included, which flushes);
       // the shell may not answer afterwards, so wait for its last words.
       if (!f.any()) {
         size_t from = con_->text().size();
         con_->send("fshalt\n");
-        Wait h = con_->wait_for_any({"done halting", "halted"}, 60, from, nullptr);
-        if (h == Wait::panic || h == Wait::interrupted) f = fault_of(h, "fshalt");
+        Wait h = con_->wait_for_any({"done halting", "halted"}, 120, from, nullptr);
+        if (h != Wait::matched) f = fault_of(h, "fshalt", "halt_failed");
       }
+    } else if (mounted_) {
+      f = {"halt_failed", "the shell no longer answered: the shared disk was not unmounted (" + dead_.text() + ")"};
     }
     stop();
-    if (dead_.any() && dead_.kind != "test_hang") return dead_;
+    if (!mounted_) return dead_.any() ? dead_ : f;
+    // Collect what exists, whatever happened: each output file carries its
+    // own trailer, so a file the guest did not finish is refused, never judged.
     try {
       std::filesystem::remove_all(o_.run_dir + "/collected");
-      copy_out_of_image(o_.run_dir + "/shared.img", "out", o_.run_dir + "/collected");
+      std::filesystem::create_directories(o_.run_dir + "/collected");
+      for (const auto& d : outs_) copy_out_of_image(o_.run_dir + "/shared.img", d, o_.run_dir + "/collected");
     } catch (const std::exception& e) {
-      if (!f.any()) f = {"harness_error", e.what()};
+      if (!f.any()) f = {"collect_failed", e.what()};
     }
+    if (dead_.any() && dead_.kind != "test_hang") return dead_;
     return f;
   }
 
  private:
   Fault step(const std::string& cmd, std::string* st, std::string* out) {
     Wait w = con_->run(cmd, 60, st, out);
-    if (w != Wait::matched) return dead_ = fault_of(w, cmd);
+    if (w != Wait::matched) {
+      shell_ok_ = false;
+      return dead_ = fault_of(w, cmd, mounted_ ? "test_hang" : "mount_failed");
+    }
     return {};
+  }
+  // After a command overran its deadline: interrupt it and see whether the
+  // shell answers again.
+  bool recover() {
+    con_->send("\x7f");
+    std::string st;
+    return con_->run("echo recovered", 30, &st, nullptr) == Wait::matched;
+  }
+  static std::string one_line(std::string s) {
+    for (char& c : s)
+      if (c == '\n') c = ' ';
+    return s;
   }
   // The disk with a data file and no partitions of an installed system.
   static std::string shared_disk(const std::string& ls) {
@@ -115,11 +181,15 @@ class NineFrontGuest final : public ConsoleGuest {
     std::string best;
     for (const auto& [dev, f] : files) {
       if (!f.count("data") || dev == "sdctl") continue;
-      bool system = f.count("fs") || f.count("9fat") || f.count("plan9") || f.count("nvram") || f.count("swap");
+      bool system = f.count("fs") || f.count("9fat") || f.count("plan9") || f.count("nvram") || f.count("swap") ||
+                    f.count("fscache") || f.count("dos");
       if (!system && f.size() <= 3 && best.empty()) best = dev;
     }
     return best;
   }
+
+  bool mounted_ = false;
+  std::set<std::string> outs_ = {"out"};
 };
 
 }  // namespace

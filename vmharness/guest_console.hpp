@@ -18,7 +18,7 @@ class ConsoleGuest : public Guest {
   ~ConsoleGuest() override { stop(); }
   std::string accel() const override { return accel_; }
   std::string log() const override { return con_ ? con_->text() : ""; }
-  std::string out_dir() const override { return o_.run_dir + "/collected/out"; }
+  std::string out_root() const override { return o_.run_dir + "/collected"; }
 
  protected:
   // Launches argv and attaches the dialogue engine.
@@ -29,11 +29,12 @@ class ConsoleGuest : public Guest {
     con_ = std::make_unique<Console>(*child_, status_var, std::move(panics));
     if (!note.empty()) std::fprintf(stderr, "9ml vm: %s\n", note.c_str());
   }
-  // The fault a wait that did not match stands for.
-  Fault fault_of(Wait w, const std::string& during) {
+  // The fault a wait that did not match stands for; a timeout is named by
+  // the phase (`timeout_kind`: boot_timeout, build_timeout, test_hang, ...).
+  Fault fault_of(Wait w, const std::string& during, const std::string& timeout_kind = "test_hang") {
     switch (w) {
       case Wait::matched: return {};
-      case Wait::timeout: return {during == "boot" ? "boot_timeout" : "test_hang", during + ": no answer before the deadline"};
+      case Wait::timeout: return {timeout_kind, during + ": no answer before the deadline"};
       case Wait::panic: return {"guest_panic", during + ": " + con_->panic_line()};
       case Wait::exited:
         child_->wait_exit(2000);
@@ -58,9 +59,13 @@ class ConsoleGuest : public Guest {
       con_->send(interrupt);
       std::string st;
       Wait back = con_->run("echo recovered", 30, &st, nullptr);
-      if (back != Wait::matched) dead_ = {"test_hang", "guest unresponsive after " + program + " hung"};
+      if (back != Wait::matched) {
+        dead_ = {"test_hang", "guest unresponsive after " + program + " hung"};
+        shell_ok_ = false;
+      }
     } else {
       dead_ = f;
+      shell_ok_ = false;
     }
     return f;
   }
@@ -76,6 +81,7 @@ class ConsoleGuest : public Guest {
   std::unique_ptr<Console> con_;
   std::string accel_ = "none";
   Fault dead_;  // once set, the guest can run nothing more
+  bool shell_ok_ = false;  // the shell answered its last command: the guest can still be shut down cleanly
 };
 
 }  // namespace nineml::vm

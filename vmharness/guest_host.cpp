@@ -32,9 +32,10 @@ class HostGuest final : public Guest {
   explicit HostGuest(GuestOptions o) : o_(std::move(o)) {}
   std::string impl_name() const override { return "component:host"; }
   Fault start() override { return {}; }
-  Fault run_test(const std::string& program, double* seconds) override {
-    std::vector<std::string> argv = {o_.ct_dir + "/" + program, "lists/" + program + ".txt", "in", "out"};
-    if (!o_.inject.empty() && o_.inject.starts_with("fault:")) argv.push_back(o_.inject);
+  Fault run_test(const TestRun& t, double* seconds) override {
+    const std::string& program = t.program;
+    std::vector<std::string> argv = {o_.ct_dir + "/" + program};
+    for (const auto& a : t.args(o_.inject)) argv.push_back(a);
     auto t0 = std::chrono::steady_clock::now();
     Child c(argv, o_.share_dir);
     std::string out;
@@ -65,7 +66,7 @@ class HostGuest final : public Guest {
   }
   Fault finish() override { return {}; }
   std::string log() const override { return log_; }
-  std::string out_dir() const override { return o_.share_dir + "/out"; }
+  std::string out_root() const override { return o_.share_dir; }
 
  private:
   GuestOptions o_;

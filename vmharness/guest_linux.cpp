@@ -29,7 +29,7 @@ class LinuxGuest final : public ConsoleGuest {
     if (o_.inject == "panic" || o_.inject == "poweroff") append += " nineml.fault=" + o_.inject;
     std::vector<std::string> argv = {o_.qemu};
     argv.insert(argv.end(), a.args.begin(), a.args.end());
-    std::vector<std::string> rest = {"-m", "512", "-smp", "1", "-nodefaults", "-display", "none", "-monitor", "none",
+    std::vector<std::string> rest = {"-m", "512", "-smp", std::to_string(o_.smp), "-nodefaults", "-display", "none", "-monitor", "none",
                                      "-serial", "stdio", "-no-reboot", "-kernel", img.kernel, "-initrd", img.initramfs,
                                      "-append", append, "-drive", "file=" + image() + ",format=raw,if=virtio"};
     argv.insert(argv.end(), rest.begin(), rest.end());
@@ -47,10 +47,10 @@ class LinuxGuest final : public ConsoleGuest {
     return {};
   }
 
-  Fault run_test(const std::string& program, double* seconds) override {
-    std::string cmd = "./" + program + " lists/" + program + ".txt in out";
-    if (o_.inject.starts_with("fault:")) cmd += " " + o_.inject;
-    return run_command_test(program, cmd, "\x03", false, seconds);
+  Fault run_test(const TestRun& t, double* seconds) override {
+    std::string cmd = "./" + t.program;
+    for (const auto& a : t.args(o_.inject)) cmd += " " + a;
+    return run_command_test(t.program, cmd, "\x03", false, seconds);
   }
 
   Fault finish() override {

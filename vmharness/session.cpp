@@ -32,6 +32,37 @@ bool uses_libm(const std::string& k) {
   return s.count(k) > 0;
 }
 
+// The thread counts the pool-dispatched programs run on besides 1 worker.
+constexpr int kThreadCounts[] = {2, 3, 4};
+bool threaded_program(const std::string& p) { return p == "ct_matmul" || p == "ct_attention"; }
+
+// "" if case c wrote the same bytes into both output folders, else why not.
+std::string same_bits(const PlannedCase& c, const fs::path& a, const fs::path& b) {
+  for (int k = 0;; k++) {
+    std::string name = c.id + "-out" + std::to_string(k) + ".npy";
+    std::ifstream fa(a / name, std::ios::binary), fb(b / name, std::ios::binary);
+    if (!fa && !fb) return k == 0 ? "output 0 missing in both" : "";
+    if (!fa || !fb) return "output " + std::to_string(k) + " missing in " + (fa ? b : a).filename().string();
+    std::string sa((std::istreambuf_iterator<char>(fa)), {}), sb((std::istreambuf_iterator<char>(fb)), {});
+    if (sa != sb)
+      return "output " + std::to_string(k) + " is not bit-identical to 1 worker's (" + b.filename().string() + " vs " +
+             a.filename().string() + ")";
+  }
+}
+
+// The one result a run whose build failed reports, instead of a failure per case.
+report::CaseResult build_result(const std::string& impl, const Fault& f) {
+  report::CaseResult r;
+  r.kernel = "build";
+  r.impl = impl;
+  r.case_id = "build/mk";
+  r.repro = "mk lib tools component";
+  r.passed = false;
+  r.failure = f.text();
+  r.ulp_histogram.assign(report::kUlpBins, 0);
+  return r;
+}
+
 void copy_tree(const fs::path& from, const fs::path& to) {
   fs::create_directories(to);
   fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
@@ -68,11 +99,25 @@ int run_vm(const VmOptions& o, const std::string& command) {
   if (g.guest == "linux")
     for (const auto& [prog, idx] : plan.by_program) fs::copy_file(g.ct_dir + "/" + prog, g.share_dir + "/" + prog);
   if (g.guest == "9front") {
+    // What mk compiles: the engine (less the host-only tests and SIMD files),
+    // the component tests and the mkfile.
     copy_tree(fs::path(o.source_dir) / "engine", fs::path(g.share_dir) / "engine");
     copy_tree(fs::path(o.source_dir) / "conformance" / "component", fs::path(g.share_dir) / "conformance" / "component");
     fs::copy_file(fs::path(o.source_dir) / "mkfile", fs::path(g.share_dir) / "mkfile");
     fs::remove_all(fs::path(g.share_dir) / "engine" / "tests");
+    fs::remove_all(fs::path(g.share_dir) / "engine" / "simd");
+    fs::remove_all(fs::path(g.share_dir) / "conformance" / "component" / "CMakeLists.txt");
   }
+  // Every program once on one worker; the programs whose kernels the engine
+  // dispatches over its pool again on 2-4 workers, each into its own folder.
+  std::vector<TestRun> runs;
+  for (const auto& [prog, idx] : plan.by_program) runs.push_back({prog, "out", 0});
+  for (int n : kThreadCounts)
+    for (const auto& [prog, idx] : plan.by_program)
+      if (threaded_program(prog)) {
+        runs.push_back({prog, "out-t" + std::to_string(n), n});
+        fs::create_directories(fs::path(g.share_dir) / runs.back().out);
+      }
 
   std::unique_ptr<Guest> guest = g.guest == "host"    ? make_host_guest(g)
                                  : g.guest == "linux" ? make_linux_guest(g)
@@ -100,22 +145,24 @@ int run_vm(const VmOptions& o, const std::string& command) {
   if (!global.any()) {
     auto tb = std::chrono::steady_clock::now();
     global = guest->build();
-    if (g.guest == "9front") std::fprintf(stderr, "9ml vm: build (mk component): %.1f s%s\n", since(tb), global.any() ? (" -- " + global.text()).c_str() : "");
+    if (g.guest == "9front") std::fprintf(stderr, "9ml vm: build (mk lib tools component): %.1f s%s\n", since(tb), global.any() ? (" -- " + global.text()).c_str() : "");
   }
   if (!global.any()) {
-    for (const auto& [prog, idx] : plan.by_program) {
+    for (const auto& t : runs) {
       double secs = 0;
-      Fault f = guest->run_test(prog, &secs);
-      std::fprintf(stderr, "9ml vm: test %-15s %3zu cases %7.2f s  %s\n", prog.c_str(), idx.size(), secs,
-                   f.any() ? f.text().c_str() : "ran");
-      if (f.any()) prog_fault[prog] = f;
+      Fault f = guest->run_test(t, &secs);
+      std::fprintf(stderr, "9ml vm: test %-25s %4zu cases %7.2f s  %s\n", t.label().c_str(), plan.by_program[t.program].size(),
+                   secs, f.any() ? f.text().c_str() : "ran");
+      if (f.any()) prog_fault[t.label()] = f;
       if (f.kind == "interrupted" || f.kind == "guest_panic" || f.kind == "qemu_exited") {
         global = f;
         break;
       }
     }
   }
+  auto tf = std::chrono::steady_clock::now();
   Fault fin = guest->finish();
+  if (g.guest != "host") std::fprintf(stderr, "9ml vm: shut down and collect: %.1f s%s\n", since(tf), fin.any() ? (" -- " + fin.text()).c_str() : "");
   if (!global.any() && fin.any()) global = fin;
   if (g_interrupted && global.kind != "interrupted") global = {"interrupted", "host run interrupted (SIGINT/SIGTERM)"};
 
@@ -129,11 +176,31 @@ int run_vm(const VmOptions& o, const std::string& command) {
   char iso[32];
   std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   rep.created_utc = iso;
-  std::string out_dir = guest->out_dir();
-  for (const auto& c : plan.cases) {
-    const auto& impl = (g.guest == "9front" && uses_libm(c.kernel->name())) ? bound_only : full;
-    std::string fault = prog_fault.count(c.program) ? prog_fault[c.program].text() : global.text();
-    rep.cases.push_back(judge_case(c, impl, out_dir, fault));
+  fs::path out_root = guest->out_root();
+  if (global.kind == "build_failed" || global.kind == "build_timeout") {
+    rep.cases.push_back(build_result(guest->impl_name(), global));
+    std::fprintf(stderr, "9ml vm: %s\n", global.text().c_str());
+  } else {
+    for (const auto& t : runs)
+      for (size_t i : plan.by_program[t.program]) {
+        const PlannedCase& c = plan.cases[i];
+        conformance::Impl impl = (g.guest == "9front" && uses_libm(c.kernel->name())) ? bound_only : full;
+        if (t.threads > 0) {
+          impl.name += "-t" + std::to_string(t.threads);
+          impl.contract = impl.contract.empty() ? "bit-identical to 1 worker" : impl.contract + "; bit-identical to 1 worker";
+        }
+        std::string fault = prog_fault.count(t.label()) ? prog_fault[t.label()].text() : global.text();
+        report::CaseResult r = judge_case(c, impl, (out_root / t.out).string(), fault);
+        if (t.threads > 0 && r.passed) {
+          std::string why = same_bits(c, out_root / "out", out_root / t.out);
+          if (!why.empty()) {
+            r.passed = false;
+            r.contract_ok = false;
+            r.failure = why;
+          }
+        }
+        rep.cases.push_back(std::move(r));
+      }
   }
   rep.seconds = since(t0);
   report::write_all(rep, o.out);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -108,8 +109,12 @@ void run_program(const std::vector<std::string>& w) {
 void mk(const std::vector<std::string>& w) {
   std::ifstream f(fs::path(here()) / "mkfile");
   std::string mkfile((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (w.size() != 2 || w[1] != "component" || mkfile.find("\ncomponent:") == std::string::npos) {
-    out("mk: don't know how to make '" + (w.size() > 1 ? w[1] : std::string("all")) + "'\r\n");
+  std::vector<std::string> targets;
+  for (size_t i = 1; i < w.size(); i++)
+    if (!w[i].starts_with(">")) targets.push_back(w[i]);  // >[2=1] is a redirection
+  bool component = std::find(targets.begin(), targets.end(), "component") != targets.end();
+  if (!component || mkfile.find("\ncomponent:") == std::string::npos) {
+    out("mk: don't know how to make '" + (targets.empty() ? std::string("all") : targets.back()) + "'\r\n");
     status = "mk: error";
     return;
   }
@@ -175,7 +180,10 @@ void execute(const std::string& cmd) {
     run_program(w);
   } else if (w[0] == "unmount") {
     std::string log;
-    int rc = run_command({"mcopy", "-i", image, "-s", "-o", host_dir + "/out", "::"}, &log, 120);
+    int rc = 0;
+    for (const auto& e : fs::directory_iterator(host_dir))
+      if (e.is_directory() && e.path().filename().string().starts_with("out") && rc == 0)
+        rc = run_command({"mcopy", "-i", image, "-s", "-o", e.path().string(), "::"}, &log, 120);
     status = rc == 0 ? "" : "unmount: " + log;
   } else if (w[0] == "fshalt") {
     out("syncing...\r\ndone halting\r\n");
