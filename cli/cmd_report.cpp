@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "detail.hpp"
 #include "report.hpp"
 
 namespace nineml::cli {
@@ -12,6 +13,8 @@ Action add_report(CLI::App& app) {
   struct Opts {
     std::string old_path, new_path;
     report::DiffOptions diff;
+    bool across = false;
+    std::string old_impl, new_impl, md;
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("report", "Work with reports");
@@ -22,10 +25,27 @@ Action add_report(CLI::App& app) {
   d->add_option("--factor", o->diff.growth_factor,
                 "A kernel's max ULP or bound ratio may grow by at most this factor (default 2)");
   d->add_option("--ulp-floor", o->diff.ulp_floor, "Growth up to this many ULP is never a regression (default 1)");
+  d->add_flag("--across", o->across,
+              "Compare two implementations on the same cases (host vs a guest): per kernel, the cases whose bits differ");
+  d->add_option("--old-impl", o->old_impl, "--across: OLD's implementation (default: OLD's host field)")->type_name("I");
+  d->add_option("--new-impl", o->new_impl, "--across: NEW's implementation (default: NEW's host field)")->type_name("I");
+  d->add_option("--md", o->md, "--across: also write the table to this Markdown file")->type_name("FILE");
   d->footer("Exit status: 0 no regression, 1 regressions, 2 unreadable input.");
   return [o]() {
     report::Report a = report::read_json(o->old_path);
     report::Report b = report::read_json(o->new_path);
+    if (o->across) {
+      auto r = report::diff_across(a, b, o->old_impl, o->new_impl);
+      if (r.rows.empty()) {
+        fmt::print(stderr, "9ml report diff --across: no case of {} in {} is also a case of {} in {}\n", r.old_impl,
+                   o->old_path, r.new_impl, o->new_path);
+        return 2;
+      }
+      std::string text = report::across_markdown(r, o->old_path, o->new_path);
+      fmt::print("{}", text);
+      if (!o->md.empty()) report::detail::write_file(o->md, text);
+      return r.regressions.empty() ? 0 : 1;
+    }
     auto res = report::diff_reports(a, b, o->diff);
     for (const auto& n : res.notes) fmt::print("note: {}\n", n);
     for (const auto& r : res.regressions) fmt::print("REGRESSION: {}\n", r.what);

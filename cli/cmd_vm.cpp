@@ -49,6 +49,15 @@ Action add_vm(CLI::App& app) {
                   "Produce a fault on purpose: fault:crash|hang|truncate|nooutput|badsum (in the tests), "
                   "panic|poweroff|boot-timeout|qemu-exit (linux guest)")
       ->type_name("FAULT");
+  sub->add_option("--source", o->source_dir, "9front: the checkout whose engine/, conformance/component/ and mkfile "
+                                            "are built in the guest (default: this build's)")
+      ->type_name("DIR")
+      ->check(CLI::ExistingDirectory);
+  sub->add_option("--put", o->put, "Copy this file or folder into the share's put/ (repeatable)")->type_name("PATH");
+  sub->add_option("--after", o->after,
+                  "A command line to run in the guest's share after the tests (repeatable; rc on 9front); "
+                  "files it writes to after/ are collected into RUN_DIR/collected/after")
+      ->type_name("CMD");
   sub->add_flag("--verbose", o->guest.verbose, "More progress lines");
   sub->footer("Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run.");
   return [o, kernels, cases]() {

@@ -44,6 +44,9 @@ struct CaseResult {
   std::vector<int64_t> ulp_histogram;  // kUlpBins counts (or empty); bins as in ulp_bin()
   std::vector<Element> worst;
   double seconds = 0;
+  // Optional (out-of-process runs): the FNV-1a-64 of each output file's
+  // bytes, hex, comma-separated, so that two runs' bits can be compared.
+  std::string output_digest;
 };
 
 // An implementation selected for the run that could not run here (e.g. a
@@ -109,5 +112,26 @@ struct DiffResult {
 DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOptions& opt);
 // The regressions of diff_reports() only.
 std::vector<Regression> diff(const Report& old_r, const Report& new_r, const DiffOptions& opt);
+
+// Two runs of different implementations on the same cases (host vs a guest),
+// compared kernel by kernel: which cases gave other bits (by output_digest
+// where both have it, else by every error metric), and which passed in OLD
+// and fail in NEW.
+struct AcrossRow {
+  std::string kernel;
+  int cases = 0, identical = 0, differ = 0;
+  bool by_bits = true;                    // compared by output digests
+  double old_max_ulp = 0, new_max_ulp = 0;
+  std::vector<std::string> examples;      // up to 3 differing case ids
+};
+struct AcrossResult {
+  std::string old_impl, new_impl;
+  std::vector<AcrossRow> rows;            // every kernel both reports have
+  std::vector<std::string> only_one;      // cases in one report only
+  std::vector<Regression> regressions;    // passed in OLD, fails in NEW
+};
+// Empty impl names mean each report's `host`.
+AcrossResult diff_across(const Report& old_r, const Report& new_r, std::string old_impl, std::string new_impl);
+std::string across_markdown(const AcrossResult& r, const std::string& old_path, const std::string& new_path);
 
 }  // namespace nineml::report

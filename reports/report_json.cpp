@@ -68,6 +68,7 @@ ojson encode_case(const CaseResult& c) {
   for (const Element& e : c.worst) worst.push_back(encode_element(e));
   j["worst"] = std::move(worst);
   j["seconds"] = encode_double(c.seconds);
+  if (!c.output_digest.empty()) j["output_digest"] = c.output_digest;
   return j;
 }
 
@@ -212,6 +213,7 @@ CaseResult decode_case(const Decoder& d, const json& j, const std::string& where
   for (size_t i = 0; i < worst.size(); i++)
     c.worst.push_back(decode_element(d, worst[i], Decoder::join(where, "worst") + "[" + std::to_string(i) + "]"));
   c.seconds = d.number(j, "seconds", where);
+  if (j.contains("output_digest")) c.output_digest = d.str(j, "output_digest", where);
   return c;
 }
 

@@ -16,6 +16,8 @@ packages=(
   clang libclang-rt-14-dev
   # VM harness: emulator, FAT shared disk, Linux guest initramfs (docs/VMHARNESS.md)
   qemu-system-x86 mtools busybox-static cpio kmod gzip
+  # the real 9front for QEMU ships as a zstd tarball (NINEML_9FRONT, docs/VMHARNESS.md)
+  zstd
   # p9ml Python module, NumPy oracle, pytest suite, plots (docs/PYTHON.md)
   python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
 )

@@ -58,6 +58,9 @@ class Guest {
   virtual Fault build() { return {}; }         // 9front: mk
   // Runs one program over its list; *seconds its wall time.
   virtual Fault run_test(const TestRun& t, double* seconds) = 0;
+  // Runs a user's command line in the share's root after the tests (--after);
+  // its files in after/ come back with the outputs.
+  virtual Fault run_after(const std::string& cmd, double* seconds) = 0;
   virtual Fault finish() = 0;                  // unmount, halt, outputs on the host
   virtual std::string log() const = 0;         // the whole console
   // The host directory that holds each run's output directory (TestRun::out) after finish().

@@ -141,9 +141,7 @@ class NineFrontGuest final : public ConsoleGuest {
     // Collect what exists, whatever happened: each output file carries its
     // own trailer, so a file the guest did not finish is refused, never judged.
     try {
-      std::filesystem::remove_all(o_.run_dir + "/collected");
-      std::filesystem::create_directories(o_.run_dir + "/collected");
-      for (const auto& d : outs_) copy_out_of_image(o_.run_dir + "/shared.img", d, o_.run_dir + "/collected");
+      collect_outputs();
     } catch (const std::exception& e) {
       if (!f.any()) f = {"collect_failed", e.what()};
     }
@@ -189,7 +187,6 @@ class NineFrontGuest final : public ConsoleGuest {
   }
 
   bool mounted_ = false;
-  std::set<std::string> outs_ = {"out"};
 };
 
 }  // namespace

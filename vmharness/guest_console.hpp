@@ -3,10 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "console.hpp"
+#include "disk.hpp"
 #include "guest.hpp"
 #include "qemu.hpp"
 
@@ -69,6 +72,29 @@ class ConsoleGuest : public Guest {
     }
     return f;
   }
+  Fault run_after(const std::string& cmd, double* seconds) override {
+    outs_.insert("after");
+    if (dead_.any()) return {dead_.kind, "not run: " + dead_.detail};
+    std::string status, output;
+    auto t0 = std::chrono::steady_clock::now();
+    Wait w = con_->run(cmd, o_.test_timeout, &status, &output);
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (w != Wait::matched) {
+      dead_ = fault_of(w, cmd);
+      shell_ok_ = false;
+      return dead_;
+    }
+    if (!status.empty() && status != "0") return {"command_failed", cmd + ": status " + status};
+    return {};
+  }
+  // Copies each collected share folder out of the image into RUN_DIR/collected.
+  void collect_outputs() {
+    std::filesystem::create_directories(o_.run_dir + "/collected");
+    for (const auto& d : outs_) {
+      std::filesystem::remove_all(o_.run_dir + "/collected/" + d);
+      copy_out_of_image(o_.run_dir + "/shared.img", d, o_.run_dir + "/collected");
+    }
+  }
   void stop() {
     if (child_) {
       child_->kill_group();
@@ -81,7 +107,8 @@ class ConsoleGuest : public Guest {
   std::unique_ptr<Console> con_;
   std::string accel_ = "none";
   Fault dead_;  // once set, the guest can run nothing more
-  bool shell_ok_ = false;  // the shell answered its last command: the guest can still be shut down cleanly
+  bool shell_ok_ = false;
+  std::set<std::string> outs_ = {"out"};  // share folders the host collects  // the shell answered its last command: the guest can still be shut down cleanly
 };
 
 }  // namespace nineml::vm

@@ -64,6 +64,15 @@ class HostGuest final : public Guest {
     std::string status = WIFSIGNALED(st) ? std::to_string(128 + WTERMSIG(st)) : std::to_string(WEXITSTATUS(st));
     return classify_test_end(program, status, out, false);
   }
+  Fault run_after(const std::string& cmd, double* seconds) override {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string out;
+    int rc = run_command({"/bin/sh", "-c", "cd '" + o_.share_dir + "' && " + cmd}, &out, o_.test_timeout);
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    log_ += "$ " + cmd + "\n" + out;
+    if (rc != 0) return {"command_failed", cmd + ": status " + std::to_string(rc)};
+    return {};
+  }
   Fault finish() override { return {}; }
   std::string log() const override { return log_; }
   std::string out_root() const override { return o_.share_dir; }

@@ -50,6 +50,7 @@ class LinuxGuest final : public ConsoleGuest {
   Fault run_test(const TestRun& t, double* seconds) override {
     std::string cmd = "./" + t.program;
     for (const auto& a : t.args(o_.inject)) cmd += " " + a;
+    outs_.insert(t.out);
     return run_command_test(t.program, cmd, "\x03", false, seconds);
   }
 
@@ -68,8 +69,7 @@ class LinuxGuest final : public ConsoleGuest {
     stop();
     if (dead_.any() && dead_.kind != "test_hang") return dead_;
     try {
-      std::filesystem::remove_all(o_.run_dir + "/collected");
-      copy_out_of_image(image(), "out", o_.run_dir + "/collected");
+      collect_outputs();
     } catch (const std::exception& e) {
       if (!f.any()) f = {"harness_error", e.what()};
     }

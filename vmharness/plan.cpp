@@ -146,6 +146,19 @@ std::string read_outputs(const PlannedCase& c, const std::string& out_dir, std::
   }
 }
 
+std::string output_digest(const PlannedCase& c, const std::string& out_dir) {
+  std::string d;
+  for (int k = 0;; k++) {
+    std::ifstream f(fs::path(out_dir) / (c.id + "-out" + std::to_string(k) + ".npy"), std::ios::binary);
+    if (!f) return d;
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(bytes.data(), bytes.size())));
+    if (k) d += ',';
+    d += hex;
+  }
+}
+
 report::CaseResult failed_case(const PlannedCase& c, const conformance::Impl& impl, const std::string& why) {
   report::CaseResult r;
   r.kernel = c.kernel->name();

@@ -57,6 +57,10 @@ std::string check_trailer(const std::vector<uint8_t>& bytes, std::vector<uint8_t
 std::string read_outputs(const PlannedCase& c, const std::string& out_dir,
                          std::vector<fixtures::NpyArray>* outs);
 
+// The FNV-1a-64 (hex) of each output file's bytes, comma-separated, or ""
+// if output 0 is missing.
+std::string output_digest(const PlannedCase& c, const std::string& out_dir);
+
 // A failed result for a case that produced nothing to judge.
 report::CaseResult failed_case(const PlannedCase& c, const conformance::Impl& impl, const std::string& why);
 

@@ -108,6 +108,16 @@ int run_vm(const VmOptions& o, const std::string& command) {
     fs::remove_all(fs::path(g.share_dir) / "engine" / "simd");
     fs::remove_all(fs::path(g.share_dir) / "conformance" / "component" / "CMakeLists.txt");
   }
+  for (const auto& p : o.put) {
+    fs::path from(p);
+    if (!fs::exists(from)) {
+      std::fprintf(stderr, "9ml vm: --put %s: no such file or folder\n", p.c_str());
+      return 2;
+    }
+    fs::create_directories(fs::path(g.share_dir) / "put");
+    fs::copy(from, fs::path(g.share_dir) / "put" / from.filename(), fs::copy_options::recursive);
+  }
+  if (!o.after.empty()) fs::create_directories(fs::path(g.share_dir) / "after");
   // Every program once on one worker; the programs whose kernels the engine
   // dispatches over its pool again on 2-4 workers, each into its own folder.
   std::vector<TestRun> runs;
@@ -119,9 +129,6 @@ int run_vm(const VmOptions& o, const std::string& command) {
         fs::create_directories(fs::path(g.share_dir) / runs.back().out);
       }
 
-  std::unique_ptr<Guest> guest = g.guest == "host"    ? make_host_guest(g)
-                                 : g.guest == "linux" ? make_linux_guest(g)
-                                                      : make_9front_guest(g);
   Fault global;
   if (g.guest != "host") {
     auto td = std::chrono::steady_clock::now();
@@ -136,63 +143,102 @@ int run_vm(const VmOptions& o, const std::string& command) {
     }
     std::fprintf(stderr, "9ml vm: shared disk: %.1f MB of files, %.1f s\n", bytes / 1e6, since(td));
   }
-  std::map<std::string, Fault> prog_fault;
-  if (!global.any()) {
-    auto tb = std::chrono::steady_clock::now();
-    global = guest->start();
-    std::fprintf(stderr, "9ml vm: boot: %.1f s%s\n", since(tb), global.any() ? (" -- " + global.text()).c_str() : "");
-  }
-  if (!global.any()) {
-    auto tb = std::chrono::steady_clock::now();
-    global = guest->build();
-    if (g.guest == "9front") std::fprintf(stderr, "9ml vm: build (mk lib tools component): %.1f s%s\n", since(tb), global.any() ? (" -- " + global.text()).c_str() : "");
-  }
-  if (!global.any()) {
-    for (const auto& t : runs) {
-      double secs = 0;
-      Fault f = guest->run_test(t, &secs);
-      std::fprintf(stderr, "9ml vm: test %-25s %4zu cases %7.2f s  %s\n", t.label().c_str(), plan.by_program[t.program].size(),
-                   secs, f.any() ? f.text().c_str() : "ran");
-      if (f.any()) prog_fault[t.label()] = f;
-      if (f.kind == "interrupted" || f.kind == "guest_panic" || f.kind == "qemu_exited") {
-        global = f;
-        break;
-      }
+  // 9front spins its idle processors (its idlehands() halts only on a
+  // one-processor machine), which under TCG makes a 4-CPU guest ~20x slower
+  // at everything: it builds and runs the one-worker tests on 1 CPU, then
+  // boots again on --smp CPUs for the multi-worker runs, reusing the
+  // programs mk left on the shared disk.
+  std::vector<std::vector<TestRun>> boots(1);
+  for (const auto& t : runs) {
+    if (g.guest == "9front" && t.threads > 0 && g.smp > 1) {
+      if (boots.size() == 1) boots.emplace_back();
+      boots[1].push_back(t);
+    } else {
+      boots[0].push_back(t);
     }
   }
-  auto tf = std::chrono::steady_clock::now();
-  Fault fin = guest->finish();
-  if (g.guest != "host") std::fprintf(stderr, "9ml vm: shut down and collect: %.1f s%s\n", since(tf), fin.any() ? (" -- " + fin.text()).c_str() : "");
-  if (!global.any() && fin.any()) global = fin;
+  std::map<std::string, Fault> prog_fault;
+  std::vector<Fault> after_faults;
+  std::string impl_name = "component:host", accel = "none", log, out_root;
+  for (size_t b = 0; b < boots.size() && !global.any(); b++) {
+    GuestOptions gb = g;
+    if (g.guest == "9front" && b == 0) gb.smp = 1;
+    std::unique_ptr<Guest> guest = g.guest == "host"    ? make_host_guest(gb)
+                                   : g.guest == "linux" ? make_linux_guest(gb)
+                                                        : make_9front_guest(gb);
+    impl_name = guest->impl_name();
+    out_root = guest->out_root();
+    if (g.guest != "host") {
+      auto tb = std::chrono::steady_clock::now();
+      global = guest->start();
+      std::fprintf(stderr, "9ml vm: boot %zu (%d CPU%s): %.1f s%s\n", b + 1, gb.smp, gb.smp > 1 ? "s" : "", since(tb),
+                   global.any() ? (" -- " + global.text()).c_str() : "");
+    }
+    if (!global.any() && b == 0 && g.guest == "9front") {
+      auto tb = std::chrono::steady_clock::now();
+      global = guest->build();
+      std::fprintf(stderr, "9ml vm: build (mk lib tools component): %.1f s%s\n", since(tb),
+                   global.any() ? (" -- " + global.text()).c_str() : "");
+    }
+    for (const auto& t : boots[b]) {
+      if (global.any()) break;
+      double secs = 0;
+      Fault f = guest->run_test(t, &secs);
+      std::fprintf(stderr, "9ml vm: test %-25s %4zu cases %7.2f s  %s\n", t.label().c_str(),
+                   plan.by_program[t.program].size(), secs, f.any() ? f.text().c_str() : "ran");
+      if (f.any()) prog_fault[t.label()] = f;
+      if (f.kind == "interrupted" || f.kind == "guest_panic" || f.kind == "qemu_exited") global = f;
+    }
+    for (const auto& cmd : b == 0 ? o.after : std::vector<std::string>{}) {
+      if (global.any()) {
+        after_faults.push_back({global.kind, cmd + ": not run"});
+        continue;
+      }
+      double secs = 0;
+      Fault f = guest->run_after(cmd, &secs);
+      std::fprintf(stderr, "9ml vm: after: %s  %.2f s  %s\n", cmd.c_str(), secs, f.any() ? f.text().c_str() : "ok");
+      if (f.any()) after_faults.push_back(f);
+    }
+    auto tf = std::chrono::steady_clock::now();
+    Fault fin = guest->finish();
+    if (g.guest != "host")
+      std::fprintf(stderr, "9ml vm: shut down and collect: %.1f s%s\n", since(tf), fin.any() ? (" -- " + fin.text()).c_str() : "");
+    if (!global.any() && fin.any()) global = fin;
+    accel = guest->accel();
+    log += guest->log();
+  }
   if (g_interrupted && global.kind != "interrupted") global = {"interrupted", "host run interrupted (SIGINT/SIGTERM)"};
+  // A fault after the tests (halt, collect) does not fail a case whose
+  // outputs arrived whole: the trailers vouch for them; the run still fails.
+  bool late = global.kind == "halt_failed" || global.kind == "collect_failed";
 
-  conformance::Impl full{guest->impl_name(), conformance::ImplKind::engine_scalar, false, "bit-exact with ref-llama2c"};
-  conformance::Impl bound_only{guest->impl_name(), conformance::ImplKind::engine_scalar, false, ""};
+  conformance::Impl full{impl_name, conformance::ImplKind::engine_scalar, false, "bit-exact with ref-llama2c"};
+  conformance::Impl bound_only{impl_name, conformance::ImplKind::engine_scalar, false, ""};
   report::Report rep;
-  rep.host = guest->impl_name();
+  rep.host = impl_name;
   rep.command = command;
   rep.tool_version = "0.1.0";
   std::time_t now = std::time(nullptr);
   char iso[32];
   std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   rep.created_utc = iso;
-  fs::path out_root = guest->out_root();
   if (global.kind == "build_failed" || global.kind == "build_timeout") {
-    rep.cases.push_back(build_result(guest->impl_name(), global));
+    rep.cases.push_back(build_result(impl_name, global));
     std::fprintf(stderr, "9ml vm: %s\n", global.text().c_str());
   } else {
     for (const auto& t : runs)
       for (size_t i : plan.by_program[t.program]) {
         const PlannedCase& c = plan.cases[i];
         conformance::Impl impl = (g.guest == "9front" && uses_libm(c.kernel->name())) ? bound_only : full;
-        if (t.threads > 0) {
-          impl.name += "-t" + std::to_string(t.threads);
-          impl.contract = impl.contract.empty() ? "bit-identical to 1 worker" : impl.contract + "; bit-identical to 1 worker";
-        }
-        std::string fault = prog_fault.count(t.label()) ? prog_fault[t.label()].text() : global.text();
-        report::CaseResult r = judge_case(c, impl, (out_root / t.out).string(), fault);
+        if (t.threads > 0) impl.name += "-t" + std::to_string(t.threads);
+        std::string fault = prog_fault.count(t.label()) ? prog_fault[t.label()].text() : late ? "" : global.text();
+        std::string dir = (fs::path(out_root) / t.out).string();
+        report::CaseResult r = judge_case(c, impl, dir, fault);
+        if (late && !r.passed) r.failure = global.text() + "; " + r.failure;
+        r.output_digest = output_digest(c, dir);
+        if (t.threads > 0) r.contract += std::string(r.contract.empty() ? "" : "; ") + "bit-identical to 1 worker";
         if (t.threads > 0 && r.passed) {
-          std::string why = same_bits(c, out_root / "out", out_root / t.out);
+          std::string why = same_bits(c, fs::path(out_root) / "out", fs::path(out_root) / t.out);
           if (!why.empty()) {
             r.passed = false;
             r.contract_ok = false;
@@ -206,7 +252,7 @@ int run_vm(const VmOptions& o, const std::string& command) {
   report::write_all(rep, o.out);
   {
     std::ofstream logf(fs::path(o.out) / "console.log");
-    logf << guest->log();
+    logf << log;
   }
   size_t failed = 0;
   for (const auto& c : rep.cases) failed += !c.passed;
@@ -219,12 +265,13 @@ int run_vm(const VmOptions& o, const std::string& command) {
     if (!c.passed && shown++ < 10) std::printf("FAIL %s [%s]: %s\n", c.case_id.c_str(), c.impl.c_str(), c.failure.c_str());
   if (global.any()) std::printf("FAULT %s\n", global.text().c_str());
   for (const auto& [p, f] : prog_fault) std::printf("FAULT %s\n", f.text().c_str());
-  std::printf("guest %s, accelerator %s\n", guest->impl_name().c_str(), guest->accel().c_str());
+  for (const auto& f : after_faults) std::printf("FAULT %s\n", f.text().c_str());
+  std::printf("guest %s, accelerator %s\n", impl_name.c_str(), accel.c_str());
   std::printf("%zu passed, %zu failed; cycle time %.1f s; report and console.log in %s/\n", rep.cases.size() - failed,
               failed, rep.seconds, o.out.c_str());
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
-  return (failed || global.any() || !prog_fault.empty()) ? 1 : 0;
+  return (failed || global.any() || !prog_fault.empty() || !after_faults.empty()) ? 1 : 0;
 }
 
 }  // namespace nineml::vm

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "guest.hpp"
 #include "runner.hpp"
@@ -14,6 +15,8 @@ struct VmOptions {
   size_t max_input_bytes = 256 * 1024;  // per case; 0 = no limit
   std::string out = "reports/vm";       // report directory (plus console.log)
   std::string source_dir;               // the checkout (9front builds from it)
+  std::vector<std::string> put;         // files/folders copied into the share's put/
+  std::vector<std::string> after;       // command lines run in the guest after the tests
 };
 
 // Returns the exit status: 0 every case passed, 1 a case failed or a fault

@@ -27,7 +27,7 @@ run missing_output "missing" --inject fault:nooutput
   --qemu-arg="--fake-bin=$BUILD/component" --run-dir "$T/run-int" --out "$T/rep-int" \
   --kernel rng --inject fault:hang --test-timeout 120 >"$T/log-int" 2>&1 &
 pid=$!
-timeout 60 grep -m1 -q "boot:" <(tail -F "$T/log-int" 2>/dev/null) || { kill -KILL $pid; fail "interrupt: never booted"; }
+timeout 60 grep -m1 -q "boot [0-9]* (" <(tail -F "$T/log-int" 2>/dev/null) || { kill -KILL $pid; fail "interrupt: never booted"; }
 kill -INT $pid
 wait $pid
 rc=$?

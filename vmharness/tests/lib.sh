@@ -32,3 +32,34 @@ no_guest_left() {
   [ -z "$left" ] || fail "processes left running: $left"
   [ ! -e "$1/qemu.pid" ] || fail "$1/qemu.pid left behind"
 }
+# need_9front: sets NF_DIR to the real 9front for QEMU (kernel 9pc64q, root
+# image root.img), unpacked once into the build tree from the tarball in
+# $NINEML_9FRONT (.ci/run sets it from ../shared/9front). Without the variable
+# the test did not run: exit 77 (CTest: skipped), except in CI, where a 9front
+# test that cannot run is a failure.
+need_9front() {
+  if [ -z "${NINEML_9FRONT:-}" ]; then
+    if [ "${CI:-}" = "true" ]; then fail "NINEML_9FRONT is not set: the real 9front tests must run in CI"; fi
+    echo "SKIP: did not run: NINEML_9FRONT (a folder holding 9front-qemu.tar.zst, e.g. ../shared/9front) is not set"
+    exit 77
+  fi
+  local tarball="$NINEML_9FRONT/9front-qemu.tar.zst"
+  [ -r "$tarball" ] || fail "NINEML_9FRONT=$NINEML_9FRONT: no readable 9front-qemu.tar.zst there"
+  command -v zstd >/dev/null || fail "zstd is not installed (scripts/install-deps.sh installs it)"
+  local dest="$BUILD/9front" stamp
+  stamp="unpacked-$(stat -c %s-%Y "$tarball")"
+  (
+    flock 9
+    if [ ! -e "$dest/$stamp" ]; then
+      echo "9front: unpacking $tarball into $dest"
+      rm -rf "$dest" && mkdir -p "$dest.tmp" && tar -I zstd -xf "$tarball" -C "$dest.tmp" \
+        && mv "$dest.tmp" "$dest" && touch "$dest/$stamp" || { rm -rf "$dest.tmp"; exit 1; }
+    fi
+  ) 9>"$BUILD/9front.lock" || fail "could not unpack $tarball"
+  NF_DIR="$dest/9front-qemu"
+  [ -f "$NF_DIR/9pc64q" ] && [ -f "$NF_DIR/root.img" ] || fail "$tarball holds no 9front-qemu/9pc64q and root.img"
+}
+# The 9front options of `9ml vm` for NF_DIR.
+nine_front_args() {
+  echo --guest 9front --kernel-file "$NF_DIR/9pc64q" --append console=0 --image "$NF_DIR/root.img"
+}
