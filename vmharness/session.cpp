@@ -202,7 +202,8 @@ int run_vm(const VmOptions& o, const std::string& command) {
     auto tf = std::chrono::steady_clock::now();
     Fault fin = guest->finish();
     if (g.guest != "host")
-      std::fprintf(stderr, "9ml vm: shut down and collect: %.1f s%s\n", since(tf), fin.any() ? (" -- " + fin.text()).c_str() : "");
+      std::fprintf(stderr, "9ml vm: shut down and collect: %.1f s%s\n", since(tf),
+                   fin.any() && fin.text() != global.text() ? (" -- " + fin.text()).c_str() : "");
     if (!global.any() && fin.any()) global = fin;
     accel = guest->accel();
     log += guest->log();

@@ -1,6 +1,11 @@
 // fake9front: a scripted stand-in for a 9front guest on a serial console, run
-// by `9ml vm --guest 9front --qemu fake9front` in place of QEMU. It speaks
-// the boot dialogue (bootargs, user, rc prompt), executes the commands the
+// by `9ml vm --guest 9front --qemu fake9front` in place of QEMU, for the
+// faults a real 9front cannot be made to produce (a boot that hangs, a panic,
+// an emulator that exits early) and for the harness's own tests without the
+// real image. What it prints comes from a real 9front's console, recorded in
+// recorded_9front.txt (boot, ls /dev/sd*, dossrv, fshalt); the installed
+// image's boot questions (--fake-questions) come from 9front's boot program,
+// which our image never asks. It executes the commands the
 // harness sends against the shared FAT image given with -drive ...,index=1
 // (mounting = extracting it with mtools, unmounting = copying out/ back),
 // "builds" with mk by checking the mkfile's component target and installing
@@ -8,7 +13,8 @@
 // like Plan 9 does. QEMU options it does not know are ignored.
 //
 //   --fake-bin=DIR          host-built component tests (required for mk)
-//   --fake-fault=KIND       boot-hang | panic | exit-early | no-questions
+//   --fake-fault=KIND       boot-hang | panic | exit-early
+//   --fake-questions        ask bootargs and user before the prompt, as an installed 9front does
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -37,6 +44,29 @@ void out(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stdout);
   std::fflush(stdout);
 }
+
+std::map<std::string, std::string> recorded;  // piece name -> console text
+
+// Reads the recorded console (FAKE9FRONT_TRANSCRIPT): "== NAME" starts a piece.
+void load_recorded() {
+  std::ifstream f(FAKE9FRONT_TRANSCRIPT);
+  if (!f) {
+    std::fprintf(stderr, "fake9front: %s: cannot open\n", FAKE9FRONT_TRANSCRIPT);
+    std::exit(2);
+  }
+  std::string line, piece;
+  while (std::getline(f, line)) {
+    if (line.starts_with("#")) continue;
+    if (line.starts_with("== ")) {
+      piece = line.substr(3);
+      recorded[piece];
+      continue;
+    }
+    recorded[piece] += line + "\r\n";
+  }
+}
+// A recorded piece, as the console printed it.
+void play(const std::string& piece) { out(recorded.at(piece)); }
 
 // A line from the console (what the harness types), echoed like a terminal.
 bool read_line(std::string& line) {
@@ -157,11 +187,12 @@ void execute(const std::string& cmd) {
     if (!to_file) out(text + "\r\n");
     status = "";
   } else if (w[0] == "ls" && w.size() == 2 && w[1] == "/dev/sd*") {
-    out("/dev/sdC0/9fat /dev/sdC0/ctl /dev/sdC0/data /dev/sdC0/fs /dev/sdC0/nvram /dev/sdC0/plan9\r\n"
-        "/dev/sdC1/ctl /dev/sdC1/data /dev/sdC1/raw\r\n/dev/sdctl\r\n");
+    play("ls /dev/sd*");
     status = "";
   } else if (w[0] == "dossrv") {
-    status = (w.size() == 4 && w[2] == "/dev/sdC1/data") ? "" : "dossrv: bad disk";
+    bool ok = w.size() == 4 && w[2] == "/dev/sdC1/data";
+    if (ok) play("dossrv");
+    status = ok ? "" : "dossrv: bad disk";
   } else if (w[0] == "mount") {
     if (w.size() != 4 || w[2] != "/srv/shared" || w[3] != "/mnt/host") {
       status = "mount: bad arguments";
@@ -186,7 +217,7 @@ void execute(const std::string& cmd) {
         rc = run_command({"mcopy", "-i", image, "-s", "-o", e.path().string(), "::"}, &log, 120);
     status = rc == 0 ? "" : "unmount: " + log;
   } else if (w[0] == "fshalt") {
-    out("syncing...\r\ndone halting\r\n");
+    play("fshalt");
     std::string line;
     while (read_line(line)) {
     }
@@ -200,8 +231,10 @@ void execute(const std::string& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool questions = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
+    if (a == "--fake-questions") questions = true;
     if (a.starts_with("--fake-bin=")) bin_dir = a.substr(11);
     if (a.starts_with("--fake-fault=")) fault = a.substr(13);
     if (a == "-drive" && i + 1 < argc) {
@@ -217,7 +250,10 @@ int main(int argc, char** argv) {
     fs::remove_all(host_dir);
     fs::create_directories(host_dir);
   }
-  out("\x1b[0m\r\nPlan 9\r\n126 holes free\r\n1024MB memory\r\n");
+  load_recorded();
+  std::string boot = recorded.at("boot");
+  size_t init = boot.rfind("init: starting /bin/rc");
+  out(boot.substr(0, init));  // the kernel's messages, up to the last rc start
   if (fault == "boot-hang") {
     std::string line;
     while (read_line(line)) {
@@ -225,7 +261,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string line;
-  if (fault != "no-questions") {
+  if (questions) {
     out("bootargs is (tcp, tls, il, local!device)[local!/dev/sdC0/fs] ");
     if (!read_line(line)) return 0;
     out("user[glenda]: ");
@@ -237,7 +273,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  out("init: starting /bin/rc\r\n");
+  out(boot.substr(init));
   for (;;) {
     out("term% ");
     if (!read_line(line)) break;
