@@ -4,6 +4,12 @@
  * the table's per-row arithmetic, so the result has the same bits for every
  * pool size, including a nil pool (the calling thread alone). The
  * engine-scalar-tN conformance implementations check that on every case.
+ *
+ * With a pool of more than one worker, everything the arguments point to
+ * (the table, the vectors, the weights, the outputs) must be in the heap or
+ * in static storage, never on a stack: Plan 9's workers do not share the
+ * caller's stack (port.h, "The job block"). The functions' own job blocks,
+ * and the nm_par_product array, are copied into the pool's storage.
  */
 #ifndef NINEML_PARALLEL_H
 #define NINEML_PARALLEL_H
@@ -30,6 +36,7 @@ void nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, con
  * quantization xq/xs (one group size) for the quantized ones.
  */
 enum { NM_PAR_F32, NM_PAR_Q8, NM_PAR_Q4_0 };
+enum { NM_PAR_MAX = 4 }; /* products per dispatch; more are split */
 typedef struct {
 	int type; /* NM_PAR_* */
 	float *out; /* T x d */

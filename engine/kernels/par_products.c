@@ -4,7 +4,10 @@
  * for small layers a dispatch costs as much as the work. The tasks take
  * contiguous runs of 16-row units of all the products in turn. Every row
  * is computed by exactly one task with the table's per-row arithmetic, so
- * the bits do not depend on the split.
+ * the bits do not depend on the split. The job carries the products
+ * themselves, not a pointer to the caller's array (often a local): the pool
+ * copies the job block, and a Plan 9 worker cannot read the caller's stack
+ * (port.h). More than NM_PAR_MAX products go in several dispatches.
  */
 #include "parallel.h"
 
@@ -12,12 +15,12 @@ enum { UNIT = 16 }; /* rows; a multiple of every level's q8_pack_rows */
 
 typedef struct {
 	const nm_kernel_table *k;
-	const nm_par_product *p;
 	int count, units, tasks;
 	const float *x;
 	const nm_i8 *xq;
 	const float *xs;
 	int n, T;
+	nm_par_product p[NM_PAR_MAX]; /* last: only count of them are copied */
 } products_job;
 
 static int
@@ -88,8 +91,13 @@ nm_par_matmul_products(const nm_kernel_table *k, nm_pool *pool, const float *x, 
 	products_job j;
 	int tasks = nm_pool_size(pool);
 
+	for (; count > NM_PAR_MAX; count -= NM_PAR_MAX, p += NM_PAR_MAX)
+		nm_par_matmul_products(k, pool, x, xq, xs, n, T, p, NM_PAR_MAX);
+	if (count < 1)
+		return;
 	j.k = k;
-	j.p = p;
+	for (int i = 0; i < count; i++)
+		j.p[i] = p[i];
 	j.count = count;
 	j.x = x;
 	j.xq = xq;
@@ -102,7 +110,7 @@ nm_par_matmul_products(const nm_kernel_table *k, nm_pool *pool, const float *x, 
 	if (tasks > j.units)
 		tasks = j.units;
 	j.tasks = tasks < 1 ? 1 : tasks;
-	nm_pool_run(pool, run_units, &j, j.tasks);
+	nm_pool_run(pool, run_units, &j, (int)((char *)&j.p[count] - (char *)&j), j.tasks);
 }
 
 void

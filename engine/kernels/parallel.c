@@ -1,5 +1,7 @@
 /* parallel.c: row and head ranges of the kernel table spread over a pool.
- * Task t of T takes the contiguous range [total*t/T, total*(t+1)/T). */
+ * Task t of T takes the contiguous range [total*t/T, total*(t+1)/T). The
+ * job is a local that the pool copies (port.h); its pointers are the
+ * caller's, which parallel.h requires to be in the heap or static. */
 #include "parallel.h"
 
 typedef struct {
@@ -60,7 +62,7 @@ start(job *j, const nm_kernel_table *k, nm_pool *pool, int kind, int total)
 	j->kind = kind;
 	j->total = total;
 	j->tasks = tasks;
-	nm_pool_run(pool, run_task, j, tasks);
+	nm_pool_run(pool, run_task, j, (int)sizeof *j, tasks);
 }
 
 void

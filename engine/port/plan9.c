@@ -154,23 +154,46 @@ nm_getenv(const char *name)
 	return getenv((char *)name);
 }
 
-/* $NPROC is set by the kernel's boot scripts to the processor count. */
+/* Lines of /dev/sysstat: one per processor; 0 if it cannot be read. */
+static int
+sysstat_cpus(void)
+{
+	char buf[4096];
+	int fd, got, i, n = 0;
+
+	fd = open("/dev/sysstat", OREAD);
+	if (fd < 0)
+		return 0;
+	while ((got = read(fd, buf, sizeof buf)) > 0)
+		for (i = 0; i < got; i++)
+			if (buf[i] == '\n')
+				n++;
+	close(fd);
+	return n;
+}
+
+/* $NPROC (termrc/cpurc set it to the processor count; a user may lower
+ * it), else /dev/sysstat's line count. */
 int
 nm_cpu_count(void)
 {
 	char *s = getenv("NPROC");
-	int n = s == nil ? 1 : atoi(s);
+	int n = s == nil ? 0 : atoi(s);
 
 	free(s);
+	if (n < 1)
+		n = sysstat_cpus();
 	return n < 1 ? 1 : n > 1024 ? 1024 : n;
 }
 
 /*
  * The pool: workers 1..n-1 are processes sharing memory with the caller
- * (rfork RFPROC|RFMEM; each has its own copy of the stack, so a worker never
- * returns from the function that forked it). Worker i sleeps in
- * semacquire(&go[i]); nm_pool_run releases every go[i], runs worker 0's
- * share, then acquires `done` once per worker.
+ * (rfork RFPROC|RFMEM; each has its own copy of the stack as it was at the
+ * fork, so a worker never returns from the function that forked it, and
+ * never reads the caller's stack: nm_pool_run copies the job block into
+ * `job`, in the shared heap). Worker i sleeps in semacquire(&go[i]);
+ * nm_pool_run releases every go[i], runs worker 0's share, then acquires
+ * `done` once per worker.
  */
 struct nm_pool {
 	int n;
@@ -178,9 +201,12 @@ struct nm_pool {
 	long done;
 	int quit;
 	void (*fn)(void *arg, int task);
-	void *arg;
+	void *job; /* the job block's copy, job_cap bytes */
+	int job_cap;
 	int n_tasks;
 };
+
+enum { JOB_CAP0 = 512 };
 
 static void
 run_share(nm_pool *p, int id)
@@ -188,7 +214,7 @@ run_share(nm_pool *p, int id)
 	int t;
 
 	for (t = id; t < p->n_tasks; t += p->n)
-		p->fn(p->arg, t);
+		p->fn(p->job, t);
 }
 
 static void
@@ -218,6 +244,14 @@ stop_workers(nm_pool *p, int started)
 		semacquire(&p->done, 1);
 }
 
+static void
+release(nm_pool *p)
+{
+	free(p->job);
+	free(p->go);
+	free(p);
+}
+
 nm_pool *
 nm_pool_create(int n)
 {
@@ -231,16 +265,17 @@ nm_pool_create(int n)
 		return nil;
 	p->n = n;
 	p->go = mallocz(n * sizeof p->go[0], 1);
-	if (p->go == nil) {
-		free(p);
+	p->job = mallocz(JOB_CAP0, 1);
+	p->job_cap = JOB_CAP0;
+	if (p->go == nil || p->job == nil) {
+		release(p);
 		return nil;
 	}
 	for (i = 1; i < n; i++) {
 		switch (rfork(RFPROC|RFMEM|RFNOWAIT)) {
 		case -1:
 			stop_workers(p, i - 1);
-			free(p->go);
-			free(p);
+			release(p);
 			return nil;
 		case 0:
 			worker(p, i);
@@ -255,28 +290,36 @@ nm_pool_free(nm_pool *p)
 	if (p == nil)
 		return;
 	stop_workers(p, p->n - 1);
-	free(p->go);
-	free(p);
+	release(p);
 }
 
 int
-nm_pool_size(const nm_pool *p)
+nm_pool_size(nm_pool *p)
 {
 	return p == nil ? 1 : p->n;
 }
 
 void
-nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), void *arg, int n_tasks)
+nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), const void *arg, int arg_bytes, int n_tasks)
 {
 	int i;
 
-	if (p == nil || p->n == 1 || n_tasks <= 1) {
+	if (p != nil && p->n > 1 && n_tasks > 1 && arg_bytes > p->job_cap) {
+		// Workers are asleep between jobs: nobody reads the old block.
+		void *grown = mallocz(arg_bytes, 1);
+		if (grown != nil) {
+			free(p->job);
+			p->job = grown;
+			p->job_cap = arg_bytes;
+		}
+	}
+	if (p == nil || p->n == 1 || n_tasks <= 1 || arg_bytes < 0 || arg_bytes > p->job_cap) {
 		for (i = 0; i < n_tasks; i++)
-			fn(arg, i);
+			fn((void *)arg, i);
 		return;
 	}
+	memmove(p->job, (void *)arg, arg_bytes);
 	p->fn = fn;
-	p->arg = arg;
 	p->n_tasks = n_tasks;
 	for (i = 1; i < p->n; i++)
 		semrelease(&p->go[i], 1);

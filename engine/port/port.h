@@ -105,20 +105,37 @@ int nm_cpu_count(void);
  * rfork(RFPROC|RFMEM) processes and semaphores on Plan 9). nm_pool_run calls
  * fn(arg, task) for task = 0..n_tasks-1, task t on worker t % n (worker 0 is
  * the caller), and returns when all are done. Which worker runs a task never
- * changes the result: each task must write disjoint memory. A nil pool, or
- * one of size 1, runs every task on the caller. nm_pool_create returns nil
- * if n < 1 or a thread cannot be started.
+ * changes the result: each task must write disjoint memory. A nil pool, one
+ * of size 1, or n_tasks <= 1 runs every task on the caller, with arg itself.
+ * nm_pool_create returns nil if n < 1 or a thread cannot be started.
+ *
+ * The job block: otherwise nm_pool_run first copies the arg_bytes bytes at
+ * arg into storage the pool owns (heap, grown to the largest block seen, so
+ * a dispatch allocates nothing once warm) and every task, the caller's
+ * included, gets a pointer to that copy; fn reads it and never writes it.
+ * So the block may be a local of the caller, but nothing it points to may
+ * be on a stack: the data, the buffers, the tables (anything a task reads
+ * or writes through it) live in the heap or in static storage. On Plan 9 a
+ * worker is a process with its own copy of the stack as it was at
+ * nm_pool_create (rfork(2): RFMEM shares data, bss and heap, never the
+ * stack), so a pointer into the caller's stack would read stale bytes
+ * there; the rule holds on every platform so that the code is the same.
+ * If the pool cannot grow its copy (out of memory), the tasks all run on
+ * the caller with arg itself.
  */
 typedef struct nm_pool nm_pool;
 #ifdef NINEML_PLAN9
 /* Complete only in port/plan9.c: without this 6c gives the functions that
- * take it a different type signature there, and 6l refuses the link. */
+ * take it a different type signature there, and 6l refuses the link. The
+ * pragma marks the type, not a const-qualified copy of it, so no function
+ * here takes a const nm_pool * (6l: "incompatible type signatures"). */
 #pragma incomplete nm_pool
 #endif
 nm_pool *nm_pool_create(int n);
 void nm_pool_free(nm_pool *pool);
-int nm_pool_size(const nm_pool *pool);
-void nm_pool_run(nm_pool *pool, void (*fn)(void *arg, int task), void *arg, int n_tasks);
+int nm_pool_size(nm_pool *pool);
+void nm_pool_run(nm_pool *pool, void (*fn)(void *arg, int task), const void *arg, int arg_bytes,
+                 int n_tasks);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,10 @@
  * atomic job counter for a while (NM_SPIN_SECONDS) before they sleep, and
  * the caller spins on the count of unfinished workers; both yield the CPU
  * now and then, so an oversubscribed pool still makes progress.
+ *
+ * Tasks read the job block from the pool's own copy (port.h), as on Plan 9
+ * where a worker cannot see the caller's stack: one memcpy of a few hundred
+ * bytes per dispatch, into a buffer allocated once.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -31,14 +35,19 @@
  * program stops burning the CPU at once for a human's eye. */
 #define NM_SPIN_SECONDS 0.002
 
+/* The job block's first capacity: larger than every engine job. */
+#define NM_JOB_CAP0 512
+
 /* Three cache lines, so that a dispatch moves as few lines between CPUs
- * as it can: the job (written by the caller, read by every worker), the
+ * as it can: the job (written by the caller, read by every worker; the
+ * block's copy behind `job` is the caller's to write between jobs), the
  * count of unfinished workers (written by workers, polled by the caller),
  * and the rest (read-mostly). */
 struct nm_pool {
 	_Alignas(64) atomic_uint generation; /* bumped once per job */
 	void (*fn)(void *arg, int task);
-	void *arg;
+	void *job; /* the job block's copy, job_cap bytes */
+	int job_cap;
 	int n_tasks;
 	atomic_int sleepers; /* workers inside (or entering) the cond wait */
 	_Alignas(64) atomic_int pending; /* workers 1..n-1 not done with this job */
@@ -58,7 +67,7 @@ static void
 run_share(nm_pool *p, int id)
 {
 	for (int t = id; t < p->n_tasks; t += p->n)
-		p->fn(p->arg, t);
+		p->fn(p->job, t);
 }
 
 /* Waits until the job counter moves past seen (or quit); returns the new value. */
@@ -139,7 +148,11 @@ nm_pool_create(int n)
 	memset(p, 0, sizeof *p);
 	p->n = n;
 	p->threads = calloc((size_t)n, sizeof *p->threads);
-	if (p->threads == NULL) {
+	p->job = calloc(1, NM_JOB_CAP0);
+	p->job_cap = NM_JOB_CAP0;
+	if (p->threads == NULL || p->job == NULL) {
+		free(p->threads);
+		free(p->job);
 		free(p);
 		return nil;
 	}
@@ -161,6 +174,7 @@ nm_pool_create(int n)
 			pthread_cond_destroy(&p->wake);
 			pthread_mutex_destroy(&p->mu);
 			free(p->threads);
+			free(p->job);
 			free(p);
 			return nil;
 		}
@@ -177,28 +191,39 @@ nm_pool_free(nm_pool *p)
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->mu);
 	free(p->threads);
+	free(p->job);
 	free(p);
 }
 
 int
-nm_pool_size(const nm_pool *p)
+nm_pool_size(nm_pool *p)
 {
 	return p == nil ? 1 : p->n;
 }
 
 void
-nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), void *arg, int n_tasks)
+nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), const void *arg, int arg_bytes, int n_tasks)
 {
-	if (p == nil || p->n == 1 || n_tasks <= 1) {
+	if (p != nil && p->n > 1 && n_tasks > 1 && arg_bytes > p->job_cap) {
+		/* every worker is done with the previous job: nobody reads the block */
+		void *grown = calloc(1, (size_t)arg_bytes);
+		if (grown != NULL) {
+			free(p->job);
+			p->job = grown;
+			p->job_cap = arg_bytes;
+		}
+	}
+	if (p == nil || p->n == 1 || n_tasks <= 1 || arg_bytes < 0 || arg_bytes > p->job_cap) {
 		for (int t = 0; t < n_tasks; t++)
-			fn(arg, t);
+			fn((void *)arg, t);
 		return;
 	}
+	if (arg_bytes > 0)
+		memcpy(p->job, arg, (size_t)arg_bytes);
 	p->fn = fn;
-	p->arg = arg;
 	p->n_tasks = n_tasks;
 	atomic_store(&p->pending, p->n - 1);
-	atomic_fetch_add(&p->generation, 1); /* publishes fn/arg/n_tasks */
+	atomic_fetch_add(&p->generation, 1); /* publishes fn/job/n_tasks */
 	if (atomic_load(&p->sleepers) > 0) {
 		pthread_mutex_lock(&p->mu);
 		pthread_cond_broadcast(&p->wake);

@@ -52,11 +52,13 @@ TEST(SimdSelect, RequestThenEnvironmentThenBest) {
   unsetenv("NINEML_SIMD");
 }
 
+// The pool copies the job block (port.h): it holds a pointer to the counts,
+// which live in the heap.
 struct Counts {
-  std::vector<int> hits;
+  int* hits;
 };
 
-void count_task(void* arg, int task) { static_cast<Counts*>(arg)->hits[static_cast<size_t>(task)]++; }
+void count_task(void* arg, int task) { static_cast<Counts*>(arg)->hits[task]++; }
 
 TEST(Pool, EveryTaskRunsOnce) {
   EXPECT_EQ(nm_pool_create(0), nullptr);
@@ -67,17 +69,52 @@ TEST(Pool, EveryTaskRunsOnce) {
     EXPECT_EQ(nm_pool_size(p), n);
     for (int tasks : {0, 1, 2, 5, 17}) {
       for (int round = 0; round < 3; round++) {
-        Counts c{std::vector<int>(static_cast<size_t>(tasks), 0)};
-        nm_pool_run(p, count_task, &c, tasks);
-        for (int t = 0; t < tasks; t++) EXPECT_EQ(c.hits[static_cast<size_t>(t)], 1) << n << " " << tasks;
+        std::vector<int> hits(static_cast<size_t>(tasks), 0);
+        Counts c{hits.data()};
+        nm_pool_run(p, count_task, &c, sizeof c, tasks);
+        for (int t = 0; t < tasks; t++) EXPECT_EQ(hits[static_cast<size_t>(t)], 1) << n << " " << tasks;
       }
     }
     nm_pool_free(p);
   }
-  Counts c{std::vector<int>(4, 0)};
-  nm_pool_run(nullptr, count_task, &c, 4);
-  for (int h : c.hits) EXPECT_EQ(h, 1);
+  std::vector<int> hits(4, 0);
+  Counts c{hits.data()};
+  nm_pool_run(nullptr, count_task, &c, sizeof c, 4);
+  for (int h : hits) EXPECT_EQ(h, 1);
   EXPECT_GE(nm_cpu_count(), 1);
+}
+
+// A block larger than the pool's first buffer, rewritten between dispatches:
+// every task sees this dispatch's bytes, from the pool's copy, never the
+// caller's block (which a Plan 9 worker could not see).
+struct Block {
+  const void* caller;  // the caller's block, which no task may be handed
+  int* seen;           // per task: 1 if the block read right
+  unsigned char bytes[3000];
+};
+
+void check_block(void* arg, int task) {
+  const Block* b = static_cast<const Block*>(arg);
+  bool ok = b != b->caller;
+  for (size_t i = 0; i < sizeof b->bytes; i++) ok = ok && b->bytes[i] == static_cast<unsigned char>(i * 7 + b->bytes[0]);
+  b->seen[task] = ok ? 1 : 0;
+}
+
+TEST(Pool, TasksReadThePoolsCopyOfTheBlock) {
+  for (int n : {2, 3, 4}) {
+    nm_pool* p = nm_pool_create(n);
+    ASSERT_NE(p, nullptr);
+    Block b{};
+    b.caller = &b;
+    for (int round = 0; round < 3; round++) {
+      std::vector<int> seen(9, 0);
+      b.seen = seen.data();
+      for (size_t i = 0; i < sizeof b.bytes; i++) b.bytes[i] = static_cast<unsigned char>(i * 7 + round * 5);
+      nm_pool_run(p, check_block, &b, sizeof b, 9);
+      for (int t = 0; t < 9; t++) EXPECT_EQ(seen[static_cast<size_t>(t)], 1) << n << " " << round << " " << t;
+    }
+    nm_pool_free(p);
+  }
 }
 
 std::vector<float> floats(size_t n, uint32_t seed) {
