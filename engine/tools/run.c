@@ -1,8 +1,12 @@
 /*
  * run.c: llama2.c's run for Plan 9, on the engine sources `9ml run` uses:
  *   run MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]
+ *       [--threads N]
  * Generation mode only; text streams to stdout, tok/s to stderr. Bad
  * arguments print one line and exit with "usage" (the host's exit 2).
+ * --threads N (1..256, default nm_cpu_count(): $NPROC or /dev/sysstat on
+ * Plan 9) spreads the matrix products and attention heads over a pool of N
+ * workers (rfork processes on Plan 9); the tokens are the same for every N.
  *
  * Compiled with -DNINEML_RUNQ it is runq (llama2.c's runq): the same
  * program for quantized files only (Q8 v2 from `export quantize`, GGUF
@@ -13,7 +17,7 @@
 #include "model/generate.h"
 #include "tokenizer.h"
 
-enum { ERRLEN = 512, MAXPROMPT = 1 << 20 };
+enum { ERRLEN = 512, MAXPROMPT = 1 << 20, MAXTHREADS = 256 };
 
 typedef struct {
 	nm_vocab *vocab;
@@ -28,6 +32,8 @@ typedef struct {
 #else
 #define PROG "run"
 #endif
+
+#define USAGE PROG " MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids] [--threads N]"
 
 static void
 fail(char *what, char *msg)
@@ -69,7 +75,7 @@ main(int argc, char **argv)
 	char *model_path = nil, *tok_path = nil, *prompt = "";
 	float temperature = 1.0f, topp = 0.9f;
 	nm_u64 seed = 0;
-	int steps = 256, ids = 0, i, n_prompt, pos;
+	int steps = 256, ids = 0, threads = 0, i, n_prompt, pos;
 	char err[ERRLEN];
 	const char *why;
 	nm_model m;
@@ -104,11 +110,15 @@ main(int argc, char **argv)
 			steps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-i") == 0)
 			prompt = argv[++i];
-		else
+		else if (strcmp(argv[i], "--threads") == 0) {
+			threads = atoi(argv[++i]);
+			if (threads < 1 || threads > MAXTHREADS)
+				fail("--threads", "must be 1..256");
+		} else
 			fail(argv[i], "unknown option");
 	}
 	if (model_path == nil || tok_path == nil)
-		fail("usage", PROG " MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]");
+		fail("usage", USAGE);
 	if (temperature < 0.0f)
 		fail("-t", "temperature must be >= 0");
 	if (topp < 0.0f || topp > 1.0f)
@@ -142,8 +152,17 @@ main(int argc, char **argv)
 		fail(model_path, (char *)why);
 	if (nm_sampler_init(&sp, m.cfg.vocab_size, temperature, topp, seed) != 0)
 		fail(PROG, "out of memory");
+	if (threads == 0)
+		threads = nm_cpu_count() > MAXTHREADS ? MAXTHREADS : nm_cpu_count();
 	ex.k = nm_kernels_scalar();
 	ex.pool = nil;
+	/* Last: nothing after this fails, and every worker must be stopped
+	 * before exits (on Plan 9 they are processes that outlive main). */
+	if (threads > 1) {
+		ex.pool = nm_pool_create(threads);
+		if (ex.pool == nil)
+			fail("--threads", "cannot start the workers");
+	}
 	st.vocab = &v;
 	st.ids = ids;
 	st.skip = n_prompt - 1;
@@ -163,6 +182,7 @@ main(int argc, char **argv)
 		pos = nm_generate(s, &m, &ex, &sp, prompt_ids, n_prompt, steps, &cb);
 	}
 	print("\n");
+	nm_pool_free(ex.pool);
 	if (pos > 1 && nm_seconds() > st.start)
 		fprint(2, "achieved tok/s: %f\n", (pos - 1) / (nm_seconds() - st.start));
 	nm_sampler_free(&sp);
