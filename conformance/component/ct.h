@@ -2,13 +2,16 @@
  * ct.h: the component-test programs' shared interface (portable C, 6c subset).
  *
  * Every program is run as
- *	PROGRAM LIST IN_DIR OUT_DIR [fault:KIND]
+ *	PROGRAM LIST IN_DIR OUT_DIR [fault:KIND] [threads:N]
  * LIST has one case per line: "ID KEY FILE..." where each FILE is an input
  * in IN_DIR named "ID-NAME.npy" (NAME is the kernel's input name). Outputs go
  * to OUT_DIR/ID-outK.npy (K = 0, 1, ...), each a .npy file followed by the
  * 32-byte trailer of docs/VMHARNESS.md. One line per case goes to standard
  * output ("ok ID" or "fail ID: reason"); the exit status is 0 when every case
- * ran, 1 when one failed, 2 on a usage or list-file error.
+ * ran, 1 when one failed, 2 on a usage or list-file error. threads:N
+ * (1..64; the optional arguments in either order) makes the programs that
+ * have a parallel form (ct_matmul, ct_attention) run their kernel through
+ * the engine's pool dispatch (parallel.h) on N workers; the others ignore it.
  */
 #ifndef NINEML_CT_H
 #define NINEML_CT_H
@@ -48,6 +51,12 @@ int ct_run_case(CtCase *c);
 
 /* The driver (ct_driver.c); port/ calls it from main. */
 int ct_main(int argc, char **argv);
+
+/* The pool of threads:N: *pool is nil without threads:N or with threads:1
+ * (run the kernel directly then), else the pool of N workers, started at
+ * the first call and stopped by the driver before it returns. -1 (and
+ * c->error set) if the workers cannot be started. */
+int ct_pool(CtCase *c, nm_pool **pool);
 
 /* Inputs by name with the expected dtype; nil (and c->error set) if absent. */
 CtArray *ct_input(CtCase *c, const char *name, const char *dtype);

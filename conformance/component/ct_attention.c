@@ -1,7 +1,10 @@
 /* ct_attention: attention cases (inputs q, k_cache, v_cache; output
- * out0 = f32[heads*head_size]). */
+ * out0 = f32[heads*head_size]). With threads:N (N > 1) the heads go
+ * through the engine's pool dispatch with the scalar table (heap buffers
+ * only: Plan 9 workers do not see the stack); the bits are the same. */
 #include "ct.h"
 #include "kernels.h"
+#include "parallel.h"
 
 const char *ct_program = "ct_attention";
 
@@ -11,6 +14,7 @@ ct_run_case(CtCase *c)
 	CtArray *q, *k, *v, *o;
 	nm_i64 heads, kv, hs, pos, window;
 	float *att;
+	nm_pool *pool;
 
 	if (!ct_streq(c->kernel, "attention"))
 		return ct_fail(c, "not a kernel of this program");
@@ -25,13 +29,17 @@ ct_run_case(CtCase *c)
 	    v->count != k->count)
 		return ct_fail(c, "input sizes do not match the shape parameters");
 	o = ct_output(c, "<f4", heads * hs);
+	if (o == nil || ct_pool(c, &pool) < 0)
+		return -1;
 	att = nm_alloc((nm_u64)(heads * (pos + 1) * 4));
-	if (o == nil || att == nil) {
-		nm_free(att);
+	if (att == nil)
 		return ct_fail(c, "out of memory");
-	}
-	nm_attention(o->data, att, q->data, k->data, v->data, (int)heads, (int)kv, (int)hs, (int)pos,
-	             (int)window);
+	if (pool != nil)
+		nm_par_attention(nm_kernels_scalar(), pool, o->data, att, q->data, k->data, v->data,
+		                 (int)heads, (int)kv, (int)hs, (int)pos, (int)window);
+	else
+		nm_attention(o->data, att, q->data, k->data, v->data, (int)heads, (int)kv, (int)hs,
+		             (int)pos, (int)window);
 	nm_free(att);
 	return 0;
 }

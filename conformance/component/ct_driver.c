@@ -3,6 +3,11 @@
 #include "ct.h"
 
 enum { FAULT_NONE, FAULT_CRASH, FAULT_HANG, FAULT_TRUNCATE, FAULT_NOOUTPUT, FAULT_BADSUM };
+enum { MAX_THREADS = 64 };
+
+/* threads:N (1 when absent) and its pool, started by the first ct_pool. */
+static int threads = 1;
+static nm_pool *pool;
 
 static int
 slen(const char *s)
@@ -281,6 +286,38 @@ write_outputs(CtCase *c, const char *out_dir, int fault)
 	return 0;
 }
 
+int
+ct_pool(CtCase *c, nm_pool **out)
+{
+	*out = nil;
+	if (threads == 1)
+		return 0;
+	if (pool == nil)
+		pool = nm_pool_create(threads);
+	if (pool == nil)
+		return ct_fail(c, "cannot start the threads");
+	*out = pool;
+	return 0;
+}
+
+/* "threads:N" with N in 1..MAX_THREADS (plain digits): N, else -1. */
+static int
+parse_threads(const char *s)
+{
+	const char *p = "threads:";
+	int n = 0, digits = 0;
+
+	while (*p)
+		if (*s++ != *p++)
+			return -1;
+	for (; *s; s++, digits++) {
+		if (*s < '0' || *s > '9' || digits == 2)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	return digits == 0 || n < 1 || n > MAX_THREADS ? -1 : n;
+}
+
 static int
 parse_fault(const char *s)
 {
@@ -309,25 +346,50 @@ say(const char *a, const char *b, const char *c)
 	ct_puts("\n");
 }
 
+static int run_list(char **argv, int fault);
+
+/* The pool's workers (processes on Plan 9, which would outlive main) are
+ * stopped here, after the list, on every way out of it. */
 int
 ct_main(int argc, char **argv)
+{
+	int fault = FAULT_NONE, seen_fault = 0, seen_threads = 0, rc;
+
+	if (argc < 4 || argc > 6) {
+		ct_puts("usage: ");
+		ct_puts(ct_program);
+		ct_puts(" LIST IN_DIR OUT_DIR [fault:crash|hang|truncate|nooutput|badsum] [threads:N]\n");
+		return 2;
+	}
+	// fault:KIND and threads:N, each at most once, in either order.
+	for (int i = 4; i < argc; i++) {
+		int f = parse_fault(argv[i]), t = parse_threads(argv[i]);
+		if (f >= 0 && !seen_fault) {
+			fault = f;
+			seen_fault = 1;
+		} else if (t >= 0 && !seen_threads) {
+			threads = t;
+			seen_threads = 1;
+		} else {
+			say("unknown or repeated argument ", argv[i], nil);
+			return 2;
+		}
+	}
+	rc = run_list(argv, fault);
+	nm_pool_free(pool);
+	pool = nil;
+	return rc;
+}
+
+static int
+run_list(char **argv, int fault)
 {
 	nm_u8 *list;
 	nm_i64 len;
 	char *text, *line, *w[2 + CT_MAX_INPUTS];
-	int failed = 0, ran = 0, fault = FAULT_NONE;
+	int failed = 0, ran = 0;
 	static CtCase c;
 
-	if (argc != 4 && argc != 5) {
-		ct_puts("usage: ");
-		ct_puts(ct_program);
-		ct_puts(" LIST IN_DIR OUT_DIR [fault:crash|hang|truncate|nooutput|badsum]\n");
-		return 2;
-	}
-	if (argc == 5 && (fault = parse_fault(argv[4])) < 0) {
-		say("unknown fault ", argv[4], nil);
-		return 2;
-	}
 	list = ct_read_file(argv[1], &len);
 	if (list == nil) {
 		say("cannot read list ", argv[1], nil);

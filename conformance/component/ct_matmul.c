@@ -1,6 +1,10 @@
-/* ct_matmul: matmul_f32 cases (inputs x[n], w[d,n]; output out0 = f32[d]). */
+/* ct_matmul: matmul_f32 cases (inputs x[n], w[d,n]; output out0 = f32[d]).
+ * With threads:N (N > 1) the rows go through the engine's pool dispatch
+ * with the scalar table (heap buffers only: Plan 9 workers do not see the
+ * stack); the bits are the same. */
 #include "ct.h"
 #include "kernels.h"
+#include "parallel.h"
 
 const char *ct_program = "ct_matmul";
 
@@ -9,6 +13,7 @@ ct_run_case(CtCase *c)
 {
 	CtArray *x, *w, *o;
 	nm_i64 n, d;
+	nm_pool *pool;
 
 	if (!ct_streq(c->kernel, "matmul_f32"))
 		return ct_fail(c, "not a kernel of this program");
@@ -19,8 +24,11 @@ ct_run_case(CtCase *c)
 	if (x->count != n || w->count != n * d)
 		return ct_fail(c, "input sizes do not match d and n");
 	o = ct_output(c, "<f4", d);
-	if (o == nil)
+	if (o == nil || ct_pool(c, &pool) < 0)
 		return -1;
-	nm_matmul_f32(o->data, x->data, w->data, (int)n, (int)d);
+	if (pool != nil)
+		nm_par_matmul_f32(nm_kernels_scalar(), pool, o->data, x->data, w->data, (int)n, (int)d);
+	else
+		nm_matmul_f32(o->data, x->data, w->data, (int)n, (int)d);
 	return 0;
 }
