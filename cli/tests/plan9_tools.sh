@@ -51,11 +51,23 @@ for m in "$TMP/q.v2" "$TMP/fx/models/llama3-gguf-q8_0/model.bin" "$TMP/fx/models
   [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "runq $m: $(cat "$TMP/a") vs $(cat "$TMP/b")"
 done
 
+# Without -z: the vocabulary a GGUF embeds, as 9ml run does; and any worker count gives the same ids.
+g=$TMP/fx/models/llama3-gguf-q8_0/model.bin
+"$P/p9_run" "$g" -t 0 -n 40 -i "Once upon a time" --ids 2>/dev/null | grep -E '^(prompt|generated):' >"$TMP/a"
+"$NINEML" run "$g" -t 0 -n 40 -i "Once upon a time" --ids --no-simd --threads 1 2>/dev/null | grep -E '^(prompt|generated):' >"$TMP/b"
+[ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "run $g without -z: $(cat "$TMP/a") vs $(cat "$TMP/b")"
+for th in 1 3; do
+  ids "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin" -t 1 -p 0.9 -s 42 --threads $th >"$TMP/t$th" || fail "p9_run --threads $th"
+done
+[ -s "$TMP/t1" ] && cmp -s "$TMP/t1" "$TMP/t3" || fail "run --threads 3 differs from --threads 1"
+
 # Errors: one line (plus export's usage line), the right status.
 expect_status 2 "$P/p9_runq" "$TMP/fx/models/llama2-v1/model.bin" -z "$Z"
 grep -q "^runq: $TMP/fx/models/llama2-v1/model.bin: not quantized: " "$TMP/out" || fail "runq f32: $(cat "$TMP/out")"
+expect_status 2 "$P/p9_run"
+grep -q '^run: usage: run MODEL \[-z TOKENIZER\]' "$TMP/out" || fail "run usage: $(cat "$TMP/out")"
 expect_status 2 "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin"
-grep -q '^run: usage: run MODEL -z TOKENIZER' "$TMP/out" || fail "run usage: $(cat "$TMP/out")"
+grep -q '^run: -z: the model has no vocabulary of its own; pass -z TOKENIZER$' "$TMP/out" || fail "run no vocab: $(cat "$TMP/out")"
 expect_status 2 "$P/p9_export"
 grep -q '^export: missing command$' "$TMP/out" || fail "export usage: $(cat "$TMP/out")"
 expect_status 1 "$P/p9_export" info "$TMP/nosuch"

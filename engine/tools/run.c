@@ -1,7 +1,9 @@
 /*
  * run.c: llama2.c's run for Plan 9, on the engine sources `9ml run` uses:
- *   run MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]
+ *   run MODEL [-z TOKENIZER] [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]
  *       [--threads N]
+ * Without -z the model's own vocabulary is used (GGUF embeds one), as
+ * `9ml run` does; a llama2.c checkpoint needs its tokenizer.bin.
  * Generation mode only; text streams to stdout, tok/s to stderr. Bad
  * arguments print one line and exit with "usage" (the host's exit 2).
  * --threads N (1..256, default nm_cpu_count(): $NPROC or /dev/sysstat on
@@ -33,7 +35,7 @@ typedef struct {
 #define PROG "run"
 #endif
 
-#define USAGE PROG " MODEL -z TOKENIZER [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids] [--threads N]"
+#define USAGE PROG " MODEL [-z TOKENIZER] [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids] [--threads N]"
 
 static void
 fail(char *what, char *msg)
@@ -117,7 +119,7 @@ main(int argc, char **argv)
 		} else
 			fail(argv[i], "unknown option");
 	}
-	if (model_path == nil || tok_path == nil)
+	if (model_path == nil)
 		fail("usage", USAGE);
 	if (temperature < 0.0f)
 		fail("-t", "temperature must be >= 0");
@@ -131,7 +133,10 @@ main(int argc, char **argv)
 	if (m.wq[0].type == NM_T_F32)
 		fail(model_path, "not quantized: runq reads Q8 (v2) and Q4_0 files; make one with export quantize");
 #endif
-	if (nm_vocab_from_file(&v, tok_path, m.cfg.vocab_size, err, sizeof err) != 0)
+	if (tok_path == nil) {
+		if (nm_vocab_from_model(&v, &m, err, sizeof err) != 0)
+			fail("-z", "the model has no vocabulary of its own; pass -z TOKENIZER");
+	} else if (nm_vocab_from_file(&v, tok_path, m.cfg.vocab_size, err, sizeof err) != 0)
 		fail("-z", err);
 	if (steps < 0 || steps > m.cfg.seq_len)
 		fail("-n", "steps beyond the model's seq_len");
