@@ -52,7 +52,9 @@ for m in $(for mp in $models; do echo "${mp%%:*}"; done | sort -u); do
   after+=(--after "./6.export info put/$m >after/info-$m.txt")
 done
 # shellcheck disable=SC2046
-"$NINEML" vm $(nine_front_args) --kernel rng --put "$T/put" --run-dir "$T/run" --out "$T/rep" --boot-timeout 120 \
+puts=()
+for f in "$T"/put/*; do puts+=(--put "$f"); done
+"$NINEML" vm $(nine_front_args) --kernel rng "${puts[@]}" --run-dir "$T/run" --out "$T/rep" --boot-timeout 120 \
   "${after[@]}" >"$T/log" 2>&1
 rc=$?
 cat "$T/log"
@@ -64,6 +66,16 @@ for name in "${!want[@]}"; do
   cmp -s "$T/got-$name.txt" "${want[$name]}" || fail "$name: 9front $(cat "$T/got-$name.txt") vs host $(cat "${want[$name]}")"
   echo "same ids: $name ($(wc -w <"$T/got-$name.txt") words)"
 done
+if [ "$MODE" = fixtures ]; then
+  # And llama.cpp's greedy ids for the same trained weights (the fixtures' .greedy32.txt).
+  for pair in "run-0-greedy-1:stories260K-f16" "run-1-greedy-1:stories260K-q8_0"; do
+    name=${pair%%:*} ref="$NINEML_EXTERNAL_FIXTURES/models/${pair##*:}.greedy32.txt"
+    want_ids=$(sed -n 's/^generated_ids: //p' "$ref" | tr -s ' ' '\n' | head -32 | tr '\n' ' ')
+    got_ids=$(sed -n 's/^generated: //p' "$T/got-$name.txt" | tr -s ' ' '\n' | head -32 | tr '\n' ' ')
+    [ -n "$want_ids" ] && [ "$want_ids" = "$got_ids" ] || fail "$name vs llama.cpp ($ref): $got_ids vs $want_ids"
+    echo "llama.cpp's greedy ids: $name"
+  done
+fi
 fields='^(format|architecture|dim|hidden_dim|n_layers|n_heads|n_kv_heads|head_size|vocab_size|seq_len|sliding_window|shared_classifier|embedded_vocab|parameters|tensor_bytes) '
 for f in "$got"/info-*.txt; do
   m=${f##*/info-}; m=${m%.txt}
