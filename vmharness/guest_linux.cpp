@@ -38,11 +38,11 @@ class LinuxGuest final : public ConsoleGuest {
     int which = -1;
     double boot = o_.inject == "boot-timeout" ? 0.5 : o_.boot_timeout;
     Wait w = con_->wait_for_any({"__9ML_READY__", "__9ML_NO_DISK__"}, boot, 0, &which);
-    if (w != Wait::matched) return dead_ = fault_of(w, "boot");
+    if (w != Wait::matched) return dead_ = fault_of(w, "boot", "boot_timeout");
     if (which == 1) return dead_ = {"harness_error", "the guest could not mount the shared disk /dev/vda"};
     std::string st;
     w = con_->run("cd /mnt/host", 60, &st, nullptr);
-    if (w != Wait::matched) return dead_ = fault_of(w, "boot");
+    if (w != Wait::matched) return dead_ = fault_of(w, "boot", "boot_timeout");
     if (o_.inject == "qemu-exit") child_->kill_group();
     return {};
   }
