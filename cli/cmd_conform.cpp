@@ -1,10 +1,12 @@
 // `9ml conform`: run the conformance suite and write the standard report.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <stdexcept>
 
 #include "commands.hpp"
 #include "fault.hpp"
@@ -20,6 +22,48 @@ struct ConformOptions {
   bool list = false, quiet = false;
 };
 
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+// A gate must not pass on a selection that runs nothing: throws (exit 2)
+// when no selected implementation runs any selected kernel or, with
+// `need_cpu`, none of those that do can run on this CPU.
+void check_runs_something(const conformance::Selection& s, bool need_cpu) {
+  auto cases = conformance::select_cases(s);  // unknown kernel, impl, case: its own message
+  auto impls = conformance::select_impls(s);
+  std::vector<std::string> kernels, runs_on, not_here;
+  for (const auto& c : cases)
+    if (std::find(kernels.begin(), kernels.end(), c.kernel->name()) == kernels.end()) kernels.push_back(c.kernel->name());
+  if (cases.empty()) throw std::runtime_error("the selection has no cases");
+  bool covered = false;
+  for (const conformance::Impl* i : impls) {
+    bool applies = false;
+    for (const auto& c : cases) applies |= conformance::applies(i->kind, c.kernel->table_use());
+    if (!applies) continue;
+    covered = true;
+    std::string why = conformance::unavailable_reason(i->kind);
+    if (why.empty()) return;
+    not_here.push_back(i->name + " (" + why + ")");
+  }
+  if (!covered) {
+    for (const auto& i : conformance::impls())
+      for (const auto& c : cases)
+        if (conformance::applies(i.kind, c.kernel->table_use())) {
+          runs_on.push_back(i.name);
+          break;
+        }
+    std::vector<std::string> asked;
+    for (const conformance::Impl* i : impls) asked.push_back(i->name);
+    throw std::runtime_error("--impl " + join(asked, " --impl ") + ": does not run kernel" +
+                             (kernels.size() > 1 ? "s " : " ") + join(kernels) + "; nothing to run (runs on: " +
+                             join(runs_on) + ")");
+  }
+  if (need_cpu) throw std::runtime_error("nothing to run on this CPU: " + join(not_here, "; "));
+}
+
 int run_conform(const ConformOptions& o, const std::string& command) {
   conformance::Selection s;
   s.kernels = o.kernels;
@@ -31,6 +75,7 @@ int run_conform(const ConformOptions& o, const std::string& command) {
     if (p != std::string::npos) c = c.substr(p + 7, c.find(' ', p + 7) - (p + 7));
     s.case_keys.push_back(c);
   }
+  check_runs_something(s, !o.list);
   if (o.list) {
     for (const auto& c : conformance::select_cases(s)) fmt::print("{}\n", c.spec.key());
     return 0;
@@ -97,7 +142,8 @@ Action add_conform(CLI::App& app) {
   sub->add_flag("--list", o->list, "Print the selected case keys and exit");
   sub->add_flag("--quiet", o->quiet, "No progress lines");
   sub->footer(
-      "Exit status: 0 all passed, 1 a case failed, 2 bad arguments.\n"
+      "Exit status: 0 all passed, 1 a case failed, 2 bad arguments (an unknown name, or a selection that "
+      "runs nothing).\n"
       "NINEML_FAULT=KERNEL[:ULPS] perturbs that kernel's engine outputs (a gate self-test).");
   return [o, sub]() {
     std::string command = "9ml conform";

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "fixture_writer.hpp"
+#include "runner.hpp"
 
 namespace nineml::cli {
 
@@ -20,6 +21,7 @@ Action add_fixtures(CLI::App& app) {
   sub->add_option("--seed", o->seed, "Global seed (default 1)")->type_name("S");
   sub->add_option("--kernel", o->kernels, "Only this kernel's cases (repeatable)")->type_name("K");
   return [o]() {
+    conformance::check_kernel_names(o->kernels);  // the message of 9ml conform --kernel, exit 2
     conformance::Selection s;
     s.seed = o->seed;
     s.kernels = o->kernels;

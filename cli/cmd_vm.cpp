@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "runner.hpp"
 #include "session.hpp"
 
 namespace nineml::cli {
@@ -61,6 +62,7 @@ Action add_vm(CLI::App& app) {
   sub->add_flag("--verbose", o->guest.verbose, "More progress lines");
   sub->footer("Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run.");
   return [o, kernels, cases]() {
+    conformance::check_kernel_names(*kernels);  // the message of 9ml conform --kernel, exit 2
     o->selection.kernels = *kernels;
     o->selection.case_keys = *cases;
     std::string command = "9ml vm --guest " + o->guest.guest;

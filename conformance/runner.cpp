@@ -16,19 +16,82 @@ Comparison Kernel::compare(const CaseSpec&, const Tensors&, const Expected& e,
   return {e.value, got.values, e.bound, {}};
 }
 
-std::vector<SelectedCase> select_cases(const Selection& s) {
-  for (const auto& k : s.kernels)
-    if (!find_kernel(k)) {
-      std::string known;
-      for (const Kernel* kk : kernels()) known += (known.empty() ? "" : ", ") + kk->name();
-      throw std::runtime_error("--kernel " + k + ": unknown kernel (known: " + known + ")");
+namespace {
+
+// Optimal string alignment distance: insertions, deletions, substitutions
+// and swaps of adjacent characters each cost 1.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); i++) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); j++) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); i++)
+    for (size_t j = 1; j <= b.size(); j++) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
+  return d[a.size()][b.size()];
+}
+
+std::vector<std::string> kernel_names() {
+  std::vector<std::string> out;
+  for (const Kernel* k : kernels()) out.push_back(k->name());
+  return out;
+}
+
+std::vector<std::string> impl_names() {
+  std::vector<std::string> out;
+  for (const auto& i : impls()) out.push_back(i.name);
+  return out;
+}
+
+}  // namespace
+
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& valid) {
+  // Close: at most a third of the name's characters wrong (at least 1), or
+  // a prefix of the valid name ("matmul" -> matmul_f32, ...).
+  const size_t most = std::max<size_t>(1, name.size() / 3);
+  std::vector<std::pair<size_t, std::string>> close;
+  for (const auto& v : valid) {
+    size_t d = edit_distance(name, v);
+    if (d <= most) close.push_back({d, v});
+    else if (name.size() >= 3 && v.rfind(name, 0) == 0) close.push_back({most + 1, v});
+  }
+  std::stable_sort(close.begin(), close.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  if (!close.empty()) {
+    const size_t n = std::min<size_t>(close.size(), 3);
+    for (size_t i = 0; i < n; i++) out += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + close[i].second;
+    return "did you mean " + out + "?";
+  }
+  const size_t n = std::min<size_t>(valid.size(), 8);
+  for (size_t i = 0; i < n; i++) out += (i ? ", " : "") + valid[i];
+  if (valid.size() > n) out += ", ... (" + std::to_string(valid.size() - n) + " more)";
+  return "valid: " + out;
+}
+
+void check_kernel_names(const std::vector<std::string>& names) {
+  for (const auto& k : names)
+    if (!find_kernel(k)) throw std::runtime_error("--kernel " + k + ": no such kernel; " + did_you_mean(k, kernel_names()));
+}
+
+void check_impl_names(const std::vector<std::string>& names) {
+  for (const auto& i : names)
+    if (!find_impl(i))
+      throw std::runtime_error("--impl " + i + ": no such implementation; " + did_you_mean(i, impl_names()));
+}
+
+std::vector<SelectedCase> select_cases(const Selection& s) {
+  check_kernel_names(s.kernels);
   std::vector<SelectedCase> out;
   if (!s.case_keys.empty()) {
     for (const auto& key : s.case_keys) {
       CaseSpec c = CaseSpec::parse(key);
       const Kernel* k = find_kernel(c.kernel);
-      if (!k) throw std::runtime_error("case '" + key + "': unknown kernel '" + c.kernel + "'");
+      if (!k)
+        throw std::runtime_error("--case " + key + ": no such kernel '" + c.kernel + "'; " +
+                                    did_you_mean(c.kernel, kernel_names()));
       out.push_back({k, c});
     }
     return out;
@@ -50,15 +113,8 @@ std::vector<const Impl*> select_impls(const Selection& s) {
     for (const auto& i : impls()) out.push_back(&i);
     return out;
   }
-  for (const auto& name : s.impls) {
-    const Impl* i = find_impl(name);
-    if (!i) {
-      std::string known;
-      for (const auto& ii : impls()) known += (known.empty() ? "" : ", ") + ii.name;
-      throw std::runtime_error("--impl " + name + ": unknown implementation (known: " + known + ")");
-    }
-    out.push_back(i);
-  }
+  check_impl_names(s.impls);
+  for (const auto& name : s.impls) out.push_back(find_impl(name));
   return out;
 }
 

@@ -25,7 +25,19 @@ struct SelectedCase {
   CaseSpec spec;
 };
 
-// Throws std::runtime_error naming an unknown kernel, impl or malformed case.
+// The end of an unknown-name error: "did you mean softmax?" naming the valid
+// names within a small edit distance of `name` (or starting with it), else
+// "valid: " and a few of them.
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& valid);
+
+// Throw std::runtime_error("--kernel softmx: no such kernel; did you mean
+// softmax?") for the first unknown name: the one message of every command
+// that takes --kernel (conform, fixtures, vm) or --impl.
+void check_kernel_names(const std::vector<std::string>& names);
+void check_impl_names(const std::vector<std::string>& names);
+
+// Throws std::runtime_error naming an unknown kernel, impl or malformed case
+// (the messages of check_kernel_names and check_impl_names).
 std::vector<SelectedCase> select_cases(const Selection& s);
 std::vector<const Impl*> select_impls(const Selection& s);
 

@@ -1,9 +1,9 @@
 # Bad arguments give a one-line error naming the argument, exit status 2.
 . "$(dirname "$0")/lib.sh"
 expect_status 2 "$NINEML" conform --kernel nosuch --out "$TMP/r"
-grep -q -- '--kernel nosuch: unknown kernel' "$TMP/out" || fail "unknown kernel message"
+grep -q -- '--kernel nosuch: no such kernel' "$TMP/out" || fail "unknown kernel message"
 expect_status 2 "$NINEML" conform --impl nosuch --out "$TMP/r"
-grep -q -- '--impl nosuch: unknown implementation' "$TMP/out" || fail "unknown impl message"
+grep -q -- '--impl nosuch: no such implementation' "$TMP/out" || fail "unknown impl message"
 expect_status 2 "$NINEML" conform --case 'softmax/n=3/normal' --out "$TMP/r"
 grep -q "case 'softmax/n=3/normal'" "$TMP/out" || fail "malformed case message"
 expect_status 2 "$NINEML" conform --seed notanumber
