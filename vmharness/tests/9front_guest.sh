@@ -14,7 +14,8 @@ command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not inst
 "$NINEML" vm --guest host --run-dir "$T/run-host" --out "$OUT/host" >"$T/log-host" 2>&1 \
   || { cat "$T/log-host"; fail "host run failed"; }
 # shellcheck disable=SC2046
-"$NINEML" vm $(nine_front_args) --run-dir "$T/run" --out "$OUT/report" --boot-timeout 120 2>&1 | tee "$T/log"
+"$NINEML" vm $(nine_front_args) --run-dir "$T/run" --out "$OUT/report" --boot-timeout 120 2>&1 | tee "$OUT/vm.log"
+cp "$OUT/vm.log" "$T/log"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || { tail -40 "$OUT/report/console.log" 2>/dev/null; fail "9front run: exit status $rc"; }
 report_all_pass "$OUT/report"
