@@ -102,7 +102,7 @@ class NineFrontGuest final : public ConsoleGuest {
     std::string st, out;
     Wait w = con_->run("mk lib tools component >[2=1]", o_.build_timeout, &st, &out);
     if (w != Wait::matched) {
-      shell_ok_ = w == Wait::timeout && recover();
+      shell_ok_ = w == Wait::timeout && recover("\x7f");
       return dead_ = fault_of(w, "mk lib tools component", "build_timeout");
     }
     if (!st.empty()) {
@@ -113,10 +113,7 @@ class NineFrontGuest final : public ConsoleGuest {
   }
 
   Fault run_test(const TestRun& t, double* seconds) override {
-    std::string cmd = "./6." + t.program;
-    for (const auto& a : t.args(o_.inject)) cmd += " " + a;
-    outs_.insert(t.out);
-    return run_command_test(t.label(), cmd, "\x7f", true, seconds);
+    return run_program_test(t, "./6." + t.program, "\x7f", true, seconds);
   }
 
   Fault finish() override {
@@ -157,13 +154,6 @@ class NineFrontGuest final : public ConsoleGuest {
       return dead_ = fault_of(w, cmd, mounted_ ? "test_hang" : "mount_failed");
     }
     return {};
-  }
-  // After a command overran its deadline: interrupt it and see whether the
-  // shell answers again.
-  bool recover() {
-    con_->send("\x7f");
-    std::string st;
-    return con_->run("echo recovered", 30, &st, nullptr) == Wait::matched;
   }
   static std::string one_line(std::string s) {
     for (char& c : s)

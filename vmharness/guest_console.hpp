@@ -46,10 +46,14 @@ class ConsoleGuest : public Guest {
     }
     return {"harness_error", during};
   }
-  // Runs one command line as a test; recovers the shell after a hang with
-  // `interrupt` (Ctrl-C or DEL), or reports the guest unresponsive.
-  Fault run_command_test(const std::string& program, const std::string& cmd, const std::string& interrupt,
-                         bool plan9, double* seconds) {
+  // Runs program `path` over t's list as a test; recovers the shell after a
+  // hang with `interrupt` (Ctrl-C or DEL), or reports the guest unresponsive.
+  Fault run_program_test(const TestRun& t, const std::string& path, const std::string& interrupt, bool plan9,
+                         double* seconds) {
+    std::string cmd = path;
+    for (const auto& a : t.args(o_.inject)) cmd += " " + a;
+    outs_.insert(t.out);
+    const std::string program = t.label();
     if (dead_.any()) return {dead_.kind, "not run: " + dead_.detail};
     std::string status, output;
     auto t0 = std::chrono::steady_clock::now();
@@ -59,10 +63,7 @@ class ConsoleGuest : public Guest {
     Fault f = fault_of(w, program);
     if (w == Wait::timeout) {
       f.detail = program + " still running after the " + std::to_string(static_cast<int>(o_.test_timeout)) + " s deadline";
-      con_->send(interrupt);
-      std::string st;
-      Wait back = con_->run("echo recovered", 30, &st, nullptr);
-      if (back != Wait::matched) {
+      if (!recover(interrupt)) {
         dead_ = {"test_hang", "guest unresponsive after " + program + " hung"};
         shell_ok_ = false;
       }
@@ -71,6 +72,13 @@ class ConsoleGuest : public Guest {
       shell_ok_ = false;
     }
     return f;
+  }
+  // After a command overran its deadline: interrupt it and see whether the
+  // shell answers again.
+  bool recover(const std::string& interrupt) {
+    con_->send(interrupt);
+    std::string st;
+    return con_->run("echo recovered", 30, &st, nullptr) == Wait::matched;
   }
   Fault run_after(const std::string& cmd, double* seconds) override {
     outs_.insert("after");
@@ -107,8 +115,8 @@ class ConsoleGuest : public Guest {
   std::unique_ptr<Console> con_;
   std::string accel_ = "none";
   Fault dead_;  // once set, the guest can run nothing more
-  bool shell_ok_ = false;
-  std::set<std::string> outs_ = {"out"};  // share folders the host collects  // the shell answered its last command: the guest can still be shut down cleanly
+  bool shell_ok_ = false;  // the shell answered its last command: the guest can still be shut down cleanly
+  std::set<std::string> outs_ = {"out"};  // share folders the host collects
 };
 
 }  // namespace nineml::vm

@@ -48,10 +48,7 @@ class LinuxGuest final : public ConsoleGuest {
   }
 
   Fault run_test(const TestRun& t, double* seconds) override {
-    std::string cmd = "./" + t.program;
-    for (const auto& a : t.args(o_.inject)) cmd += " " + a;
-    outs_.insert(t.out);
-    return run_command_test(t.program, cmd, "\x03", false, seconds);
+    return run_program_test(t, "./" + t.program, "\x03", false, seconds);
   }
 
   Fault finish() override {
