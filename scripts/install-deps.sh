@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   # Plan 9 mk (/usr/lib/plan9/bin/mk) for the mkfile checks: mk -n of every
   # target, and the list of files 6c compiles (scripts/check-mkfile-targets.sh,
   # scripts/check-plan9-directives.sh)
