@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "args.hpp"
 #include "checkpoint_gen.hpp"
 #include "commands.hpp"
 #include "quant_accuracy.hpp"
@@ -29,11 +30,12 @@ ref::Storage storage_from(const std::string& s) {
   if (s == "q8") return ref::Storage::q8;
   if (s == "q8_0") return ref::Storage::q8_0;
   if (s == "q4_0") return ref::Storage::q4_0;
-  throw std::runtime_error("--storage " + s + ": expected q8, q8_0 or q4_0");
+  throw UsageError("--storage " + s + ": expected q8, q8_0 or q4_0");
 }
 
 int run_accuracy(const AccuracyOptions& o) {
   const ref::Storage storage = storage_from(o.storage);
+  if (!o.json.empty()) check_writable_file("--json", o.json);
   ref::Checkpoint ck;
   std::string arch = o.arch;
   if (!o.model.empty()) {
@@ -73,8 +75,9 @@ Action add_accuracy(CLI::App& app) {
       ->check(CLI::IsMember({"llama2", "llama3", "mistral"}));
   sub->add_option("--model", o->model, "A llama2.c v0 checkpoint instead of the generated weights")->type_name("FILE");
   sub->add_option("--storage", o->storage, "q8 (runq: group 64, halved to divide the rows), q8_0 or q4_0 (default q8_0)")->type_name("S");
-  sub->add_option("--steps", o->steps, "Greedy f32 steps to compare (default: 256, at most seq_len)")->type_name("N");
-  sub->add_option("--seed", o->seed, "Seed of the generated weights (default 11)")->type_name("S");
+  integer(sub->add_option("--steps", o->steps, "Greedy f32 steps to compare, 0..seq_len (0, the default: 256, at most seq_len)")
+              ->type_name("N"), 0, 1 << 20);
+  unsigned_integer(sub->add_option("--seed", o->seed, "Seed of the generated weights, 0..2^64-1 (default 11)")->type_name("S"));
   sub->add_option("--json", o->json, "Also write the per-step report as JSON")->type_name("FILE");
   sub->add_flag("--summary", o->summary, "Print only the summary line");
   return [o]() { return run_accuracy(*o); };

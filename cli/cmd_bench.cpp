@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "formats/formats.h"
 #include "kernel_table.h"
@@ -36,11 +37,8 @@ class GeneratedModel {
  public:
   GeneratedModel(const std::string& shape, const std::string& type) {
     nm_config& c = m_.cfg;
-    if (shape == "15m") c = make_config(288, 768, 6, 6, 256);
-    else if (shape == "110m") c = make_config(768, 2048, 12, 12, 1024);
-    else throw std::runtime_error("--shape " + shape + ": expected 15m or 110m");
-    if (type != "f32" && type != "q8") throw std::runtime_error("--type " + type + ": expected f32 or q8");
-    q8_ = type == "q8";
+    c = shape == "110m" ? make_config(768, 2048, 12, 12, 1024) : make_config(288, 768, 6, 6, 256);
+    q8_ = type == "q8";  // shape and type are checked with the other arguments (add_bench)
     // As llama2.c's export: group 64, halved until it divides every row.
     while (c.dim % group_ != 0 || c.hidden_dim % group_ != 0) group_ /= 2;
     std::snprintf(m_.format, sizeof m_.format, "generated");
@@ -192,13 +190,33 @@ Target target_for(const BenchOptions& o) {
   return o.type == "f32" ? Target{0.85, 0} : Target{0, 2000};
 }
 
-int run_bench(const BenchOptions& o) {
-  const nm_kernel_table* k = nm_kernels_select(o.simd.empty() ? nullptr : o.simd.c_str());
-  if (!k) {
-    fmt::print(stderr, "9ml bench: SIMD level '{}' is unknown or not available on this CPU\n",
-               o.simd.empty() ? "$NINEML_SIMD" : o.simd);
-    return 2;
+// A model file, loaded and checked before the probe; freed on every path out.
+struct LoadedModel {
+  nm_model m{};
+  bool loaded = false;
+  explicit LoadedModel(const std::string& path) {
+    char err[512];
+    if (nm_model_load(&m, path.c_str(), err, sizeof err) != 0) throw std::runtime_error(std::string("--model: ") + err);
+    loaded = true;
+    if (const char* bad = nm_model_check(&m)) throw std::runtime_error("--model " + path + ": " + bad);
   }
+  LoadedModel(const LoadedModel&) = delete;
+  LoadedModel& operator=(const LoadedModel&) = delete;
+  ~LoadedModel() {
+    if (loaded) nm_model_free(&m);
+  }
+};
+
+int run_bench(const BenchOptions& o) {
+  // Every argument before the probe and the timed runs: the SIMD level,
+  // --json writable, the model file loadable (docs/CLI.md).
+  const nm_kernel_table* k = nm_kernels_select(o.simd.empty() ? nullptr : o.simd.c_str());
+  if (!k)
+    throw UsageError(fmt::format("--simd {}: unknown, or not available on this CPU",
+                                 o.simd.empty() ? "$NINEML_SIMD" : o.simd));
+  if (!o.json.empty()) check_writable_file("--json", o.json);
+  std::unique_ptr<LoadedModel> loaded;
+  if (!o.model.empty()) loaded = std::make_unique<LoadedModel>(o.model);
   nlohmann::ordered_json j;
   j["kernels"] = k->name;
   j["cpus"] = nm_cpu_count();
@@ -212,16 +230,10 @@ int run_bench(const BenchOptions& o) {
     print_probe("before", before);
   }
   std::unique_ptr<GeneratedModel> gen;
-  nm_model loaded{};
   nm_model* m;
   std::string what;
-  if (!o.model.empty()) {
-    char err[256];
-    if (nm_model_load(&loaded, o.model.c_str(), err, sizeof err) != 0) {
-      fmt::print(stderr, "9ml bench: {}\n", err);
-      return 2;
-    }
-    m = &loaded;
+  if (loaded) {
+    m = &loaded->m;
     what = o.model;
   } else {
     fmt::print(stderr, "bench: generating the {} {} weights\n", o.shape, o.type);
@@ -231,27 +243,19 @@ int run_bench(const BenchOptions& o) {
   }
   int rc = 0;
   std::vector<Timing> best;
-  double bpt = 0;
-  try {
-    if (const char* bad = nm_model_check(m)) throw std::runtime_error(std::string("model: ") + bad);
-    // The level's Q8 layout, as `9ml run` uses it (kernel_table.h q8_pack).
-    if (nm_model_pack(m, k) != 0) throw std::runtime_error("model: out of memory packing the Q8 weights");
-    bpt = bytes_per_token(*m);
-    for (int t : o.threads) {
-      Timing b{t, 0, 0};
-      for (int r = 0; r < o.repeat; r++) {
-        fmt::print(stderr, "bench: {} thread(s), run {}/{}\n", t, r + 1, o.repeat);
-        Timing x = time_model(*m, k, t, o.prompt, o.tokens);
-        b.prefill_tps = std::max(b.prefill_tps, x.prefill_tps);
-        b.decode_tps = std::max(b.decode_tps, x.decode_tps);
-      }
-      best.push_back(b);
+  // The level's Q8 layout, as `9ml run` uses it (kernel_table.h q8_pack).
+  if (nm_model_pack(m, k) != 0) throw std::runtime_error("model: out of memory packing the Q8 weights");
+  const double bpt = bytes_per_token(*m);
+  for (int t : o.threads) {
+    Timing b{t, 0, 0};
+    for (int r = 0; r < o.repeat; r++) {
+      fmt::print(stderr, "bench: {} thread(s), run {}/{}\n", t, r + 1, o.repeat);
+      Timing x = time_model(*m, k, t, o.prompt, o.tokens);
+      b.prefill_tps = std::max(b.prefill_tps, x.prefill_tps);
+      b.decode_tps = std::max(b.decode_tps, x.decode_tps);
     }
-  } catch (...) {
-    nm_model_free(&loaded);
-    throw;
+    best.push_back(b);
   }
-  nm_model_free(&loaded);
   if (!o.no_probe) {
     fmt::print(stderr, "bench: probing read bandwidth (after)\n");
     after = bench::run_probe();
@@ -316,18 +320,21 @@ Action add_bench(CLI::App& app) {
       ->type_name("FILE");
   sub->add_option("--shape", o->shape, "Generated llama2.c shape: 15m or 110m (default 15m)")->type_name("S");
   sub->add_option("--type", o->type, "Generated weight type: f32 or q8 (default f32)")->type_name("T");
-  sub->add_option("--threads", o->threads, "Thread counts to run (default 1 2)")->type_name("N")->expected(1, 16);
+  integer(sub->add_option("--threads", o->threads, "Thread counts to run, each 1..256 (default 1 2)")->type_name("N")->expected(1, 16),
+          1, 256);
   sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else best)")
       ->type_name("LEVEL");
-  sub->add_option("--repeat", o->repeat, "Runs per thread count; the best is reported (default 5)")
-      ->type_name("N")->check(CLI::Range(1, 100));
-  sub->add_option("--prompt", o->prompt, "Prefill positions (default 128)")->type_name("N")->check(CLI::Range(1, 1 << 20));
-  sub->add_option("--tokens", o->tokens, "Decode positions (default 64)")->type_name("N")->check(CLI::Range(1, 1 << 20));
+  integer(sub->add_option("--repeat", o->repeat, "Runs per thread count, 1..100; the best is reported (default 5)")
+              ->type_name("N"), 1, 100);
+  integer(sub->add_option("--prompt", o->prompt, "Prefill positions, 1..1048576 (default 128)")->type_name("N"), 1, 1 << 20);
+  integer(sub->add_option("--tokens", o->tokens, "Decode positions, 1..1048576 (default 64)")->type_name("N"), 1, 1 << 20);
   sub->add_option("--json", o->json, "Also write the results as JSON to FILE")->type_name("FILE");
   sub->add_flag("--no-probe", o->no_probe, "Skip the bandwidth probe");
-  return [o]() {
-    for (int t : o->threads)
-      if (t < 1 || t > 256) throw std::runtime_error("--threads " + std::to_string(t) + ": expected 1..256");
+  return [o, sub]() {
+    if (!o->model.empty() && (sub->count("--shape") > 0 || sub->count("--type") > 0))
+      throw UsageError("--model: conflicts with --shape and --type (those describe a generated model)");
+    if (o->shape != "15m" && o->shape != "110m") throw UsageError("--shape " + o->shape + ": expected 15m or 110m");
+    if (o->type != "f32" && o->type != "q8") throw UsageError("--type " + o->type + ": expected f32 or q8");
     return run_bench(*o);
   };
 }

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "fault.hpp"
 #include "runner.hpp"
@@ -28,7 +30,7 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   return out;
 }
 
-// A gate must not pass on a selection that runs nothing: throws (exit 2)
+// A gate must not pass on a selection that runs nothing: throws (a usage error, exit 2)
 // when no selected implementation runs any selected kernel or, with
 // `need_cpu`, none of those that do can run on this CPU.
 void check_runs_something(const conformance::Selection& s, bool need_cpu) {
@@ -75,12 +77,19 @@ int run_conform(const ConformOptions& o, const std::string& command) {
     if (p != std::string::npos) c = c.substr(p + 7, c.find(' ', p + 7) - (p + 7));
     s.case_keys.push_back(c);
   }
-  check_runs_something(s, !o.list);
+  // Every argument before the run: names and NINEML_FAULT (exit 2), then
+  // --out, created and written to (exit 1), so a run cannot fail at its end.
+  std::optional<conformance::fault::Fault> fault;
+  as_usage([&] {
+    check_runs_something(s, !o.list);
+    if (!o.list) fault = conformance::fault::from_env();
+  });
   if (o.list) {
     for (const auto& c : conformance::select_cases(s)) fmt::print("{}\n", c.spec.key());
     return 0;
   }
-  if (auto f = conformance::fault::from_env())
+  check_writable_dir("--out", o.out);
+  if (const auto& f = fault)
     fmt::print(stderr, "9ml conform: fault injection active: kernel {} perturbed by {} ULP\n", f->kernel, f->ulps);
   auto t0 = std::chrono::steady_clock::now();
   size_t last_pct = 101;
@@ -132,7 +141,8 @@ Action add_conform(CLI::App& app) {
   sub->add_option("--impl", o->impls, "Only this implementation (repeatable): engine-scalar, ref-llama2c, engine-sse2, engine-avx2, "
                   "engine-avx512, engine-scalar-t2, -t3, -t4")
       ->type_name("I");
-  sub->add_option("--seed", o->seed, "Global seed mixed into every case's data (default 1)")->type_name("S");
+  unsigned_integer(sub->add_option("--seed", o->seed, "Global seed mixed into every case's data, 0..2^64-1 (default 1)")
+                       ->type_name("S"));
   sub->add_option("--case", o->cases,
                   "Re-run exactly this case: its key KERNEL/SHAPE/DIST/seed=S as printed in reports "
                   "(repeatable)")
@@ -142,8 +152,8 @@ Action add_conform(CLI::App& app) {
   sub->add_flag("--list", o->list, "Print the selected case keys and exit");
   sub->add_flag("--quiet", o->quiet, "No progress lines");
   sub->footer(
-      "Exit status: 0 all passed, 1 a case failed, 2 bad arguments (an unknown name, or a selection that "
-      "runs nothing).\n"
+      "Exit status: 0 all passed, 1 a case failed or --out cannot be written, 2 bad arguments (an unknown name, "
+      "a bad value, or a selection that runs nothing); docs/CLI.md.\n"
       "NINEML_FAULT=KERNEL[:ULPS] perturbs that kernel's engine outputs (a gate self-test).");
   return [o, sub]() {
     std::string command = "9ml conform";

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "formats/formats.h"
 #include "writers.hpp"
@@ -67,7 +68,9 @@ Action add_quantize(CLI::App& app) {
   sub->add_option("IN", o->in, "Input model (any format)")->required();
   sub->add_option("OUT", o->out, "Output file")->required();
   sub->add_option("--to", o->to, "v2 (default), gguf-q8_0, gguf-q4_0");
-  sub->add_option("--group-size", o->group_size, "v2 group size (default: 64 halved until it divides dim and hidden_dim)");
+  integer(sub->add_option("--group-size", o->group_size,
+                          "v2 group size, 1..1073741824 (default: 64 halved until it divides dim and hidden_dim)"),
+          1, 1 << 30);
   return [o]() { return run(*o, "quantize", {"v2", "gguf-q8_0", "gguf-q4_0"}); };
 }
 

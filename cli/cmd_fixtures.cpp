@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "fixture_writer.hpp"
 #include "runner.hpp"
@@ -18,10 +19,11 @@ Action add_fixtures(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("fixtures", "Write every case's inputs as .npy with manifest.json, and v0 models");
   sub->add_option("--out", o->out, "Output directory (default fixtures/out)")->type_name("DIR");
-  sub->add_option("--seed", o->seed, "Global seed (default 1)")->type_name("S");
+  unsigned_integer(sub->add_option("--seed", o->seed, "Global seed, 0..2^64-1 (default 1)")->type_name("S"));
   sub->add_option("--kernel", o->kernels, "Only this kernel's cases (repeatable)")->type_name("K");
   return [o]() {
-    conformance::check_kernel_names(o->kernels);  // the message of 9ml conform --kernel, exit 2
+    as_usage([&] { conformance::check_kernel_names(o->kernels); });  // the message of 9ml conform --kernel
+    check_writable_dir("--out", o->out);
     conformance::Selection s;
     s.seed = o->seed;
     s.kernels = o->kernels;

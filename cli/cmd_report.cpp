@@ -3,6 +3,9 @@
 
 #include <memory>
 
+#include <cfloat>
+
+#include "args.hpp"
 #include "commands.hpp"
 #include "detail.hpp"
 #include "report.hpp"
@@ -22,16 +25,20 @@ Action add_report(CLI::App& app) {
   auto* d = sub->add_subcommand("diff", "Compare two report.json files; exit 1 on a regression");
   d->add_option("OLD", o->old_path, "Baseline report.json")->required();
   d->add_option("NEW", o->new_path, "New report.json")->required();
-  d->add_option("--factor", o->diff.growth_factor,
-                "A kernel's max ULP or bound ratio may grow by at most this factor (default 2)");
-  d->add_option("--ulp-floor", o->diff.ulp_floor, "Growth up to this many ULP is never a regression (default 1)");
+  real(d->add_option("--factor", o->diff.growth_factor,
+                     "A kernel's max ULP or bound ratio may grow by at most this factor, finite, >= 1 (default 2)")
+           ->type_name("F"), 1, FLT_MAX);
+  real(d->add_option("--ulp-floor", o->diff.ulp_floor, "Growth up to this many ULP is never a regression, finite, >= 0 (default 1)")
+           ->type_name("U"), 0, FLT_MAX);
   d->add_flag("--across", o->across,
               "Compare two implementations on the same cases (host vs a guest): per kernel, the cases whose bits differ");
   d->add_option("--old-impl", o->old_impl, "--across: OLD's implementation (default: OLD's host field)")->type_name("I");
   d->add_option("--new-impl", o->new_impl, "--across: NEW's implementation (default: NEW's host field)")->type_name("I");
   d->add_option("--md", o->md, "--across: also write the table to this Markdown file")->type_name("FILE");
-  d->footer("Exit status: 0 no regression, 1 regressions, 2 unreadable input.");
+  d->footer("Exit status: 0 no regression, 1 regressions or unreadable input, 2 bad arguments (docs/CLI.md).");
   return [o]() {
+    if (!o->across && (!o->old_impl.empty() || !o->new_impl.empty() || !o->md.empty()))
+      throw UsageError("--old-impl, --new-impl and --md go with --across");
     report::Report a = report::read_json(o->old_path);
     report::Report b = report::read_json(o->new_path);
     if (o->across) {
@@ -39,7 +46,7 @@ Action add_report(CLI::App& app) {
       if (r.rows.empty()) {
         fmt::print(stderr, "9ml report diff --across: no case of {} in {} is also a case of {} in {}\n", r.old_impl,
                    o->old_path, r.new_impl, o->new_path);
-        return 2;
+        return 1;
       }
       std::string text = report::across_markdown(r, o->old_path, o->new_path);
       fmt::print("{}", text);

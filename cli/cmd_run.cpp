@@ -2,7 +2,10 @@
 // llama2.c's run: text streamed as it is generated, tok/s on stderr.
 #include <fmt/core.h>
 
+#include <cfloat>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -10,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "formats/formats.h"
 #include "model/generate.h"
@@ -22,7 +26,7 @@ namespace {
 struct Opts {
   std::string model, tokenizer, prompt, mode = "generate", system;
   float temperature = 1.0f, topp = 0.9f;
-  long long seed = 0;
+  uint64_t seed = 0;  // 0: the time, as llama2.c's run for seed <= 0
   int steps = 256, threads = 0;  // 0: one per CPU (nm_cpu_count)
   bool no_simd = false, ids = false;
   std::string simd;  // --simd LEVEL (empty: $NINEML_SIMD, else the best)
@@ -44,7 +48,9 @@ struct Session {
   }
 };
 
+// A file, the text or the model is at fault (exit 1); usage(): the command line (exit 2).
 [[noreturn]] void fail(const std::string& msg) { throw std::runtime_error(msg); }
+[[noreturn]] void usage(const std::string& msg) { throw UsageError(msg); }
 
 // run.c's safe_printf: a piece that is one unprintable byte is not shown.
 void print_piece(const char* p, int len) {
@@ -79,7 +85,6 @@ void stream_token(void* arg, int prev, int token) {
 }
 
 std::vector<int> encode(const nm_vocab* v, const std::string& text, bool bos) {
-  if (text.size() > (1u << 24)) fail("-i: prompt longer than 16777216 bytes");
   int len = static_cast<int>(text.size()), n = 0;
   std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(len)));
   char err[256];
@@ -135,9 +140,7 @@ int chat_read_system(void* arg, char* buf, int cap) {
     std::fflush(stdout);
     if (!std::getline(std::cin, line)) line.clear();
   }
-  if (static_cast<int>(line.size()) >= cap) return -1;
-  std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());
-  return 0;
+  return std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());  // >= cap: too long, nm_chat says so
 }
 
 int chat_read_user(void* arg, int turn, char* buf, int cap) {
@@ -150,9 +153,7 @@ int chat_read_user(void* arg, int turn, char* buf, int cap) {
     std::fflush(stdout);
     if (!std::getline(std::cin, line)) return -1;
   }
-  if (static_cast<int>(line.size()) >= cap) return -1;
-  std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());
-  return 0;
+  return std::snprintf(buf, static_cast<size_t>(cap), "%s", line.c_str());
 }
 
 void chat_reply_start(void*) {
@@ -170,28 +171,25 @@ void chat_token(void* arg, int prev, int token) {
 
 void chat_reply_end(void*) { std::fputs("\n", stdout); }
 
-int chat_encode(void* arg, const char* text, int* ids, int cap, int* n_ids) {
+// nm_chat reports the error (the turn and this reason); run_chat prints it.
+int chat_encode(void* arg, const char* text, int* ids, int cap, int* n_ids, char* err, int errcap) {
   auto* io = static_cast<ChatIo*>(arg);
-  std::vector<int> v;
-  try {  // no exception may cross the engine's C frames
-    v = encode(&io->ss->vocab, text, true);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "9ml: %s\n", e.what());
+  const int len = static_cast<int>(std::strlen(text));
+  if (nm_tok_encode_max(len) > cap) {
+    std::snprintf(err, static_cast<size_t>(errcap), "%d bytes: too long to encode", len);
     return -1;
   }
-  if (static_cast<int>(v.size()) > cap) return -1;
-  std::copy(v.begin(), v.end(), ids);
-  *n_ids = static_cast<int>(v.size());
-  return 0;
+  return nm_tok_encode(&io->ss->vocab, text, len, 1, 0, ids, cap, n_ids, err, errcap) != 0 ? -1 : 0;
 }
 
 int run_chat(Session& ss, const nm_exec& ex, const Opts& o, int steps, bool system_given) {
   ChatIo io{&ss, &o, system_given};
   nm_chat_io cio{chat_read_system, chat_read_user, chat_reply_start, chat_token, chat_reply_end, chat_encode, &io};
-  if (nm_chat(ss.state, &ss.model, &ex, &ss.sampler, steps, &cio) < 0) {
-    std::fflush(stdout);
+  char err[512];
+  if (nm_chat(ss.state, &ss.model, &ex, &ss.sampler, steps, &cio, err, sizeof err) < 0) {
     std::fputs("\n", stdout);  // the error starts its own line after the transcript
-    fail("chat: a turn did not fit in the context left (" + std::to_string(steps) + " positions)");
+    std::fflush(stdout);
+    fail(std::string("chat: ") + err);
   }
   return 0;
 }
@@ -205,23 +203,28 @@ Action add_run(CLI::App& app) {
   sub->add_option("-z,--tokenizer", o->tokenizer,
                   "llama2.c tokenizer.bin (default: the model's embedded vocabulary)")
       ->type_name("TOKENIZER");
-  sub->add_option("-t", o->temperature, "Temperature, >= 0 (0: greedy; default 1.0)");
-  sub->add_option("-p", o->topp, "Top-p in [0, 1] (default 0.9)");
-  sub->add_option("-s", o->seed, "RNG seed (default: the time)");
-  sub->add_option("-n", o->steps, "Steps, 1..seq_len (0: seq_len; default 256, capped at seq_len)");
-  sub->add_option("-i", o->prompt, "Prompt (UTF-8)");
-  auto* sys = sub->add_option("-y", o->system, "System prompt (chat mode)");
+  real(sub->add_option("-t", o->temperature, "Temperature, finite, >= 0 (0: greedy; default 1.0)")->type_name("T"), 0, FLT_MAX);
+  real(sub->add_option("-p", o->topp, "Top-p in [0, 1] (default 0.9)")->type_name("P"), 0, 1);
+  unsigned_integer(sub->add_option("-s", o->seed, "RNG seed, 0..2^64-1 (0, the default: the time)")->type_name("SEED"));
+  integer(sub->add_option("-n", o->steps, "Steps, 0..seq_len (0: seq_len; default 256, capped at seq_len)")->type_name("STEPS"), 0, INT_MAX);
+  sub->add_option("-i", o->prompt, "Prompt (UTF-8; in chat mode the first turn, at most 4095 bytes)")->type_name("PROMPT");
+  auto* sys = sub->add_option("-y", o->system, "System prompt (chat mode; at most 2047 bytes)")->type_name("SYSTEM");
   sub->add_option("-m", o->mode, "Mode")->check(CLI::IsMember({"generate", "chat"}));
-  sub->add_option("--threads", o->threads, "Threads (default: one per CPU)")->check(CLI::Range(1, 256));
+  integer(sub->add_option("--threads", o->threads, "Threads, 1..256 (default: one per CPU)")->type_name("N"), 1, 256);
   sub->add_flag("--no-simd", o->no_simd, "Scalar kernels only (same as --simd scalar)");
   sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else the best)")
       ->type_name("LEVEL");
   sub->add_flag("--ids", o->ids, "Print the prompt's and the generated token ids instead of text");
   auto* steps_opt = sub->get_option("-n");
   return [o, sys, steps_opt]() {
-    if (!(o->temperature >= 0.0f)) fail("-t: temperature must be >= 0");
-    if (!(o->topp >= 0.0f && o->topp <= 1.0f)) fail("-p: top-p must be in [0, 1]");
-    if (o->steps < 0) fail("-n: steps must be >= 0");
+    // The command line first, before any file is read.
+    if (o->prompt.size() > (1u << 24)) usage("-i: longer than 16777216 bytes");
+    if (o->no_simd && !o->simd.empty() && o->simd != "scalar") usage("--no-simd: conflicts with --simd " + o->simd);
+    const nm_kernel_table* table =
+        o->no_simd ? nm_kernels_scalar() : nm_kernels_select(o->simd.empty() ? nullptr : o->simd.c_str());
+    if (table == nullptr)
+      usage(o->simd.empty() ? std::string("NINEML_SIMD: that SIMD level is unknown or not available on this CPU")
+                            : "--simd " + o->simd + ": unknown, or not available on this CPU");
     Session ss;
     char err[512];
     if (nm_model_load(&ss.model, o->model.c_str(), err, sizeof err) != 0) fail(err);
@@ -241,14 +244,8 @@ Action add_run(CLI::App& app) {
     const char* why = nullptr;
     ss.state = nm_state_new(&ss.model, &why);
     if (ss.state == nullptr) fail(o->model + ": " + why);
-    uint64_t seed = o->seed > 0 ? static_cast<uint64_t>(o->seed) : static_cast<uint64_t>(std::time(nullptr));
+    uint64_t seed = o->seed > 0 ? o->seed : static_cast<uint64_t>(std::time(nullptr));
     if (nm_sampler_init(&ss.sampler, vocab_size, o->temperature, o->topp, seed) != 0) fail("run: out of memory");
-    if (o->no_simd && !o->simd.empty() && o->simd != "scalar") fail("--no-simd: conflicts with --simd " + o->simd);
-    const nm_kernel_table* table =
-        o->no_simd ? nm_kernels_scalar() : nm_kernels_select(o->simd.empty() ? nullptr : o->simd.c_str());
-    if (table == nullptr)
-      fail(o->simd.empty() ? std::string("NINEML_SIMD: that SIMD level is unknown or not available on this CPU")
-                           : "--simd " + o->simd + ": unknown, or not available on this CPU");
     if (o->threads == 0) o->threads = nm_cpu_count() > 256 ? 256 : nm_cpu_count();
     if (o->threads > 1) {
       ss.pool = nm_pool_create(o->threads);

@@ -2,6 +2,7 @@
 // tokenizer.bin or on the vocabulary a GGUF model embeds (docs/TOKENIZER.md).
 #include <fmt/core.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "formats/formats.h"
 #include "tokenizer.h"
@@ -62,9 +64,9 @@ void add_common(CLI::App* sub, Opts& o) {
   sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin, or a GGUF model (its embedded vocabulary)")
       ->required()
       ->type_name("TOKENIZER");
-  sub->add_option("--vocab-size", o.vocab_size, "Require exactly N tokens in the file (default: all of it)")
-      ->type_name("N")
-      ->check(CLI::Range(0, static_cast<int>(NM_TOK_MAX_VOCAB)));
+  integer(sub->add_option("--vocab-size", o.vocab_size, "Require exactly N tokens in the file, 0..16777216 "
+                          "(0, the default: all of it)")
+              ->type_name("N"), 0, static_cast<int>(NM_TOK_MAX_VOCAB));
 }
 
 }  // namespace
@@ -78,7 +80,7 @@ Action add_tokenize(CLI::App& app) {
   sub->add_option("TEXT", o->text, "Text to encode (UTF-8)")->required();
   return [o]() {
     Vocab vocab(o->tokenizer, o->vocab_size);
-    if (o->text.size() > (1u << 28)) throw std::runtime_error("text: longer than 268435456 bytes");
+    if (o->text.size() > (1u << 28)) throw UsageError("TEXT: longer than 268435456 bytes");
     int len = static_cast<int>(o->text.size());
     std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(len)));
     int n = 0;
@@ -97,7 +99,7 @@ Action add_detokenize(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("detokenize", "Print the text of token ids (BOS/EOS give none), then a newline");
   add_common(sub, *o);
-  sub->add_option("ID", o->ids, "Token ids")->required();
+  integer(sub->add_option("ID", o->ids, "Token ids, 0..2147483647")->required(), 0, INT_MAX);
   return [o]() {
     Vocab vocab(o->tokenizer, o->vocab_size);
     int n = static_cast<int>(o->ids.size()), len = 0;

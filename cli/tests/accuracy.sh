@@ -2,7 +2,7 @@
 # weights and on a v0 file: per-step rows, the three derived gates (stored
 # weights, teacher-forced products, end-to-end logits) hold (exit 0), JSON
 # report; NINEML_FAULT on the Q8 products makes the run fail (exit 1); bad
-# arguments exit 2 with one line.
+# arguments exit 2 with one line, a model the values do not fit exits 1.
 . "$(dirname "$0")/lib.sh"
 for s in q8 q8_0 q4_0; do
   expect_status 0 "$NINEML" accuracy --storage "$s" --steps 32 --json "$TMP/$s.json"
@@ -35,11 +35,17 @@ expect_status 0 "$NINEML" fixtures --out "$TMP/fx" --kernel softmax
 expect_status 0 "$NINEML" accuracy --model "$TMP/fx/models/tiny-shared.bin" --storage q8 --steps 8 --summary
 grep -q "(bound holds)" "$TMP/out" || fail "v0 model: $(cat "$TMP/out")"
 # hidden_dim 172 has no whole blocks of 32
-expect_status 2 "$NINEML" accuracy --model "$TMP/fx/models/tiny-shared.bin" --storage q4_0
+expect_status 1 "$NINEML" accuracy --model "$TMP/fx/models/tiny-shared.bin" --storage q4_0
 grep -q -- "--storage q4_0: dim 64 and hidden_dim 172 must be multiples of the block size 32" "$TMP/out" ||
   fail "block size: $(cat "$TMP/out")"
 expect_status 2 "$NINEML" accuracy --storage q9
 grep -q -- "--storage q9: expected q8, q8_0 or q4_0" "$TMP/out" || fail "bad storage: $(cat "$TMP/out")"
-expect_status 2 "$NINEML" accuracy --steps 100000
+expect_status 1 "$NINEML" accuracy --steps 100000
 grep -q -- "--steps 100000: expected 1..256" "$TMP/out" || fail "bad steps: $(cat "$TMP/out")"
+expect_status 2 "$NINEML" accuracy --steps -1
+grep -qx -- "9ml: --steps -1: expected an integer in 0..1048576" "$TMP/out" || fail "negative steps: $(cat "$TMP/out")"
+expect_status 2 "$NINEML" accuracy --seed -1
+expect_status 1 "$NINEML" accuracy --model "$TMP/nosuch.bin"
+expect_status 1 "$NINEML" accuracy --steps 4 --json "$TMP/nosuch/dir/a.json"
+grep -q -- "--json $TMP/nosuch/dir/a.json: cannot write" "$TMP/out" || fail "--json: $(cat "$TMP/out")"
 echo ok

@@ -1,7 +1,8 @@
 # `9ml run -m chat` on a GGUF fixture (its embedded vocabulary): run.c's
 # prompts and turns from stdin, -y/-i skipping them, the same transcript
 # twice at -t 0, the end of stdin ending the chat, a turn too long for the
-# context a one-line error; on a v0 model with -z tokenizer.bin, with and
+# context, a system prompt or turn too long for the buffers and a turn that
+# is not UTF-8 each a one-line error with exit 1; on a v0 model with -z tokenizer.bin, with and
 # without a system prompt and with -y, the first reply equals generate
 # mode's continuation of the llama2.c-rendered turn up to EOS. (Token-level parity with run.c's chat loop over
 # the reference: model.Archs/ChatParity.*)
@@ -89,9 +90,28 @@ printf '%s\n%s\n' "$U1" "$U2" | "$NINEML" run "$V0" -z "$Z" -m chat -t 0 -n 200 
   fail "chat -z -y exited $?: $(cat "$TMP/err")"
 check_chat "$TMP/zy" "$TMP/wanty"
 
-# A first turn that does not fit in -n positions: one line, exit 2.
+# Errors end the chat with one line on stderr and exit 1 (docs/CLI.md).
+# chat_error WANT ARGS...: stdin empty; stderr is one line matching WANT (an extended regex).
+chat_error() {
+  local want=$1; shift
+  "$NINEML" run "$G" -m chat "$@" </dev/null >"$TMP/stdout" 2>"$TMP/stderr"
+  local got=$?
+  [ "$got" -eq 1 ] || fail "exit $got, expected 1: $* ($(cat "$TMP/stderr"))"
+  [ "$(wc -l <"$TMP/stderr")" -eq 1 ] && grep -qxE -- "$want" "$TMP/stderr" ||
+    fail "stderr: $(cat "$TMP/stderr"), expected: $want"
+}
+# A first turn that does not fit in -n positions.
 long=$(printf 'word %.0s' $(seq 1 60))
-expect_status 2 "$NINEML" run "$G" -m chat -n 16 -y "" -i "$long"
-[ "$(grep -c . "$TMP/out")" -eq 1 ] || fail "not one line: $(cat "$TMP/out")"
-grep -q '^9ml: chat: a turn did not fit in the context left (16 positions)$' "$TMP/out" || fail "too-long turn: $(cat "$TMP/out")"
+chat_error "9ml: chat: turn 1 is [0-9]+ tokens, more than the 16 positions left of 16" -n 16 -y "" -i "$long"
+# -y and -i beyond the chat's buffers (2047 and 4095 bytes).
+chat_error "9ml: chat: the system prompt is 3000 bytes; at most 2047 fit" -y "$(printf 'a%.0s' $(seq 1 3000))" -i "hi"
+chat_error "9ml: chat: turn 1 is 5000 bytes long; at most 4095 fit" -y "" -i "$(printf 'b%.0s' $(seq 1 5000))"
+# A turn the tokenizer rejects (the byte offset is in the rendered template).
+chat_error "9ml: chat: turn 1: not valid UTF-8 at byte 9" -y "" -i $'ab\xff'
+# ... also when it comes from stdin, after a good turn.
+printf 'hi\nab\377\n' | "$NINEML" run "$G" -m chat -t 0 -n 200 -y "" >"$TMP/stdout" 2>"$TMP/stderr"
+[ $? -eq 1 ] || fail "stdin turn not UTF-8: exit not 1 ($(cat "$TMP/stderr"))"
+grep -q '^9ml: chat: turn 2: not valid UTF-8 at byte ' "$TMP/stderr" || fail "stdin turn: $(cat "$TMP/stderr")"
+# The end of stdin is no error.
+expect_status 0 "$NINEML" run "$G" -m chat -n 200 -y "" </dev/null
 echo ok

@@ -1,4 +1,4 @@
-# Exit codes a CI gate can trust: a selection that runs nothing, an unknown
+# Exit codes a CI gate can trust (docs/CLI.md): a selection that runs nothing, an unknown
 # name or an unknown command is a usage error (one line on stderr, exit 2),
 # never "0 passed" with exit 0.
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +38,47 @@ expect_err 2 "9ml: unknown command 'llmfs'; commands: conform, report," "$NINEML
 expect_err 2 "9ml: unknown command 'check-port'; commands: conform," "$NINEML" check-port --help
 expect_err 2 "9ml: unknown command 'nosuch'; commands: conform," "$NINEML" nosuch
 expect_err 2 "9ml: unknown command 'conformm'; did you mean conform? commands: conform," "$NINEML" conformm
+# The convention for every command (docs/CLI.md): a missing file is a data
+# error (1), an unknown option, a bad number or a missing argument a usage
+# error (2); each one line on stderr.
+N=$TMP/nosuch.bin
+expect_err 1 "$N: cannot open" "$NINEML" run "$N"
+expect_err 1 "$N: cannot open" "$NINEML" info "$N"
+expect_err 1 "$N: cannot open" "$NINEML" tokenize -z "$N" x
+expect_err 1 "$N: cannot open" "$NINEML" detokenize -z "$N" 1
+expect_err 1 "$N: cannot open" "$NINEML" convert "$N" "$TMP/out.bin" --to v1
+expect_err 1 "$N: cannot open" "$NINEML" quantize "$N" "$TMP/out.bin"
+expect_err 1 "$N: cannot open" "$NINEML" bench --model "$N"
+expect_err 1 "$N" "$NINEML" accuracy --model "$N"
+expect_err 1 "$N" "$NINEML" report diff "$N" "$N"
+for cmd in conform fixtures "run $N" "info $N" "tokenize -z $N x" "detokenize -z $N 1" "convert $N $N --to v1" \
+           "quantize $N $N" accuracy bench "report diff $N $N"; do
+  # shellcheck disable=SC2086
+  expect_err 2 "9ml: The following argument was not expected: --bogus (see 9ml ${cmd%% *}" "$NINEML" $cmd --bogus
+done
+expect_err 2 "9ml: MODEL is required (see 9ml run --help)" "$NINEML" run
+expect_err 2 "MODEL is required" "$NINEML" info
+expect_err 2 "--tokenizer is required" "$NINEML" tokenize x
+expect_err 2 "--to is required" "$NINEML" convert "$N" "$N"
+expect_err 2 "NEW is required" "$NINEML" report diff "$N"
+# A bad number names the option and the value, for every command that takes one.
+expect_err 2 "9ml: --seed -1: expected an integer in 0..18446744073709551615" "$NINEML" conform --seed -1
+expect_err 2 "9ml: --seed 0x1: expected an integer in 0..18446744073709551615" "$NINEML" fixtures --seed 0x1
+expect_err 2 "9ml: --factor inf: expected a finite number >= 1" "$NINEML" report diff "$N" "$N" --factor inf
+expect_err 2 "9ml: --vocab-size 1.0: expected an integer in 0..16777216" "$NINEML" tokenize -z "$N" --vocab-size 1.0 x
+expect_err 2 "9ml: ID 1e3: expected an integer in 0..2147483647" "$NINEML" detokenize -z "$N" 1e3
+expect_err 2 "9ml: -s -5: expected an integer in 0..18446744073709551615" "$NINEML" run "$N" -s -5
+expect_err 2 "9ml: -t nan: expected a finite number >= 0" "$NINEML" run "$N" -t nan
+expect_err 2 "9ml: -p 1.5: expected a number in [0, 1]" "$NINEML" run "$N" -p 1.5
+expect_err 2 "9ml: -n -3: expected an integer in 0..2147483647" "$NINEML" run "$N" -n -3
+expect_err 2 "9ml: --threads 0: expected an integer in 1..256" "$NINEML" run "$N" --threads 0
+expect_err 2 "9ml: --group-size -2: expected an integer in 1..1073741824" "$NINEML" quantize "$N" "$N" --group-size -2
+expect_err 2 "9ml: --steps abc: expected an integer in 0..1048576" "$NINEML" accuracy --steps abc
+expect_err 2 "9ml: --seed 1.5: expected an integer in 0..18446744073709551615" "$NINEML" accuracy --seed 1.5
+expect_err 2 "9ml: --threads 0: expected an integer in 1..256" "$NINEML" bench --threads 0
+expect_err 2 "9ml: --repeat 101: expected an integer in 1..100" "$NINEML" bench --repeat 101
+expect_err 2 "9ml: --prompt +1: expected an integer in 1..1048576" "$NINEML" bench --prompt +1
+expect_err 2 "9ml: --tokens 0: expected an integer in 1..1048576" "$NINEML" bench --tokens 0
 # A valid tiny selection still passes, and --help still exits 0.
 expect_status 0 "$NINEML" conform --kernel rng --impl engine-scalar --out "$R" --quiet
 grep -q '^rng  *engine-scalar ' "$TMP/out" || fail "rng x engine-scalar did not run"

@@ -48,7 +48,7 @@ for arch in llama2 llama3 mistral; do
   done
 done
 # A file without a vocabulary needs -z, and says so.
-expect_status 2 "$NINEML" run "$TMP/fx/models/llama2-v0/model.bin" -i "Once"
+expect_status 1 "$NINEML" run "$TMP/fx/models/llama2-v0/model.bin" -i "Once"
 grep -q -- '-z: the model has no vocabulary of its own; pass -z TOKENIZER' "$TMP/out" || fail "no-vocab message: $(cat "$TMP/out")"
 # Bad input and bad arguments.
 head -c 1000 "$src" >"$TMP/cut.bin"
@@ -63,4 +63,8 @@ expect_status 1 "$NINEML" info "$TMP/adir"
 expect_status 2 "$NINEML" convert "$src" "$TMP/x" --to gguf-q5
 grep -q -- '--to gguf-q5: unknown target' "$TMP/out" || fail "unknown target message"
 expect_status 2 "$NINEML" quantize "$src" "$TMP/x" --to gguf-q4_0 --group-size 2
+expect_status 2 "$NINEML" quantize "$src" "$TMP/x" --group-size 0
+grep -qx -- '9ml: --group-size 0: expected an integer in 1..1073741824' "$TMP/out" || fail "group 0: $(cat "$TMP/out")"
+expect_status 1 "$NINEML" quantize "$TMP/nosuch" "$TMP/x"
+expect_status 1 "$NINEML" convert "$TMP/nosuch" "$TMP/x" --to v1
 echo ok

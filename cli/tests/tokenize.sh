@@ -1,6 +1,7 @@
 # `9ml tokenize` / `9ml detokenize` on the generated vocabulary that
 # `9ml fixtures` writes (ids: docs/TOKENIZER.md), on the copy every GGUF
-# fixture embeds, and their error messages.
+# fixture embeds, and their error messages: exit 1 for what the file or the
+# text decides, 2 for a bad command line (docs/CLI.md).
 . "$(dirname "$0")/lib.sh"
 expect_status 0 "$NINEML" fixtures --kernel rng --out "$TMP/fx"
 Z=$TMP/fx/vocab/test-vocab.bin
@@ -25,20 +26,24 @@ ids=$(cat "$TMP/out")
 expect_status 0 "$NINEML" detokenize -z "$Z" $ids
 [ "$(cat "$TMP/out")" = "été sing the xyz 日本 ø" ] || fail "round trip: $(cat "$TMP/out")"
 
-expect_status 2 "$NINEML" tokenize -z "$Z" $'ab\xff'
+expect_status 1 "$NINEML" tokenize -z "$Z" $'ab\xff'
 grep -q 'text: not valid UTF-8 at byte 2' "$TMP/out" || fail "invalid UTF-8 message"
-expect_status 2 "$NINEML" tokenize -z "$TMP/nosuch.bin" "x"
+expect_status 1 "$NINEML" tokenize -z "$TMP/nosuch.bin" "x"
 grep -q "$TMP/nosuch.bin: cannot open" "$TMP/out" || fail "missing file message"
-expect_status 2 "$NINEML" tokenize -z "$TMP" "x"
+expect_status 1 "$NINEML" tokenize -z "$TMP" "x"
 grep -q "$TMP: is a directory" "$TMP/out" || fail "directory message: $(cat "$TMP/out")"
-expect_status 2 "$NINEML" tokenize -z "$Z" --vocab-size 377 "x"
+expect_status 1 "$NINEML" tokenize -z "$Z" --vocab-size 377 "x"
 grep -q "bytes after the last of 377 tokens" "$TMP/out" || fail "vocab size mismatch message"
 head -c 101 "$Z" >"$TMP/short.bin"
-expect_status 2 "$NINEML" tokenize -z "$TMP/short.bin" "x"
+expect_status 1 "$NINEML" tokenize -z "$TMP/short.bin" "x"
 grep -q "short.bin: truncated at token" "$TMP/out" || fail "truncated file message"
-expect_status 2 "$NINEML" detokenize -z "$Z" 1 378
+expect_status 1 "$NINEML" detokenize -z "$Z" 1 378
 grep -q 'token 378 out of range (vocabulary has 378 tokens)' "$TMP/out" || fail "out of range id message"
 expect_status 2 "$NINEML" detokenize -z "$Z" 1 x
+grep -qx -- '9ml: ID x: expected an integer in 0..2147483647' "$TMP/out" || fail "bad id: $(cat "$TMP/out")"
+expect_status 2 "$NINEML" detokenize -z "$Z" 1 0x10
+expect_status 2 "$NINEML" tokenize -z "$Z" --vocab-size -1 "x"
+grep -qx -- '9ml: --vocab-size -1: expected an integer in 0..16777216' "$TMP/out" || fail "bad size: $(cat "$TMP/out")"
 expect_status 2 "$NINEML" tokenize "x"
 # A GGUF model as the tokenizer source: its embedded vocabulary (every GGUF
 # fixture carries the generated one, docs/FIXTURES.md) gives the same ids
@@ -58,15 +63,15 @@ done
 g=$TMP/fx/models/llama2-gguf-f32/model.bin
 expect_status 0 "$NINEML" tokenize -z "$g" --vocab-size 378 "the"
 [ "$(cat "$TMP/out")" = "363" ] || fail "--vocab-size 378 on a GGUF: $(cat "$TMP/out")"
-expect_status 2 "$NINEML" tokenize -z "$g" --vocab-size 377 "the"
+expect_status 1 "$NINEML" tokenize -z "$g" --vocab-size 377 "the"
 grep -q "^9ml: $g: the embedded vocabulary has 378 tokens, not 377$" "$TMP/out" || fail "GGUF vocab size: $(cat "$TMP/out")"
 # A GGUF file without a vocabulary (converted from a v0 checkpoint) says so.
 expect_status 0 "$NINEML" convert "$TMP/fx/models/llama2-v0/model.bin" "$TMP/novocab.gguf" --to gguf-f32
-expect_status 2 "$NINEML" tokenize -z "$TMP/novocab.gguf" "the"
+expect_status 1 "$NINEML" tokenize -z "$TMP/novocab.gguf" "the"
 grep -q "^9ml: $TMP/novocab.gguf: model: no embedded vocabulary$" "$TMP/out" || fail "no vocabulary: $(cat "$TMP/out")"
 # A GGUF cut short: the loader's one-line error.
 head -c 200 "$g" >"$TMP/cut.gguf"
-expect_status 2 "$NINEML" tokenize -z "$TMP/cut.gguf" "the"
+expect_status 1 "$NINEML" tokenize -z "$TMP/cut.gguf" "the"
 [ "$(wc -l <"$TMP/out")" -eq 1 ] && grep -q "^9ml: $TMP/cut.gguf: " "$TMP/out" || fail "cut GGUF: $(cat "$TMP/out")"
 
 expect_status 0 "$NINEML" tokenize --help

@@ -58,24 +58,22 @@ struct Script {
   int reply_ends = 0, reply_starts = 0;
 };
 
+// As nm_chat_io asks: the text's whole length, even when it did not fit.
 int read_system(void* arg, char* buf, int cap) {
   auto* s = static_cast<Script*>(arg);
-  std::snprintf(buf, static_cast<size_t>(cap), "%s", s->system.c_str());
-  return 0;
+  return std::snprintf(buf, static_cast<size_t>(cap), "%s", s->system.c_str());
 }
 int read_user(void* arg, int turn, char* buf, int cap) {
   auto* s = static_cast<Script*>(arg);
   if (turn >= static_cast<int>(s->users.size())) return -1;
-  std::snprintf(buf, static_cast<size_t>(cap), "%s", s->users[static_cast<size_t>(turn)].c_str());
-  return 0;
+  return std::snprintf(buf, static_cast<size_t>(cap), "%s", s->users[static_cast<size_t>(turn)].c_str());
 }
 void on_token(void* arg, int prev, int token) { static_cast<Script*>(arg)->printed.emplace_back(prev, token); }
 void on_reply_end(void* arg) { static_cast<Script*>(arg)->reply_ends++; }
 void on_reply_start(void* arg) { static_cast<Script*>(arg)->reply_starts++; }
-int encode(void* arg, const char* text, int* ids, int cap, int* n) {
-  char err[128];
+int encode(void* arg, const char* text, int* ids, int cap, int* n, char* err, int errcap) {
   return nm_tok_encode(static_cast<Script*>(arg)->vocab, text, static_cast<int>(std::strlen(text)), 1, 0, ids, cap, n,
-                       err, sizeof err);
+                       err, errcap);
 }
 
 std::vector<int> encode_turn(const nm_vocab* v, const std::string& text) {
@@ -118,7 +116,9 @@ TEST_P(ChatParity, MatchesRunCChatLoopOverTheReference) {
   ASSERT_NE(st, nullptr) << why;
   nm_exec e{nm_kernels_scalar(), nullptr};
   nm_chat_io io{read_system, read_user, on_reply_start, on_token, on_reply_end, encode, &s};
-  const int used = nm_chat(st, em.get(), &e, &sp, 256, &io);
+  char chat_err[256];
+  const int used = nm_chat(st, em.get(), &e, &sp, 256, &io, chat_err, sizeof chat_err);
+  EXPECT_GE(used, 0) << chat_err;
 
   std::vector<std::vector<int>> turns;
   for (size_t i = 0; i < s.users.size(); i++) turns.push_back(encode_turn(&v, llama2c_render(s.system, s.users[i], i == 0)));
@@ -172,6 +172,7 @@ struct ChatRun {
   std::vector<int> fed;
   std::vector<std::pair<int, int>> printed;
   int reply_ends = 0, used = 0;
+  std::string error;  // nm_chat's message when it returns -1
 };
 
 // A model whose EOS classifier row is weighted so that greedy replies end
@@ -214,7 +215,9 @@ ChatRun run_chat(const ref::Checkpoint& ck, const nm_vocab* v, const std::string
   }
   nm_chat_io io{read_system, read_user, on_reply_start, on_token, on_reply_end, encode, &s};
   t_fed = &cap;
-  r.used = nm_chat(st, m, &e, &sp, steps, &io);
+  char chat_err[256];
+  r.used = nm_chat(st, m, &e, &sp, steps, &io, chat_err, sizeof chat_err);
+  if (r.used < 0) r.error = chat_err;
   t_fed = nullptr;
   EXPECT_FALSE(cap.unknown_row) << "a position was fed something that is not a token's embedding row";
   nm_state_free(st);
@@ -280,6 +283,31 @@ TEST_F(ChatTurnsTestVocab, FirstTurnWithSystemPromptThenPlainTurn) {
 TEST_F(ChatTurnsTestVocab, FirstTurnWithoutSystemPrompt) {
   const ChatRun r = run_chat(ck_, &v_, "", users_, 256);
   expect_llama2c_turns(&v_, r, "", users_);
+}
+
+// Errors end the chat with -1 and one line that says what went wrong (the
+// CLI prints it and exits 1): a system prompt or turn too long for the
+// buffers, a turn the tokenizer rejects, a turn that does not fit.
+TEST_F(ChatTurnsTestVocab, ErrorsAreReported) {
+  ChatRun r = run_chat(ck_, &v_, std::string(3000, 'a'), users_, 256);
+  EXPECT_EQ(r.used, -1);
+  EXPECT_EQ(r.error, "the system prompt is 3000 bytes; at most 2047 fit");
+  EXPECT_TRUE(r.fed.empty());
+  r = run_chat(ck_, &v_, "", {std::string(5000, 'b')}, 256);
+  EXPECT_EQ(r.used, -1);
+  EXPECT_EQ(r.error, "turn 1 is 5000 bytes long; at most 4095 fit");
+  r = run_chat(ck_, &v_, "", {"ab\xff"}, 256);
+  EXPECT_EQ(r.used, -1);
+  EXPECT_EQ(r.error.rfind("turn 1: ", 0), 0u) << r.error;
+  EXPECT_NE(r.error.find("not valid UTF-8"), std::string::npos) << r.error;
+  r = run_chat(ck_, &v_, "", {"a turn of many words that will not fit"}, 8);
+  EXPECT_EQ(r.used, -1);
+  EXPECT_NE(r.error.find("turn 1 is "), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find(" tokens, more than the 8 positions left of 8"), std::string::npos) << r.error;
+  // The end of input is not an error.
+  r = run_chat(ck_, &v_, "", {}, 256);
+  EXPECT_EQ(r.used, 0);
+  EXPECT_EQ(r.error, "");
 }
 
 // The assistant's reply is the greedy continuation and stops exactly when

@@ -53,6 +53,8 @@ nm_generate(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp,
 	token = prompt[pos];
 	while (pos < steps) {
 		float *logits = nm_forward(s, m, e, token, pos);
+		if (logits == nil)
+			return -1;
 		if (cb != nil && cb->on_logits != nil)
 			cb->on_logits(cb->arg, pos, logits, m->cfg.vocab_size);
 		if (pos < n_prompt - 1)

@@ -40,7 +40,8 @@ typedef struct {
  * run.c's generate(): feeds prompt[0..n_prompt), then samples until token
  * BOS (1) or `steps` positions (steps <= 0 or > seq_len means seq_len).
  * Returns the number of positions run, or -1 when n_prompt < 1, a prompt
- * token lies outside the vocabulary or the prompt is longer than steps.
+ * token lies outside the vocabulary, the prompt is longer than steps or
+ * the forward pass fails.
  */
 int nm_generate(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp,
                 const int *prompt, int n_prompt, int steps, const nm_gen_callbacks *cb);
@@ -56,8 +57,9 @@ int nm_chat_render(char *out, int cap, const char *system, const char *user);
 
 typedef struct {
 	/* The next user turn into buf (cap bytes, NUL-terminated); the system
-	 * prompt is asked once, before the first turn (turn 0). Returns 0, or -1
-	 * to end the chat. */
+	 * prompt is asked once, before the first turn (turn 0). Return the
+	 * text's length as snprintf does (a length >= cap: it did not fit, an
+	 * error), or -1 at the end of input, which ends the chat. */
 	int (*read_system)(void *arg, char *buf, int cap);
 	int (*read_user)(void *arg, int turn, char *buf, int cap);
 	/* on_reply_start once a turn is encoded and fits (run.c prints
@@ -66,8 +68,9 @@ typedef struct {
 	void (*on_reply_start)(void *arg);
 	void (*on_token)(void *arg, int prev, int token);
 	void (*on_reply_end)(void *arg);
-	/* Encodes a rendered turn with BOS into ids (cap entries): 0 or -1. */
-	int (*encode)(void *arg, const char *text, int *ids, int cap, int *n_ids);
+	/* Encodes a rendered turn with BOS into ids (cap entries): 0, or -1
+	 * with the reason in err (errcap bytes; may be left empty). */
+	int (*encode)(void *arg, const char *text, int *ids, int cap, int *n_ids, char *err, int errcap);
 	void *arg;
 } nm_chat_io;
 
@@ -75,11 +78,14 @@ typedef struct {
  * run.c's chat(): each user turn is rendered, encoded with BOS and fed;
  * then the assistant samples until EOS (2), when the next user turn starts;
  * everything shares one context of `steps` positions (<= 0 or > seq_len:
- * seq_len). Returns the positions used, or -1 when a turn fails to render
- * or encode or does not fit in the context left.
+ * seq_len). Returns the positions used when the input ends or the context
+ * is full, or -1 with a one-line reason in err (errcap bytes; err may be
+ * nil) when the system prompt (2047 bytes at most) or a turn (4095) is too
+ * long, a turn does not encode or does not fit in the positions left, or
+ * the forward pass fails.
  */
 int nm_chat(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp, int steps,
-            const nm_chat_io *io);
+            const nm_chat_io *io, char *err, int errcap);
 
 #ifdef __cplusplus
 }
