@@ -13,9 +13,13 @@ void write_file(const std::string& path, std::string_view content);
 // Control characters that XML 1.0 forbids become U+FFFD.
 std::string xml_escape(std::string_view s);
 
-// Text safe inside a Markdown table cell (pipes and newlines escaped).
+// Text safe inside a Markdown table cell or list item: shown as it is, never
+// markup. <, > and & as entities; |, ` and \ backslash-escaped; newlines as
+// spaces.
 std::string md_cell(std::string_view s);
-// Text as a Markdown code span, fenced with enough backticks.
+// Text as a Markdown code span, fenced with enough backticks (no markup is
+// interpreted inside one; newlines as spaces). Not for table cells: a pipe
+// would still end the cell.
 std::string md_code(std::string_view s);
 
 // A metric for people: integers without a fraction, others to 4 digits,

@@ -68,27 +68,32 @@ AcrossResult diff_across(const Report& old_r, const Report& new_r, std::string o
   return out;
 }
 
+// Every name, path and message from the reports goes through md_cell or
+// md_code: they are text, never Markdown or HTML.
 std::string across_markdown(const AcrossResult& r, const std::string& old_path, const std::string& new_path) {
-  std::string s = fmt::format("# {} vs {}, kernel by kernel\n\nOLD `{}`, NEW `{}`. \"Differ\" counts the cases whose "
+  using detail::md_cell;
+  using detail::md_code;
+  std::string s = fmt::format("# {} vs {}, kernel by kernel\n\nOLD {}, NEW {}. \"Differ\" counts the cases whose "
                               "outputs are not bit-identical (compared by output digest; by every error metric where "
                               "a run has no digests).\n\n",
-                              r.old_impl, r.new_impl, old_path, new_path);
+                              md_cell(r.old_impl), md_cell(r.new_impl), md_code(old_path), md_code(new_path));
   s += fmt::format("| kernel | cases | identical | differ | compared by | max ULP {} | max ULP {} | e.g. |\n",
-                   r.old_impl, r.new_impl);
+                   md_cell(r.old_impl), md_cell(r.new_impl));
   s += "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |\n";
   for (const AcrossRow& row : r.rows) {
     std::string eg;
-    for (const auto& e : row.examples) eg += (eg.empty() ? "`" : ", `") + e + "`";
-    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", row.kernel, row.cases, row.identical, row.differ,
+    for (const auto& e : row.examples) eg += (eg.empty() ? "" : ", ") + md_cell(e);
+    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(row.kernel), row.cases, row.identical, row.differ,
                      row.by_bits ? "bits" : "metrics", detail::format_number(row.old_max_ulp),
                      detail::format_number(row.new_max_ulp), eg);
   }
   if (!r.only_one.empty()) {
     s += fmt::format("\n{} case(s) in one run only:\n\n", r.only_one.size());
-    for (size_t i = 0; i < r.only_one.size() && i < 20; i++) s += "- " + r.only_one[i] + "\n";
+    for (size_t i = 0; i < r.only_one.size() && i < 20; i++) s += "- " + md_cell(r.only_one[i]) + "\n";
   }
-  s += fmt::format("\n{} regression(s) (passed on {}, fail on {})\n", r.regressions.size(), r.old_impl, r.new_impl);
-  for (const auto& g : r.regressions) s += "- " + g.what + "\n";
+  s += fmt::format("\n{} regression(s) (passed on {}, fail on {})\n", r.regressions.size(), md_cell(r.old_impl),
+                   md_cell(r.new_impl));
+  for (const auto& g : r.regressions) s += "- " + md_cell(g.what) + "\n";
   return s;
 }
 

@@ -37,9 +37,20 @@ std::string xml_escape(std::string_view s) {
 std::string md_cell(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    switch (c) {
+      // Markdown renderers pass raw HTML through: a case name or a failure
+      // message must not become markup (<script>, <img onerror=...>).
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      // A pipe would end the table cell, a backtick open a code span, a
+      // backslash escape what follows it.
+      case '|': out += "\\|"; break;
+      case '`': out += "\\`"; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': case '\r': out += ' '; break;
+      default: out += c;
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // report diff: what counts as a regression and what is only a note.
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -13,11 +14,38 @@ namespace {
 
 using testing::make_case;
 using testing::make_report;
+using testing::crafted_report;
+using testing::expect_no_markup;
+using testing::unescaped_pipes;
+using testing::without_code_spans;
 
 std::string joined(const std::vector<Regression>& rs) {
   std::string s;
   for (const auto& r : rs) s += r.what + "\n";
   return s;
+}
+
+// report diff --across's Markdown (--md): kernel names, case keys, impls and
+// failure messages are text, as in summary.md.
+TEST(Across, MarkdownEscapesCraftedNamesAndMessages) {
+  Report old_r = crafted_report(), new_r = crafted_report();
+  old_r.cases[2].passed = true;  // a regression, whose message is the crafted failure
+  for (CaseResult& c : new_r.cases) c.max_ulp += 1;  // every case differs
+  const AcrossResult r = diff_across(old_r, new_r, "engine-<i>x</i>|y", "engine-<i>x</i>|y");
+  ASSERT_FALSE(r.rows.empty());
+  ASSERT_EQ(r.regressions.size(), 1u);
+  const std::string md = across_markdown(r, "old<script>.json", "new|.json");
+  expect_no_markup(without_code_spans(md));
+  std::istringstream lines(md);
+  size_t rows = 0;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("| ", 0) == 0) {
+      EXPECT_EQ(unescaped_pipes(line), 9u) << line;
+      rows++;
+    }
+  EXPECT_EQ(rows, 2u + r.rows.size()) << md;
+  EXPECT_NE(md.find("fails: &lt;script&gt;alert(2)&lt;/script&gt;\\|\\`x\\` &amp; \\\\ line two\n"), std::string::npos)
+      << md;
 }
 
 TEST(Diff, IdenticalReportsHaveNoRegressions) {

@@ -48,6 +48,20 @@ TEST(Html, EscapesText) {
   EXPECT_NE(html.find("9ml conform --impl &apos;a&amp;b&apos;"), std::string::npos);
 }
 
+// Every text from the cases and the run (kernel, impl, case key, failure,
+// repro, tolerance, host, command) is escaped: no crafted markup survives.
+TEST(Html, EscapesCraftedNamesAndMessages) {
+  ScratchDir dir;
+  write_html(crafted_report(), dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  expect_no_markup(html);
+  EXPECT_NE(html.find("<code>a|&lt;script&gt;alert(1)&lt;/script&gt;`b</code>"), std::string::npos) << html;
+  EXPECT_NE(html.find("&lt;script&gt;alert(2)&lt;/script&gt;|`x` &amp; \\&#10;line two"), std::string::npos) << html;
+  EXPECT_NE(html.find("soft&lt;b&gt;max&lt;/b&gt;|k"), std::string::npos);
+  EXPECT_NE(html.find("engine-&lt;i&gt;x&lt;/i&gt;|y"), std::string::npos);
+  EXPECT_NE(html.find("host: &lt;script&gt;alert(5)&lt;/script&gt;"), std::string::npos);
+}
+
 TEST(Html, EmptyHistogramStillDrawsAFrame) {
   ScratchDir dir;
   Report r = make_report();

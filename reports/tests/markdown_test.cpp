@@ -1,5 +1,6 @@
 // summary.md and write_all.
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -30,6 +31,33 @@ TEST(Markdown, TotalsTableFailuresAndFixedEpsilons) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("- rmsnorm [engine-scalar]: no bound for a \\| b"), std::string::npos) << md;
+}
+
+// Case names and messages are text in summary.md: no HTML passes through,
+// no pipe splits a table cell, no backtick opens a code span, no newline
+// breaks a line.
+TEST(Markdown, EscapesCraftedNamesAndMessages) {
+  ScratchDir dir;
+  write_markdown(crafted_report(), dir.file("summary.md"));
+  std::string md = slurp(dir.file("summary.md"));
+  expect_no_markup(without_code_spans(md));  // a code span shows its text as it is
+  std::istringstream lines(md);
+  size_t rows = 0;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("| ", 0) == 0) {
+      EXPECT_EQ(unescaped_pipes(line), 8u) << line;
+      rows++;
+    }
+  EXPECT_EQ(rows, 3u) << md;  // header, rule, the one kernel x impl
+  EXPECT_NE(md.find("| soft&lt;b&gt;max&lt;/b&gt;\\|k | engine-&lt;i&gt;x&lt;/i&gt;\\|y | "), std::string::npos) << md;
+  // The failure: one line, entities and backslash escapes, then the repro as a code span.
+  EXPECT_NE(md.find("]: &lt;script&gt;alert(2)&lt;/script&gt;\\|\\`x\\` &amp; \\\\ line two\n"
+                    "  repro: `9ml conform --case '<script>alert(3)</script>|'`"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- ``a|<script>alert(1)</script>`b`` ["), std::string::npos) << md;
+  EXPECT_NE(md.find("- engine-&lt;i&gt;z&lt;/i&gt;: &lt;script&gt;alert(6)&lt;/script&gt;\\|"), std::string::npos) << md;
+  EXPECT_NE(md.find("&lt;img src=x onerror=alert(4)&gt;\\|"), std::string::npos) << md;
 }
 
 TEST(Markdown, AllPassingSaysSo) {

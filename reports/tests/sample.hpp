@@ -80,6 +80,76 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// make_report with names and messages an attacker could craft (a case key
+// or a failure text carrying markup): every writer must show them as text.
+inline Report crafted_report() {
+  Report r = make_report();
+  for (CaseResult& c : r.cases) {
+    c.kernel = "soft<b>max</b>|k";
+    c.impl = "engine-<i>x</i>|y";
+    c.tolerance_kind = "bound<u>|</u>";
+  }
+  CaseResult& bad = r.cases[2];
+  bad.case_id = "a|<script>alert(1)</script>`b";
+  bad.failure = "<script>alert(2)</script>|`x` & \\\nline two";
+  bad.repro = "9ml conform --case '<script>alert(3)</script>|'";
+  r.cases[3].tolerance_kind = "fixed-epsilon";
+  r.cases[3].tolerance_note = "<img src=x onerror=alert(4)>|";
+  r.host = "<script>alert(5)</script>";
+  r.command = "9ml conform --kernel '<script>|'";
+  r.not_run.push_back({"engine-<i>z</i>", "<script>alert(6)</script>|"});
+  return r;
+}
+
+// No element or attribute of the crafted text survives as markup.
+inline void expect_no_markup(const std::string& text) {
+  for (const char* tag : {"<script", "<b>", "<i>", "<u>", "<img", "</script"})
+    EXPECT_EQ(text.find(tag), std::string::npos) << tag << " in:\n" << text;
+}
+
+// Markdown with its code spans (a run of N backticks up to the next run of
+// exactly N) taken out: inside one nothing is markup, outside everything is.
+inline std::string without_code_spans(const std::string& md) {
+  auto run_at = [&](size_t i) {
+    size_t n = 0;
+    while (i + n < md.size() && md[i + n] == '`') n++;
+    return n;
+  };
+  std::string out;
+  for (size_t i = 0; i < md.size();) {
+    if (md[i] == '\\' && i + 1 < md.size()) {
+      out += md.substr(i, 2);
+      i += 2;
+      continue;
+    }
+    size_t n = run_at(i);
+    if (n == 0) {
+      out += md[i++];
+      continue;
+    }
+    size_t j = i + n;
+    while (j < md.size() && !(md[j] == '`' && run_at(j) == n && (j == 0 || md[j - 1] != '`'))) j++;
+    if (j >= md.size()) {  // no closing run: the backticks are literal
+      out += md.substr(i, n);
+      i += n;
+      continue;
+    }
+    out += "CODE";
+    i = j + n;
+  }
+  return out;
+}
+
+// The cells of a Markdown table row: '|' not escaped by a backslash.
+inline size_t unescaped_pipes(const std::string& line) {
+  size_t n = 0;
+  for (size_t i = 0; i < line.size(); i++) {
+    if (line[i] == '\\') i++;
+    else if (line[i] == '|') n++;
+  }
+  return n;
+}
+
 inline void spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
