@@ -4,8 +4,6 @@
 
 namespace nineml::vm {
 
-std::atomic<bool> g_interrupted{false};
-
 const char* wait_name(Wait w) {
   switch (w) {
     case Wait::matched: return "matched";

@@ -4,7 +4,6 @@
 // and kept, whole, in the console log.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,9 +11,6 @@
 #include "process.hpp"
 
 namespace nineml::vm {
-
-// Set by the SIGINT/SIGTERM handler of `9ml vm`.
-extern std::atomic<bool> g_interrupted;
 
 enum class Wait { matched, timeout, panic, exited, interrupted };
 const char* wait_name(Wait w);

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "owned.hpp"
 #include "process.hpp"
 
 namespace nineml::vm {
@@ -37,8 +38,26 @@ bool dos_device_name(const std::string& file_name) {
   return false;
 }
 
+bool is_our_image(const std::string& image) {
+  std::ifstream f(image, std::ios::binary);
+  char boot[90] = {};
+  f.read(boot, sizeof boot);
+  // FAT32 boot sector: volume label at 71, file system type at 82.
+  return f.gcount() == sizeof boot && std::string(boot + 71, 11) == "NINEML     " &&
+         std::string(boot + 82, 8) == "FAT32   ";
+}
+
+void check_our_image(const std::string& image) {
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(image, ec);
+  if (st.type() != fs::file_type::not_found && (st.type() != fs::file_type::regular || !is_our_image(image)))
+    throw UsageError("--run-dir: " + image + " is not a shared disk 9ml vm made (a FAT32 image labelled NINEML); "
+                     "move it or choose another --run-dir");
+}
+
 void make_fat_image(const std::string& image, int megabytes) {
   megabytes = std::max(megabytes, 40);
+  check_our_image(image);
   fs::remove(image);
   {
     std::error_code ec;

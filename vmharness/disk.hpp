@@ -9,7 +9,12 @@ namespace nineml::vm {
 // com1-9, lpt1-9), with or without an extension.
 bool dos_device_name(const std::string& file_name);
 
-// Creates a FAT32 image of `megabytes` (>= 40: mformat -F needs ~34 MB).
+// True if `image` is a FAT32 image labelled NINEML (what make_fat_image writes).
+bool is_our_image(const std::string& image);
+// Throws UsageError if `image` exists and is anything else.
+void check_our_image(const std::string& image);
+// Creates a FAT32 image of `megabytes` (>= 40: mformat -F needs ~34 MB),
+// replacing an earlier one of ours; any other file there is a UsageError.
 void make_fat_image(const std::string& image, int megabytes);
 // Copies the contents of local_dir into the image root, then checks that
 // every file arrived with its size (names compared case-insensitively).

@@ -52,7 +52,7 @@ class NineFrontGuest final : public ConsoleGuest {
     for (const std::string* f : {&o_.image, &o_.kernel})
       if (!f->empty() && !std::filesystem::is_regular_file(*f) && o_.qemu == "qemu-system-x86_64")
         return dead_ = {"harness_error", *f + ": no such file"};
-    Accel a = choose_accel(o_.qemu, "", "", 0);
+    Accel a = choose_accel(o_.qemu, "", "", 0, o_.run_dir);
     accel_ = a.description;
     std::fprintf(stderr, "9ml vm: accelerator: %s\n", accel_.c_str());
     std::vector<std::string> argv = {o_.qemu};

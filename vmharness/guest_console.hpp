@@ -27,10 +27,8 @@ class ConsoleGuest : public Guest {
   // Launches argv and attaches the dialogue engine.
   void launch(const std::vector<std::string>& argv, const std::string& status_var,
               std::vector<std::string> panics) {
-    std::string note;
-    child_ = launch_guest(argv, o_.run_dir, &note);
+    child_ = launch_guest(argv, o_.run_dir);
     con_ = std::make_unique<Console>(*child_, status_var, std::move(panics));
-    if (!note.empty()) std::fprintf(stderr, "9ml vm: %s\n", note.c_str());
   }
   // The fault a wait that did not match stands for; a timeout is named by
   // the phase (`timeout_kind`: boot_timeout, build_timeout, test_hang, ...).
@@ -42,7 +40,7 @@ class ConsoleGuest : public Guest {
       case Wait::exited:
         child_->wait_exit(2000);
         return {"qemu_exited", during + ": emulator exited early (" + (child_->exited() ? child_->describe_exit() : std::string("still running")) + ")"};
-      case Wait::interrupted: return {"interrupted", during + ": host run interrupted (SIGINT/SIGTERM)"};
+      case Wait::interrupted: return {"interrupted", during + ": host run interrupted (SIGINT/SIGTERM/SIGHUP)"};
     }
     return {"harness_error", during};
   }
@@ -95,19 +93,16 @@ class ConsoleGuest : public Guest {
     if (!status.empty() && status != "0") return {"command_failed", cmd + ": status " + status};
     return {};
   }
-  // Copies each collected share folder out of the image into RUN_DIR/collected.
+  // Copies each collected share folder out of the image into
+  // RUN_DIR/collected (made and marked as ours at the start of the run).
   void collect_outputs() {
-    std::filesystem::create_directories(o_.run_dir + "/collected");
     for (const auto& d : outs_) {
       std::filesystem::remove_all(o_.run_dir + "/collected/" + d);
       copy_out_of_image(o_.run_dir + "/shared.img", d, o_.run_dir + "/collected");
     }
   }
   void stop() {
-    if (child_) {
-      child_->kill_group();
-      PidFile(o_.run_dir + "/qemu.pid").clear();
-    }
+    if (child_) child_->kill_group();  // reaped: out of the pidfile
   }
 
   GuestOptions o_;

@@ -5,6 +5,7 @@
 #include "disk.hpp"
 #include "guest_console.hpp"
 #include "linux_image.hpp"
+#include "owned.hpp"
 
 namespace nineml::vm {
 
@@ -19,12 +20,15 @@ class LinuxGuest final : public ConsoleGuest {
     LinuxImage img;
     try {
       img = ensure_linux_image(o_.cache_dir, o_.verbose);
+    } catch (const UsageError&) {
+      throw;  // a --cache-dir folder that is not ours: exit 2
     } catch (const std::exception& e) {
-      return {"harness_error", e.what()};
+      return dead_ = {g_interrupted ? "interrupted" : "harness_error", e.what()};
     }
-    Accel a = choose_accel(o_.qemu, img.kernel, img.initramfs, 8);
+    Accel a = choose_accel(o_.qemu, img.kernel, img.initramfs, 8, o_.run_dir);
     accel_ = a.description;
     std::fprintf(stderr, "9ml vm: accelerator: %s\n", accel_.c_str());
+    if (g_interrupted) return dead_ = {"interrupted", "host run interrupted before the boot"};
     std::string append = "console=ttyS0 quiet panic=-1";
     if (o_.inject == "panic" || o_.inject == "poweroff") append += " nineml.fault=" + o_.inject;
     std::vector<std::string> argv = {o_.qemu};

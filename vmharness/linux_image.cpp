@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "owned.hpp"
 #include "plan.hpp"
 #include "process.hpp"
 
@@ -67,6 +68,11 @@ exec setsid cttyhack sh -i
 )SH";
 }
 
+void check_linux_cache(const std::string& cache_dir) {
+  fs::path root = fs::path(cache_dir) / "linux-root";
+  if (find_vmlinuz(root).empty()) check_owned_dir(root.string(), "--cache-dir");
+}
+
 LinuxImage ensure_linux_image(const std::string& cache_dir, bool verbose) {
   fs::create_directories(cache_dir);
   fs::path root = fs::path(cache_dir) / "linux-root";
@@ -92,7 +98,7 @@ LinuxImage ensure_linux_image(const std::string& cache_dir, bool verbose) {
         if (e.path().filename().string().starts_with(pkg + "_")) deb = e.path().string();
       if (deb.empty()) throw std::runtime_error("linux guest: apt-get download left no " + pkg + "_*.deb");
     }
-    fs::remove_all(root);
+    reset_owned_dir(root.string(), "--cache-dir");
     must({"dpkg-deb", "-x", deb, root.string()}, "dpkg-deb -x " + deb);
     img.kernel = find_vmlinuz(root);
     if (img.kernel.empty()) throw std::runtime_error("linux guest: no boot/vmlinuz-* in " + deb);
@@ -115,7 +121,7 @@ LinuxImage ensure_linux_image(const std::string& cache_dir, bool verbose) {
   img.initramfs = (fs::path(cache_dir) / ("initramfs-" + std::string(hex) + ".cpio.gz")).string();
   if (fs::exists(img.initramfs)) return img;
   fs::path stage = fs::path(cache_dir) / "initramfs-stage";
-  fs::remove_all(stage);
+  reset_owned_dir(stage.string(), "--cache-dir");
   for (const char* d : {"bin", "proc", "sys", "dev", "mnt", "lib/modules"}) fs::create_directories(stage / d);
   fs::copy_file(busybox, stage / "bin" / "busybox");
   for (const auto& m : mods) fs::copy_file(m, stage / "lib" / "modules" / m.filename());
@@ -126,9 +132,10 @@ LinuxImage ensure_linux_image(const std::string& cache_dir, bool verbose) {
   fs::permissions(stage / "init", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                       fs::perms::others_read | fs::perms::others_exec);
   std::string tmp = img.initramfs + ".tmp";
-  must({"sh", "-c", "find . | sort | cpio -o -H newc --quiet -R 0:0 | gzip -9 > '" + tmp + "'"},
+  must({"sh", "-c", "find . ! -name " + std::string(kOwnedMarker) + " | sort | cpio -o -H newc --quiet -R 0:0 | gzip -9 > '" + tmp + "'"},
        "cpio/gzip of the initramfs", stage.string());
   fs::rename(tmp, img.initramfs);
+  fs::remove_all(stage);  // ours (reset_owned_dir made it)
   return img;
 }
 

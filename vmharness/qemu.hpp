@@ -19,12 +19,14 @@ struct Accel {
 // probe_kernel/probe_initrd: a Linux guest whose init prints
 // __9ML_PROBE_OK__ when the kernel command line has nineml.mode=probe
 // (empty: KVM cannot be probed, TCG is used). NINEML_VM_ACCEL=tcg|kvm forces.
+// The probe's QEMU is in run_dir/qemu.pid while it runs and names run_dir on
+// its command line (-name), so a later run can reap it. The KVM device is
+// NINEML_VM_KVM_DEVICE if set (tests: a probe without KVM), else /dev/kvm.
 Accel choose_accel(const std::string& qemu, const std::string& probe_kernel, const std::string& probe_initrd,
-                   double deadline_seconds);
+                   double deadline_seconds, const std::string& run_dir);
 
-// Starts QEMU (or the fake console) with its pid in run_dir/qemu.pid, after
-// killing a stale QEMU recorded there by a crashed earlier run.
-std::unique_ptr<Child> launch_guest(const std::vector<std::string>& argv, const std::string& run_dir,
-                                    std::string* note);
+// Starts QEMU (or the fake console) with its pid in run_dir/qemu.pid until
+// it is reaped.
+std::unique_ptr<Child> launch_guest(const std::vector<std::string>& argv, const std::string& run_dir);
 
 }  // namespace nineml::vm

@@ -1,8 +1,15 @@
 #include "session.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +17,8 @@
 
 #include "console.hpp"
 #include "disk.hpp"
+#include "linux_image.hpp"
+#include "owned.hpp"
 #include "plan.hpp"
 #include "report.hpp"
 
@@ -19,7 +28,73 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void on_signal(int) { g_interrupted = true; }
+std::atomic<int> g_signal{0};  // the signal that interrupted the run
+void on_signal(int sig) {
+  g_signal = sig;
+  g_interrupted = true;
+}
+
+// For the run: SIGINT, SIGTERM and SIGHUP end the children and the run
+// (exit 128 + signal); SIGPIPE is ignored, so that a closed pipe is an error
+// return, never a death that leaves the emulator behind. The previous
+// dispositions come back at the end.
+class SignalScope {
+ public:
+  SignalScope() {
+    g_interrupted = false;
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: waits return at once
+    for (int i = 0; i < 3; i++) sigaction(kSignals[i], &sa, &old_[i]);
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old_pipe_);
+  }
+  ~SignalScope() {
+    for (int i = 0; i < 3; i++) sigaction(kSignals[i], &old_[i], nullptr);
+    sigaction(SIGPIPE, &old_pipe_, nullptr);
+  }
+  SignalScope(const SignalScope&) = delete;
+  SignalScope& operator=(const SignalScope&) = delete;
+
+ private:
+  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction old_[3] {};
+  struct sigaction old_pipe_ {};
+};
+
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+// One run per run dir at a time (a second one would reap the first one's
+// QEMU and empty its share): an flock on the folder, gone with the process.
+class RunDirLock {
+ public:
+  explicit RunDirLock(const std::string& dir) {
+    fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) throw UsageError("--run-dir: " + dir + ": " + std::strerror(errno));
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0)
+      throw UsageError("--run-dir: " + dir + " is in use by another 9ml vm; wait for it or choose another --run-dir");
+  }
+  ~RunDirLock() { close(fd_); }
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The run dir as an absolute path without a trailing slash: it is how the
+// pidfile recognises our emulators (RUN_DIR/ in their command lines).
+std::string absolute_dir(const std::string& d) {
+  std::string a = fs::absolute(d).lexically_normal().string();
+  while (a.size() > 1 && a.back() == '/') a.pop_back();
+  return a;
+}
 
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -70,21 +145,27 @@ void copy_tree(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
-int run_vm(const VmOptions& o, const std::string& command) {
-  auto t0 = std::chrono::steady_clock::now();
-  g_interrupted = false;
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: waits return at once
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+namespace {
 
+int run(const VmOptions& o, const std::string& command) {
+  auto t0 = std::chrono::steady_clock::now();
   GuestOptions g = o.guest;
+  g.run_dir = absolute_dir(g.run_dir);
+  if (g.guest != "host" && g.run_dir.find(',') != std::string::npos)
+    throw UsageError("--run-dir: " + g.run_dir + " has a comma, which QEMU's -drive option cannot take");
   fs::create_directories(g.run_dir);
+  RunDirLock lock(g.run_dir);
+  // A crashed (SIGKILLed) earlier run's emulators first, whatever this run does.
+  for (const auto& line : PidFile(g.run_dir).reap_stale()) std::fprintf(stderr, "9ml vm: %s\n", line.c_str());
+  // Only what this tool made is emptied or replaced (docs/VMHARNESS.md): check all, then reset.
   g.share_dir = g.run_dir + "/share";
-  fs::remove_all(g.share_dir);
-  fs::remove_all(g.run_dir + "/collected");
+  const std::string collected = g.run_dir + "/collected", image = g.run_dir + "/shared.img";
+  check_owned_dir(g.share_dir, "--run-dir");
+  check_owned_dir(collected, "--run-dir");
+  if (g.guest != "host") check_our_image(image);
+  if (g.guest == "linux") check_linux_cache(g.cache_dir);
+  reset_owned_dir(g.share_dir, "--run-dir");
+  reset_owned_dir(collected, "--run-dir");
 
   Plan plan = make_plan(o.selection, o.max_input_bytes);
   std::fprintf(stderr, "9ml vm: %zu cases in %zu programs", plan.cases.size(), plan.by_program.size());
@@ -130,7 +211,8 @@ int run_vm(const VmOptions& o, const std::string& command) {
       }
 
   Fault global;
-  if (g.guest != "host") {
+  if (g_interrupted) global = {"interrupted", std::string("host run interrupted (") + signal_name(g_signal) + ")"};
+  if (g.guest != "host" && !global.any()) {
     auto td = std::chrono::steady_clock::now();
     uintmax_t bytes = 0;
     for (const auto& e : fs::recursive_directory_iterator(g.share_dir))
@@ -138,6 +220,8 @@ int run_vm(const VmOptions& o, const std::string& command) {
     try {
       make_fat_image(g.run_dir + "/shared.img", static_cast<int>(bytes * 3 / (1 << 20)) + 40);
       copy_into_image(g.run_dir + "/shared.img", g.share_dir);
+    } catch (const UsageError&) {
+      throw;
     } catch (const std::exception& e) {
       global = {"harness_error", e.what()};
     }
@@ -208,7 +292,8 @@ int run_vm(const VmOptions& o, const std::string& command) {
     accel = guest->accel();
     log += guest->log();
   }
-  if (g_interrupted && global.kind != "interrupted") global = {"interrupted", "host run interrupted (SIGINT/SIGTERM)"};
+  if (g_interrupted && global.kind != "interrupted")
+    global = {"interrupted", std::string("host run interrupted (") + signal_name(g_signal) + ")"};
   // A fault after the tests (halt, collect) does not fail a case whose
   // outputs arrived whole: the trailers vouch for them; the run still fails.
   bool late = global.kind == "halt_failed" || global.kind == "collect_failed";
@@ -270,9 +355,20 @@ int run_vm(const VmOptions& o, const std::string& command) {
   std::printf("guest %s, accelerator %s\n", impl_name.c_str(), accel.c_str());
   std::printf("%zu passed, %zu failed; cycle time %.1f s; report and console.log in %s/\n", rep.cases.size() - failed,
               failed, rep.seconds, o.out.c_str());
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
+  if (g_signal) return 128 + g_signal;
   return (failed || global.any() || !prog_fault.empty() || !after_faults.empty()) ? 1 : 0;
+}
+
+}  // namespace
+
+int run_vm(const VmOptions& o, const std::string& command) {
+  SignalScope signals;
+  try {
+    return run(o, command);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "9ml vm: %s\n", e.what());
+    return 2;
+  }
 }
 
 }  // namespace nineml::vm

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "owned.hpp"
 #include "process.hpp"
 
 namespace fs = std::filesystem;
@@ -247,8 +248,12 @@ int main(int argc, char** argv) {
   // nothing is left elsewhere when the harness kills this process.
   if (!image.empty()) {
     host_dir = (fs::path(image).parent_path() / "fake9front-mnt").string();
-    fs::remove_all(host_dir);
-    fs::create_directories(host_dir);
+    try {
+      nineml::vm::reset_owned_dir(host_dir, "--run-dir");  // never a folder it did not make
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fake9front: %s\n", e.what());
+      return 2;
+    }
   }
   load_recorded();
   std::string boot = recorded.at("boot");

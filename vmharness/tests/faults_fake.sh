@@ -31,7 +31,7 @@ timeout 60 grep -m1 -q "boot [0-9]* (" <(tail -F "$T/log-int" 2>/dev/null) || { 
 kill -INT $pid
 wait $pid
 rc=$?
-[ $rc -eq 1 ] || { cat "$T/log-int"; fail "interrupt: exit status $rc"; }
+[ $rc -eq 130 ] || { cat "$T/log-int"; fail "interrupt: exit status $rc, expected 130 (128 + SIGINT)"; }
 report_has "$T/rep-int" "fault interrupted"
 no_guest_left "$T/run-int"
 echo "ok: interrupted -> fault interrupted"

@@ -63,3 +63,25 @@ need_9front() {
 nine_front_args() {
   echo --guest 9front --kernel-file "$NF_DIR/9pc64q" --append console=0 --image "$NF_DIR/root.img"
 }
+# qemu_pids RUN_DIR: the QEMU processes of that run, found by RUN_DIR/ in
+# /proc/*/cmdline (every emulator 9ml vm starts names its run dir there).
+qemu_pids() {
+  local f pid
+  for f in $(grep -lsF -- "$1/" /proc/[0-9]*/cmdline); do
+    pid=${f#/proc/}
+    pid=${pid%/cmdline}
+    case $(cat "/proc/$pid/comm" 2>/dev/null) in qemu-system*) echo "$pid" ;; esac
+  done
+}
+# poll SECONDS CMD...: runs CMD every 0.1 s until it succeeds; status 1 after
+# SECONDS (a bound against hanging, not a measurement).
+poll() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ $SECONDS -lt $end ] || return 1
+    sleep 0.1
+  done
+}
+# in_pidfile RUN_DIR PID: PID has a line in RUN_DIR/qemu.pid.
+in_pidfile() { grep -q "^$2 " "$1/qemu.pid" 2>/dev/null; }
