@@ -1,54 +1,22 @@
 // `9ml vm`: run the component tests in a guest (or on the host, out of
 // process) and judge them with the one comparator (docs/VMHARNESS.md).
-#include <charconv>
-#include <cmath>
-#include <cstdio>
 #include <memory>
-#include <stdexcept>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "runner.hpp"
 #include "session.hpp"
 
 namespace nineml::cli {
 
-namespace {
-
-// The numeric options as typed: parsed strictly in the action
-// (docs/VMHARNESS.md, "Numeric options"), so that nan, inf, -1, 1e400 and
-// 12abc are one-line errors naming the option, never a hang or a wrap.
-struct NumberTexts {
-  std::string boot, test, build, smp, max_input, seed;
-};
-
-constexpr double kMaxSeconds = 86400;  // the waits count milliseconds in an int
-
-// A decimal number of seconds, 0 < S <= kMaxSeconds (fractions allowed).
-double seconds(const std::string& option, const std::string& text) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v <= 0 ||
-      v > kMaxSeconds)
-    throw std::invalid_argument(option + " " + text + ": not a number of seconds (0 < S <= 86400)");
-  return v;
-}
-
-// A whole decimal number in [lo, hi].
-unsigned long long whole(const std::string& option, const std::string& text, unsigned long long lo,
-                         unsigned long long hi) {
-  unsigned long long v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
-    throw std::invalid_argument(option + " " + text + ": not a whole number from " + std::to_string(lo) + " to " +
-                                std::to_string(hi));
-  return v;
-}
-
-}  // namespace
+// The numeric options' ranges (docs/VMHARNESS.md, "Numeric options"), checked
+// strictly by cli/args before CLI11 converts: nan, inf, -1, 1e400, 12abc are
+// one line naming the option, exit 2. Seconds: the waits count whole
+// milliseconds in an int, so 1 ms to one day.
+constexpr double kMinSeconds = 0.001, kMaxSeconds = 86400;
 
 Action add_vm(CLI::App& app) {
   auto o = std::make_shared<vm::VmOptions>();
-  auto n = std::make_shared<NumberTexts>();
   auto kernels = std::make_shared<std::vector<std::string>>();
   auto cases = std::make_shared<std::vector<std::string>>();
   o->guest.run_dir = "build/vm-run";
@@ -68,9 +36,12 @@ Action add_vm(CLI::App& app) {
       ->type_name("PROG");
   sub->add_option("--kernel", *kernels, "Only this conformance kernel (repeatable)")->type_name("K");
   sub->add_option("--case", *cases, "Only this case key (repeatable)")->type_name("KEY");
-  sub->add_option("--seed", n->seed, "Global seed, 0 to 2^64-1 (default 1)")->type_name("S");
-  sub->add_option("--max-input-bytes", n->max_input,
-                  "Leave out cases whose inputs exceed this many bytes, 0 to 2^40 (default 262144; 0 = all)")
+  unsigned_integer(sub->add_option("--seed", o->selection.seed, "Global seed, 0 to 2^64-1 (default 1)"))
+      ->type_name("S");
+  unsigned_integer(sub->add_option("--max-input-bytes", o->max_input_bytes,
+                                   "Leave out cases whose inputs exceed this many bytes, 0 to 2^40 (default 262144; "
+                                   "0 = all)"),
+                   1ULL << 40)
       ->type_name("N");
   sub->add_option("--out", o->out, "Report directory (report.json, junit.xml, summary.md, index.html, console.log)")
       ->type_name("DIR");
@@ -78,14 +49,19 @@ Action add_vm(CLI::App& app) {
       ->type_name("DIR");
   sub->add_option("--cache-dir", o->guest.cache_dir, "Linux guest kernel and initramfs cache")->type_name("DIR");
   sub->add_option("--component-dir", o->guest.ct_dir, "Host-built component tests")->type_name("DIR");
-  sub->add_option("--boot-timeout", n->boot, "Seconds to reach the shell, 0 < S <= 86400 (default 180)")
+  real(sub->add_option("--boot-timeout", o->guest.boot_timeout, "Seconds to reach the shell, 0.001 to 86400 (default 180)"),
+       kMinSeconds, kMaxSeconds)
       ->type_name("S");
-  sub->add_option("--test-timeout", n->test, "Seconds per component test, 0 < S <= 86400 (default 300)")
+  real(sub->add_option("--test-timeout", o->guest.test_timeout, "Seconds per component test, 0.001 to 86400 (default 300)"),
+       kMinSeconds, kMaxSeconds)
       ->type_name("S");
-  sub->add_option("--build-timeout", n->build,
-                  "9front: seconds for mk lib tools component, 0 < S <= 86400 (default 900)")
+  real(sub->add_option("--build-timeout", o->guest.build_timeout,
+                       "9front: seconds for mk lib tools component, 0.001 to 86400 (default 900)"),
+       kMinSeconds, kMaxSeconds)
       ->type_name("S");
-  sub->add_option("--smp", n->smp, "Guest CPUs, 1 to 64 (default 4: the pool-dispatched kernels also run on 2-4 workers)")
+  integer(sub->add_option("--smp", o->guest.smp,
+                          "Guest CPUs, 1 to 64 (default 4: the pool-dispatched kernels also run on 2-4 workers)"),
+          1, 64)
       ->type_name("N");
   sub->add_option("--inject", o->guest.inject,
                   "Produce a fault on purpose: fault:crash|hang|truncate|nooutput|badsum (in the tests), "
@@ -104,19 +80,7 @@ Action add_vm(CLI::App& app) {
   sub->footer(
       "Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run (bad options, "
       "a run-dir entry it did not make), 128+N ended by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129).");
-  return [o, n, kernels, cases, sub]() {
-    try {
-      if (sub->count("--boot-timeout")) o->guest.boot_timeout = seconds("--boot-timeout", n->boot);
-      if (sub->count("--test-timeout")) o->guest.test_timeout = seconds("--test-timeout", n->test);
-      if (sub->count("--build-timeout")) o->guest.build_timeout = seconds("--build-timeout", n->build);
-      if (sub->count("--smp")) o->guest.smp = static_cast<int>(whole("--smp", n->smp, 1, 64));
-      if (sub->count("--max-input-bytes"))
-        o->max_input_bytes = static_cast<size_t>(whole("--max-input-bytes", n->max_input, 0, 1ULL << 40));
-      if (sub->count("--seed")) o->selection.seed = whole("--seed", n->seed, 0, ~0ULL);
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "9ml vm: %s\n", e.what());
-      return 2;
-    }
+  return [o, kernels, cases]() {
     conformance::check_kernel_names(*kernels);  // the message of 9ml conform --kernel, exit 2
     o->selection.kernels = *kernels;
     o->selection.case_keys = *cases;
