@@ -22,6 +22,14 @@ typedef struct {
 	nm_u64 items_bytes;
 } kv;
 
+/* The metadata and a hash table over its keys. */
+typedef struct {
+	kv *kvs;
+	int n;
+	int *slots;
+	int cap;
+} meta;
+
 typedef struct {
 	const nm_u8 *d;
 	nm_u64 len, pos;
@@ -101,8 +109,17 @@ nm_gguf_detect(const nm_u8 *data, nm_u64 len)
 	return len >= 4 && data[0] == 'G' && data[1] == 'G' && data[2] == 'U' && data[3] == 'F';
 }
 
+static const nm_u8 *
+kv_key(const void *ctx, int i, nm_u64 *len)
+{
+	const kv *k = &((const kv *)ctx)[i];
+
+	*len = k->key_len;
+	return k->key;
+}
+
 static const kv *
-find(const kv *kvs, nm_u64 n, const char *prefix, const char *key)
+find(const meta *m, const char *prefix, const char *key)
 {
 	char full[160];
 	nm_text t;
@@ -113,10 +130,8 @@ find(const kv *kvs, nm_u64 n, const char *prefix, const char *key)
 		nm_text_str(&t, ".");
 	}
 	nm_text_str(&t, key);
-	for (nm_u64 i = 0; i < n; i++)
-		if (nm_memeq_str(kvs[i].key, kvs[i].key_len, full))
-			return &kvs[i];
-	return nil;
+	int i = nm_hash_lookup(m->slots, m->cap, (const nm_u8 *)full, (nm_u64)t.len, kv_key, m->kvs);
+	return i > 0 ? &m->kvs[i - 1] : nil;
 }
 
 static void
@@ -186,10 +201,10 @@ kv_float(const kv *k, float *v)
 
 /* Required (req) or optional integer key; 1 found, 0 absent, -1 error. */
 static int
-get_int(const kv *kvs, nm_u64 n, const char *prefix, const char *key, int req, int *out,
+get_int(const meta *kvs, const char *prefix, const char *key, int req, int *out,
         const char *path, char *err, int errlen)
 {
-	const kv *k = find(kvs, n, prefix, key);
+	const kv *k = find(kvs, prefix, key);
 	nm_i64 v;
 
 	if (k == nil) {
@@ -207,10 +222,10 @@ get_int(const kv *kvs, nm_u64 n, const char *prefix, const char *key, int req, i
 }
 
 static int
-get_float(const kv *kvs, nm_u64 n, const char *prefix, const char *key, float *out,
+get_float(const meta *kvs, const char *prefix, const char *key, float *out,
           const char *path, char *err, int errlen)
 {
-	const kv *k = find(kvs, n, prefix, key);
+	const kv *k = find(kvs, prefix, key);
 
 	if (k == nil)
 		return 0;
@@ -222,10 +237,10 @@ get_float(const kv *kvs, nm_u64 n, const char *prefix, const char *key, float *o
 }
 
 static int
-get_str(const kv *kvs, nm_u64 n, const char *prefix, const char *key, char *out, int cap,
+get_str(const meta *kvs, const char *prefix, const char *key, char *out, int cap,
         const char *path, char *err, int errlen)
 {
-	const kv *k = find(kvs, n, prefix, key);
+	const kv *k = find(kvs, prefix, key);
 	nm_u64 sl;
 
 	if (k == nil)
@@ -244,16 +259,52 @@ get_str(const kv *kvs, nm_u64 n, const char *prefix, const char *key, char *out,
 	return 1;
 }
 
-/* Reads the metadata into kvs (n_kv entries). */
+static int
+kv_fail(char *err, int errlen, const char *path, const char *a, nm_u64 i, nm_u64 n, const char *b)
+{
+	nm_text t;
+
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, a);
+	nm_text_u64(&t, i + 1);
+	nm_text_str(&t, " of ");
+	nm_text_u64(&t, n);
+	nm_text_str(&t, b);
+	return -1;
+}
+
+static void
+quote_key(nm_text *t, const kv *k)
+{
+	nm_text_str(t, " (key '");
+	nm_text_mem(t, (const char *)k->key, k->key_len > 80 ? 80 : (int)k->key_len);
+	nm_text_str(t, "')");
+}
+
+/*
+ * Reads the metadata into kvs (n_kv entries). Each entry must lie wholly
+ * in the file: a count larger than the entries present ends in an error
+ * (never in a silent stop), and so does an array whose length the bytes
+ * left cannot hold. Keys are what the GGUF specification allows (1 to
+ * 65535 printable ASCII bytes), which also stops a count that runs into the
+ * tensor infos early.
+ */
 static int
 read_kvs(reader *r, kv *kvs, nm_u64 n_kv, const char *path, char *err, int errlen)
 {
 	for (nm_u64 i = 0; i < n_kv; i++) {
 		kv *k = &kvs[i];
 		k->key = rdstr(r, &k->key_len);
-		k->type = (int)rd32(r);
 		if (r->bad)
-			break;
+			return kv_fail(err, errlen, path, ": truncated GGUF metadata: entry ", i, n_kv, " runs past the end of the file");
+		int ok = k->key_len >= 1 && k->key_len <= 65535;
+		for (nm_u64 j = 0; ok && j < k->key_len; j++)
+			ok = k->key[j] >= 0x20 && k->key[j] < 0x7f;
+		if (!ok)
+			return kv_fail(err, errlen, path, ": GGUF metadata entry ", i, n_kv,
+			               " has no valid key (1 to 65535 printable ASCII bytes); is the metadata count right?");
+		k->type = (int)rd32(r);
 		k->val = r->d + r->pos;
 		if (k->type == T_STR) {
 			nm_u64 sl;
@@ -263,47 +314,51 @@ read_kvs(reader *r, kv *kvs, nm_u64 n_kv, const char *path, char *err, int errle
 			k->count = rd64(r);
 			k->items = r->d + r->pos;
 			if (r->bad)
-				break;
+				return kv_fail(err, errlen, path, ": truncated GGUF metadata: entry ", i, n_kv, " runs past the end of the file");
+			// Each element needs at least its scalar size, a string its
+			// 8-byte length: a longer count cannot be in the file.
+			int esz = k->elem == T_STR ? 8 : scalar_size(k->elem);
+			if (esz == 0) {
+				nm_text t;
+				nm_text_init(&t, err, errlen);
+				nm_text_str(&t, path);
+				nm_text_str(&t, k->elem == T_ARR ? ": nested GGUF arrays are not supported"
+				                                 : ": unknown GGUF array element type");
+				quote_key(&t, k);
+				return -1;
+			}
+			if (k->count > (r->len - r->pos) / (nm_u64)esz) {
+				nm_text t;
+				nm_text_init(&t, err, errlen);
+				nm_text_str(&t, path);
+				nm_text_str(&t, ": GGUF array of ");
+				nm_text_u64(&t, k->count);
+				nm_text_str(&t, " elements is more than the file can hold");
+				quote_key(&t, k);
+				return -1;
+			}
 			if (k->elem == T_STR) {
 				for (nm_u64 j = 0; j < k->count && !r->bad; j++) {
 					nm_u64 sl;
 					rdstr(r, &sl);
 				}
-			} else if (scalar_size(k->elem) > 0) {
-				nm_u64 bytes;
-				if (nm_mul_u64(k->count, (nm_u64)scalar_size(k->elem), &bytes) != 0 || !need(r, bytes))
-					break;
-				r->pos += bytes;
-			} else {
-				nm_text t;
-				nm_text_init(&t, err, errlen);
-				nm_text_str(&t, path);
-				nm_text_str(&t, k->elem == T_ARR ? ": nested GGUF arrays are not supported (key '"
-				                                 : ": unknown GGUF array element type (key '");
-				nm_text_mem(&t, (const char *)k->key, k->key_len > 80 ? 80 : (int)k->key_len);
-				nm_text_str(&t, "')");
-				return -1;
-			}
+			} else
+				r->pos += k->count * (nm_u64)esz;
 			k->items_bytes = (nm_u64)(r->d + r->pos - k->items);
 		} else if (scalar_size(k->type) > 0) {
-			if (!need(r, (nm_u64)scalar_size(k->type)))
-				break;
-			r->pos += (nm_u64)scalar_size(k->type);
-		} else {
+			if (need(r, (nm_u64)scalar_size(k->type)))
+				r->pos += (nm_u64)scalar_size(k->type);
+		} else if (!r->bad) {
 			nm_text t;
 			nm_text_init(&t, err, errlen);
 			nm_text_str(&t, path);
 			nm_text_str(&t, ": unknown GGUF metadata type ");
 			nm_text_i64(&t, k->type);
-			nm_text_str(&t, " (key '");
-			nm_text_mem(&t, (const char *)k->key, k->key_len > 80 ? 80 : (int)k->key_len);
-			nm_text_str(&t, "')");
+			quote_key(&t, k);
 			return -1;
 		}
-	}
-	if (r->bad) {
-		nm_err(err, errlen, path, "truncated GGUF metadata");
-		return -1;
+		if (r->bad)
+			return kv_fail(err, errlen, path, ": truncated GGUF metadata: entry ", i, n_kv, " runs past the end of the file");
 	}
 	return 0;
 }
@@ -386,7 +441,8 @@ int
 nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
 {
 	reader r;
-	kv *kvs;
+	meta md;
+	meta *kvs = &md;
 	int rc = -1;
 
 	if (len < 24) {
@@ -411,25 +467,43 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 		nm_text_str(&t, " is more than the file can hold");
 		return -1;
 	}
-	kvs = nm_alloc((n_kv + 1) * sizeof(kv));
-	p->entries = nm_alloc((n_tensors + 1) * sizeof(nm_entry));
-	if (kvs == nil || p->entries == nil) {
-		nm_free(kvs);
-		nm_err(err, errlen, p->path, "out of memory");
+	if (nm_hash_cap(n_kv) == 0 || nm_hash_cap(n_tensors) == 0) {
+		nm_err(err, errlen, p->path, "GGUF metadata or tensor count above 2^28");
 		return -1;
+	}
+	md.n = (int)n_kv;
+	md.cap = nm_hash_cap(n_kv);
+	md.kvs = nm_alloc((n_kv + 1) * sizeof(kv));
+	md.slots = nm_alloc((nm_u64)md.cap * sizeof(int));
+	p->entries = nm_alloc((n_tensors + 1) * sizeof(nm_entry));
+	if (md.kvs == nil || md.slots == nil || p->entries == nil) {
+		nm_err(err, errlen, p->path, "out of memory");
+		goto out;
 	}
 	r.d = data;
 	r.len = len;
 	r.pos = 24;
 	r.bad = 0;
-	if (read_kvs(&r, kvs, n_kv, p->path, err, errlen) != 0)
+	if (read_kvs(&r, md.kvs, n_kv, p->path, err, errlen) != 0)
 		goto out;
+	int dup = nm_hash_fill(md.slots, md.cap, md.n, kv_key, md.kvs);
+	if (dup >= 0) {
+		nm_text t;
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, p->path);
+		nm_text_str(&t, ": duplicate GGUF key '");
+		nm_text_mem(&t, (const char *)md.kvs[dup].key, md.kvs[dup].key_len > 80 ? 80 : (int)md.kvs[dup].key_len);
+		nm_text_str(&t, "'");
+		goto out;
+	}
 	if (read_tensors(&r, p, n_tensors, err, errlen) != 0)
 		goto out;
 	p->n_entries = (int)n_tensors;
+	if (nm_parsed_index(p, err, errlen) != 0)
+		goto out;
 
 	int align = 32;
-	if (get_int(kvs, n_kv, nil, "general.alignment", 0, &align, p->path, err, errlen) < 0)
+	if (get_int(kvs, nil, "general.alignment", 0, &align, p->path, err, errlen) < 0)
 		goto out;
 	if (align < 1 || (align & (align - 1)) != 0) {
 		nm_err_num(err, errlen, p->path, "general.alignment ", align, " is not a power of two");
@@ -460,10 +534,12 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 		e->info.offset += start;
 		e->data = data + e->info.offset;
 	}
+	if (nm_parsed_check_spans(p, 0, p->n_entries, p->path, err, errlen) != 0)
+		goto out;
 
 	// Hyper-parameters under the architecture's prefix.
 	char arch[40];
-	int got = get_str(kvs, n_kv, nil, "general.architecture", arch, (int)sizeof arch, p->path, err, errlen);
+	int got = get_str(kvs, nil, "general.architecture", arch, (int)sizeof arch, p->path, err, errlen);
 	if (got < 0)
 		goto out;
 	if (got == 0) {
@@ -483,18 +559,18 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 		goto out;
 	}
 	nm_config *c = &p->cfg;
-	if (get_int(kvs, n_kv, arch, "embedding_length", 1, &c->dim, p->path, err, errlen) < 0 ||
-	    get_int(kvs, n_kv, arch, "feed_forward_length", 1, &c->hidden_dim, p->path, err, errlen) < 0 ||
-	    get_int(kvs, n_kv, arch, "block_count", 1, &c->n_layers, p->path, err, errlen) < 0 ||
-	    get_int(kvs, n_kv, arch, "attention.head_count", 1, &c->n_heads, p->path, err, errlen) < 0 ||
-	    get_int(kvs, n_kv, arch, "context_length", 1, &c->seq_len, p->path, err, errlen) < 0)
+	if (get_int(kvs, arch, "embedding_length", 1, &c->dim, p->path, err, errlen) < 0 ||
+	    get_int(kvs, arch, "feed_forward_length", 1, &c->hidden_dim, p->path, err, errlen) < 0 ||
+	    get_int(kvs, arch, "block_count", 1, &c->n_layers, p->path, err, errlen) < 0 ||
+	    get_int(kvs, arch, "attention.head_count", 1, &c->n_heads, p->path, err, errlen) < 0 ||
+	    get_int(kvs, arch, "context_length", 1, &c->seq_len, p->path, err, errlen) < 0)
 		goto out;
 	c->n_kv_heads = c->n_heads;
-	if (get_int(kvs, n_kv, arch, "attention.head_count_kv", 0, &c->n_kv_heads, p->path, err, errlen) < 0 ||
-	    get_float(kvs, n_kv, arch, "attention.layer_norm_rms_epsilon", &c->norm_eps, p->path, err, errlen) < 0)
+	if (get_int(kvs, arch, "attention.head_count_kv", 0, &c->n_kv_heads, p->path, err, errlen) < 0 ||
+	    get_float(kvs, arch, "attention.layer_norm_rms_epsilon", &c->norm_eps, p->path, err, errlen) < 0)
 		goto out;
 	int vocab = 0;
-	got = get_int(kvs, n_kv, arch, "vocab_size", 0, &vocab, p->path, err, errlen);
+	got = get_int(kvs, arch, "vocab_size", 0, &vocab, p->path, err, errlen);
 	if (got < 0)
 		goto out;
 	const nm_entry *emb = nm_parsed_find(p, "token_embd.weight");
@@ -505,21 +581,21 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 
 	nm_arch_meta *m = &p->meta;
 	nm_strlcpy(m->name, arch, (int)sizeof m->name);
-	if ((m->has_rope_theta = get_float(kvs, n_kv, arch, "rope.freq_base", &m->rope_theta, p->path, err, errlen)) < 0 ||
-	    (m->has_sliding_window = get_int(kvs, n_kv, arch, "attention.sliding_window", 0, &m->sliding_window, p->path, err, errlen)) < 0 ||
-	    get_str(kvs, n_kv, arch, "rope.scaling.type", m->scaling_type, (int)sizeof m->scaling_type, p->path, err, errlen) < 0)
+	if ((m->has_rope_theta = get_float(kvs, arch, "rope.freq_base", &m->rope_theta, p->path, err, errlen)) < 0 ||
+	    (m->has_sliding_window = get_int(kvs, arch, "attention.sliding_window", 0, &m->sliding_window, p->path, err, errlen)) < 0 ||
+	    get_str(kvs, arch, "rope.scaling.type", m->scaling_type, (int)sizeof m->scaling_type, p->path, err, errlen) < 0)
 		goto out;
 	if (m->scaling_type[0] != 0 && !nm_streq(m->scaling_type, "none")) {
 		m->has_scaling = 1;
-		if (get_float(kvs, n_kv, arch, "rope.scaling.factor", &m->scaling.factor, p->path, err, errlen) < 0 ||
-		    get_float(kvs, n_kv, arch, "rope.scaling.low_freq_factor", &m->scaling.low_freq_factor, p->path, err, errlen) < 0 ||
-		    get_float(kvs, n_kv, arch, "rope.scaling.high_freq_factor", &m->scaling.high_freq_factor, p->path, err, errlen) < 0 ||
-		    get_int(kvs, n_kv, arch, "rope.scaling.original_context_length", 0, &m->scaling.original_max_position, p->path, err, errlen) < 0)
+		if (get_float(kvs, arch, "rope.scaling.factor", &m->scaling.factor, p->path, err, errlen) < 0 ||
+		    get_float(kvs, arch, "rope.scaling.low_freq_factor", &m->scaling.low_freq_factor, p->path, err, errlen) < 0 ||
+		    get_float(kvs, arch, "rope.scaling.high_freq_factor", &m->scaling.high_freq_factor, p->path, err, errlen) < 0 ||
+		    get_int(kvs, arch, "rope.scaling.original_context_length", 0, &m->scaling.original_max_position, p->path, err, errlen) < 0)
 			goto out;
 	}
 
 	// Embedded vocabulary.
-	const kv *tok = find(kvs, n_kv, nil, "tokenizer.ggml.tokens");
+	const kv *tok = find(kvs, nil, "tokenizer.ggml.tokens");
 	if (tok != nil) {
 		if (tok->type != T_ARR || tok->elem != T_STR) {
 			key_err(err, errlen, p->path, "expected an array of strings for", nil, "tokenizer.ggml.tokens");
@@ -528,7 +604,7 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 		p->vocab_n = tok->count;
 		p->vocab_tokens = tok->items;
 		p->vocab_tokens_bytes = tok->items_bytes;
-		const kv *sc = find(kvs, n_kv, nil, "tokenizer.ggml.scores");
+		const kv *sc = find(kvs, nil, "tokenizer.ggml.scores");
 		if (sc != nil) {
 			if (sc->type != T_ARR || sc->elem != T_F32 || sc->count != tok->count) {
 				key_err(err, errlen, p->path, "expected one float32 per token in", nil, "tokenizer.ggml.scores");
@@ -536,7 +612,7 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 			}
 			p->vocab_scores = sc->items;
 		}
-		const kv *ty = find(kvs, n_kv, nil, "tokenizer.ggml.token_type");
+		const kv *ty = find(kvs, nil, "tokenizer.ggml.token_type");
 		if (ty != nil) {
 			if (ty->type != T_ARR || (ty->elem != T_I32 && ty->elem != T_U32) || ty->count != tok->count) {
 				key_err(err, errlen, p->path, "expected one int32 per token in", nil, "tokenizer.ggml.token_type");
@@ -550,6 +626,7 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 	p->tensor_name = tensor_name;
 	rc = 0;
 out:
-	nm_free(kvs);
+	nm_free(md.kvs);
+	nm_free(md.slots);
 	return rc;
 }

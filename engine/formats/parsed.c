@@ -17,8 +17,11 @@ nm_parsed_free(nm_parsed *p)
 	for (int i = 0; i < p->n_owned; i++)
 		nm_free(p->owned[i]);
 	nm_free(p->entries);
+	nm_free(p->index);
 	p->entries = nil;
 	p->n_entries = 0;
+	p->index = nil;
+	p->index_cap = 0;
 	p->n_owned = 0;
 }
 
@@ -170,11 +173,190 @@ nm_config_check(const nm_config *c, const char *path, char *err, int errlen)
 	return 0;
 }
 
+int
+nm_hash_cap(nm_u64 n)
+{
+	int cap = 16;
+
+	if (n > 0x10000000)
+		return 0;
+	while ((nm_u64)cap < 2 * n)
+		cap *= 2;
+	return cap;
+}
+
+/* FNV-1a. */
+nm_u32
+nm_hash_bytes(const nm_u8 *s, nm_u64 len)
+{
+	nm_u32 h = 2166136261U;
+
+	for (nm_u64 i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= 16777619U;
+	}
+	return h;
+}
+
+static int
+same(const nm_u8 *a, nm_u64 alen, const nm_u8 *b, nm_u64 blen)
+{
+	if (alen != blen)
+		return 0;
+	for (nm_u64 i = 0; i < alen; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+int
+nm_hash_lookup(const int *slots, int cap, const nm_u8 *s, nm_u64 len,
+               const nm_u8 *(*name)(const void *ctx, int i, nm_u64 *len), const void *ctx)
+{
+	nm_u32 mask = (nm_u32)cap - 1;
+
+	for (nm_u32 h = nm_hash_bytes(s, len) & mask; slots[h] != 0; h = (h + 1) & mask) {
+		nm_u64 l;
+		const nm_u8 *t = name(ctx, slots[h] - 1, &l);
+		if (same(s, len, t, l))
+			return slots[h];
+	}
+	return 0;
+}
+
+int
+nm_hash_fill(int *slots, int cap, int n, const nm_u8 *(*name)(const void *ctx, int i, nm_u64 *len),
+             const void *ctx)
+{
+	nm_u32 mask = (nm_u32)cap - 1;
+
+	for (int i = 0; i < n; i++) {
+		nm_u64 len;
+		const nm_u8 *s = name(ctx, i, &len);
+		nm_u32 h = nm_hash_bytes(s, len) & mask;
+		for (; slots[h] != 0; h = (h + 1) & mask) {
+			nm_u64 l;
+			const nm_u8 *t = name(ctx, slots[h] - 1, &l);
+			if (same(s, len, t, l))
+				return i;
+		}
+		slots[h] = i + 1;
+	}
+	return -1;
+}
+
+static const nm_u8 *
+entry_name(const void *ctx, int i, nm_u64 *len)
+{
+	const nm_parsed *p = ctx;
+	const char *s = p->entries[i].info.name;
+
+	*len = (nm_u64)nm_strlen(s);
+	return (const nm_u8 *)s;
+}
+
+int
+nm_parsed_index(nm_parsed *p, char *err, int errlen)
+{
+	int cap = nm_hash_cap((nm_u64)p->n_entries);
+
+	nm_free(p->index);
+	p->index = nil;
+	p->index_cap = 0;
+	int *slots = cap > 0 ? nm_alloc((nm_u64)cap * sizeof(int)) : nil;
+	if (slots == nil) {
+		nm_err(err, errlen, p->path, "out of memory");
+		return -1;
+	}
+	int dup = nm_hash_fill(slots, cap, p->n_entries, entry_name, p);
+	if (dup >= 0) {
+		nm_text t;
+		nm_free(slots);
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, p->path);
+		nm_text_str(&t, ": duplicate tensor '");
+		nm_text_str(&t, p->entries[dup].info.name);
+		nm_text_str(&t, "'");
+		return -1;
+	}
+	p->index = slots;
+	p->index_cap = cap;
+	return 0;
+}
+
 const nm_entry *
 nm_parsed_find(const nm_parsed *p, const char *name)
 {
+	if (p->index != nil) {
+		int i = nm_hash_lookup(p->index, p->index_cap, (const nm_u8 *)name, (nm_u64)nm_strlen(name), entry_name, p);
+		return i > 0 ? &p->entries[i - 1] : nil;
+	}
 	for (int i = 0; i < p->n_entries; i++)
 		if (nm_streq(p->entries[i].info.name, name))
 			return &p->entries[i];
 	return nil;
+}
+
+/* Sorts idx[0..n) by the entries' offsets (merge sort: no libc qsort). */
+static void
+sort_by_offset(const nm_entry *e, int *idx, int *tmp, int n)
+{
+	for (int w = 1; w < n; w *= 2) {
+		for (int lo = 0; lo < n; lo += 2 * w) {
+			int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			int a = lo, b = mid, k = lo;
+			while (a < mid && b < hi)
+				tmp[k++] = e[idx[b]].info.offset < e[idx[a]].info.offset ? idx[b++] : idx[a++];
+			while (a < mid)
+				tmp[k++] = idx[a++];
+			while (b < hi)
+				tmp[k++] = idx[b++];
+		}
+		for (int i = 0; i < n; i++)
+			idx[i] = tmp[i];
+	}
+}
+
+int
+nm_parsed_check_spans(const nm_parsed *p, int first, int last, const char *path, char *err, int errlen)
+{
+	int n = last - first;
+
+	if (n < 2)
+		return 0;
+	int *idx = nm_alloc((nm_u64)n * 2 * sizeof(int));
+	if (idx == nil) {
+		nm_err(err, errlen, path, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		idx[i] = first + i;
+	sort_by_offset(p->entries, idx, idx + n, n);
+	int rc = 0;
+	for (int i = 0; i + 1 < n; i++) {
+		const nm_tensor_info *a = &p->entries[idx[i]].info, *b = &p->entries[idx[i + 1]].info;
+		// Spans were checked to lie inside the file, so the sum cannot wrap.
+		if (a->offset + a->nbytes > b->offset) {
+			nm_text t;
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, path);
+			nm_text_str(&t, ": tensors '");
+			nm_text_str(&t, a->name);
+			nm_text_str(&t, "' (bytes ");
+			nm_text_u64(&t, a->offset);
+			nm_text_str(&t, "..");
+			nm_text_u64(&t, a->offset + a->nbytes);
+			nm_text_str(&t, ") and '");
+			nm_text_str(&t, b->name);
+			nm_text_str(&t, "' (bytes ");
+			nm_text_u64(&t, b->offset);
+			nm_text_str(&t, "..");
+			nm_text_u64(&t, b->offset + b->nbytes);
+			nm_text_str(&t, ") overlap");
+			rc = -1;
+			break;
+		}
+	}
+	nm_free(idx);
+	return rc;
 }

@@ -32,6 +32,10 @@ struct nm_parsed {
 	int qk_half_split;    /* Q/K rows stored half-split (Hugging Face) */
 	nm_entry *entries;
 	int n_entries;
+	/* Name index over entries (nm_parsed_index): slot = entry number + 1,
+	 * 0 empty; nil until built, then nm_parsed_find is one probe. */
+	int *index;
+	int index_cap;
 	/* Name of the tensor of `role` in layer `layer` (-1 for global ones). */
 	void (*tensor_name)(nm_text *t, int role, int layer);
 	/* GGUF embedded vocabulary: array payloads (after type and count). */
@@ -75,8 +79,27 @@ int nm_dtype_bytes(int dtype, nm_u64 n, nm_u64 *bytes);
 /* Common validation of the hyper-parameters (positive sizes, head counts
  * dividing). 0 or -1 with err. */
 int nm_config_check(const nm_config *cfg, const char *path, char *err, int errlen);
-/* The entry named by the text, or nil. */
+/* The entry named by the text, or nil (hashed once nm_parsed_index ran). */
 const nm_entry *nm_parsed_find(const nm_parsed *p, const char *name);
+/* Indexes the entries by name; -1 with err = "PATH: duplicate tensor 'X'"
+ * when two share a name (or out of memory). Call after the last entry. */
+int nm_parsed_index(nm_parsed *p, char *err, int errlen);
+/* Entries first..last-1 (one file, absolute offsets) must not share a
+ * byte: -1 with err = "PATH: tensors 'A' and 'B' overlap (...)". */
+int nm_parsed_check_spans(const nm_parsed *p, int first, int last, const char *path, char *err, int errlen);
+
+/* Name hashing for duplicate checks and lookups. A table has
+ * nm_hash_cap(n) int slots (a power of two, at least 2n; 0 if n is too
+ * large); name(ctx, i, &len) gives the i-th of n names. Fills the zeroed
+ * slots with i+1 and returns -1, or the first i whose name equals an
+ * earlier one. */
+int nm_hash_cap(nm_u64 n);
+nm_u32 nm_hash_bytes(const nm_u8 *s, nm_u64 len);
+int nm_hash_fill(int *slots, int cap, int n, const nm_u8 *(*name)(const void *ctx, int i, nm_u64 *len),
+                 const void *ctx);
+/* Slot index of the name (len bytes) in a filled table: its i+1, or 0. */
+int nm_hash_lookup(const int *slots, int cap, const nm_u8 *s, nm_u64 len,
+                   const nm_u8 *(*name)(const void *ctx, int i, nm_u64 *len), const void *ctx);
 
 /* build.c: converts p's tensors into m (validating names and shapes). */
 int nm_model_build(nm_model *m, const nm_parsed *p, char *err, int errlen);

@@ -138,7 +138,7 @@ parse_file(nm_parsed *p, int *cap, const char *path, const nm_u8 *data, nm_u64 l
 		return -1;
 	}
 	nm_u64 base = 8 + hn, avail = len - base;
-	int rc = -1;
+	int rc = -1, first = p->n_entries;
 	if (doc.nodes[0].type != NM_JSON_OBJ) {
 		nm_err(err, errlen, path, "safetensors header is not a JSON object");
 		goto out;
@@ -206,7 +206,10 @@ parse_file(nm_parsed *p, int *cap, const char *path, const nm_u8 *data, nm_u64 l
 			json_err(err, errlen, path, "tensor", nm, "has bad data_offsets");
 			goto out;
 		}
-		nm_dtype_bytes(e->info.dtype, numel, &e->info.nbytes);
+		if (nm_dtype_bytes(e->info.dtype, numel, &e->info.nbytes) != 0) {
+			json_err(err, errlen, path, "tensor", nm, "has a shape whose size in bytes overflows");
+			goto out;
+		}
 		if (en - b != e->info.nbytes) {
 			nm_text t;
 			nm_text_init(&t, err, errlen);
@@ -238,7 +241,9 @@ parse_file(nm_parsed *p, int *cap, const char *path, const nm_u8 *data, nm_u64 l
 		e->data = data + base + b;
 		p->n_entries++;
 	}
-	rc = 0;
+	// Two tensors sharing bytes is a broken file (the safetensors library
+	// and llama.cpp refuse it too).
+	rc = nm_parsed_check_spans(p, first, p->n_entries, path, err, errlen);
 out:
 	nm_json_free(&doc);
 	return rc;
@@ -383,7 +388,8 @@ nm_safetensors_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int
 {
 	int cap = 0;
 
-	if (parse_file(p, &cap, p->path, data, len, err, errlen) != 0 || read_config(p, err, errlen) != 0)
+	if (parse_file(p, &cap, p->path, data, len, err, errlen) != 0 || nm_parsed_index(p, err, errlen) != 0 ||
+	    read_config(p, err, errlen) != 0)
 		return -1;
 	if (nm_parsed_find(p, "lm_head.weight") == nil)
 		p->cfg.shared_classifier = 1;
@@ -393,13 +399,48 @@ nm_safetensors_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int
 	return 0;
 }
 
+/* The shards an index names, each read once (at most MAX_SHARDS). */
+enum { MAX_SHARDS = 60, SHARD_NAME = 256 };
+typedef struct {
+	char *names;            /* MAX_SHARDS x SHARD_NAME */
+	int first[MAX_SHARDS];  /* its entries: first..end-1 */
+	int end[MAX_SHARDS];
+	int n;
+} shards;
+
+/* Shard number of the weight_map value v (decoded into file), or -1 with err. */
+static int
+shard_of(const nm_json *doc, int v, const shards *sh, char *file, const char *path, char *err, int errlen)
+{
+	if (nm_json_str_copy(doc, v, file, SHARD_NAME) < 0 || file[0] == 0 || file[0] == '.') {
+		nm_err(err, errlen, path, "weight_map values must be shard file names");
+		return -1;
+	}
+	for (int i = 0; file[i] != 0; i++)
+		if (file[i] == '/') {
+			nm_err(err, errlen, path, "weight_map shard names must not contain '/'");
+			return -1;
+		}
+	for (int i = 0; i < sh->n; i++)
+		if (nm_streq(sh->names + i * SHARD_NAME, file))
+			return i;
+	return sh->n;
+}
+
+/*
+ * Linear in the number of entries: a shard is looked up among the few read
+ * so far (at most MAX_SHARDS), a tensor through the parse's name index.
+ */
 int
 nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
 {
 	nm_json doc;
-	char msg[128], dir[MAX_PATH], shard[MAX_PATH + 256];
+	char msg[128], dir[MAX_PATH], shard[MAX_PATH + 256], file[SHARD_NAME];
 	int cap = 0, rc = -1;
+	shards sh;
 
+	sh.n = 0;
+	sh.names = nil;
 	if (nm_json_parse(&doc, (const char *)data, len, msg, (int)sizeof msg) != 0) {
 		nm_err(err, errlen, p->path, msg);
 		return -1;
@@ -413,24 +454,22 @@ nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *er
 		nm_err(err, errlen, p->path, "path too long");
 		goto out;
 	}
+	sh.names = nm_alloc((nm_u64)MAX_SHARDS * SHARD_NAME);
+	if (sh.names == nil) {
+		nm_err(err, errlen, p->path, "out of memory");
+		goto out;
+	}
 	// Each distinct shard, in order of first mention, is read once.
 	for (int k = doc.nodes[wm].first; k >= 0; k = doc.nodes[doc.nodes[k].next].next) {
-		int v = doc.nodes[k].next, seen = 0;
-		char file[256];
-		if (nm_json_str_copy(&doc, v, file, (int)sizeof file) < 0 || file[0] == 0 || file[0] == '.') {
-			nm_err(err, errlen, p->path, "weight_map values must be shard file names");
+		int i = shard_of(&doc, doc.nodes[k].next, &sh, file, p->path, err, errlen);
+		if (i < 0)
+			goto out;
+		if (i < sh.n)
+			continue;
+		if (sh.n == MAX_SHARDS) {
+			nm_err_num(err, errlen, p->path, "more than ", MAX_SHARDS, " shards");
 			goto out;
 		}
-		for (int i = 0; file[i] != 0; i++)
-			if (file[i] == '/') {
-				nm_err(err, errlen, p->path, "weight_map shard names must not contain '/'");
-				goto out;
-			}
-		for (int k2 = doc.nodes[wm].first; k2 != k; k2 = doc.nodes[doc.nodes[k2].next].next)
-			if (nm_json_str_eq(&doc, doc.nodes[k2].next, file))
-				seen = 1;
-		if (seen)
-			continue;
 		nm_text t;
 		nm_text_init(&t, shard, (int)sizeof shard);
 		nm_text_str(&t, dir);
@@ -441,17 +480,40 @@ nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *er
 			goto out;
 		if (nm_parsed_own(p, sd) != 0) {
 			nm_free(sd);
-			nm_err(err, errlen, p->path, "more than 60 shards");
+			nm_err_num(err, errlen, p->path, "more than ", MAX_SHARDS, " shards");
 			goto out;
 		}
+		nm_strlcpy(sh.names + sh.n * SHARD_NAME, file, SHARD_NAME);
+		sh.first[sh.n] = p->n_entries;
 		// The entry names point at p's own copies, so the shard path may go.
 		if (parse_file(p, &cap, shard, sd, sl, err, errlen) != 0)
 			goto out;
+		sh.end[sh.n] = p->n_entries;
+		sh.n++;
 	}
+	// A tensor in two shards is a duplicate; each listed one must be in
+	// the shard the map names.
+	if (nm_parsed_index(p, err, errlen) != 0)
+		goto out;
 	for (int k = doc.nodes[wm].first; k >= 0; k = doc.nodes[doc.nodes[k].next].next) {
 		char name[96];
-		if (nm_json_str_copy(&doc, k, name, (int)sizeof name) < 0 || nm_parsed_find(p, name) == nil) {
-			nm_err(err, errlen, p->path, "weight_map lists a tensor that no shard holds");
+		int i = shard_of(&doc, doc.nodes[k].next, &sh, file, p->path, err, errlen);
+		if (i < 0)
+			goto out;
+		const nm_entry *e = nil;
+		if (nm_json_str_copy(&doc, k, name, (int)sizeof name) < 0)
+			nm_strlcpy(name, "(a name longer than 95 bytes)", (int)sizeof name);
+		else
+			e = nm_parsed_find(p, name);
+		if (e == nil || e - p->entries < sh.first[i] || e - p->entries >= sh.end[i]) {
+			nm_text t;
+			nm_text_init(&t, err, errlen);
+			nm_text_str(&t, p->path);
+			nm_text_str(&t, ": weight_map puts tensor '");
+			nm_text_str(&t, name);
+			nm_text_str(&t, "' in '");
+			nm_text_str(&t, file);
+			nm_text_str(&t, "', which does not hold it");
 			goto out;
 		}
 	}
@@ -464,6 +526,7 @@ nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *er
 	p->tensor_name = tensor_name;
 	rc = 0;
 out:
+	nm_free(sh.names);
 	nm_json_free(&doc);
 	return rc;
 }

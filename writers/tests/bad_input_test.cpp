@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
+#include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
 
@@ -40,6 +42,65 @@ struct Bad : ::testing::Test {
 
 void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { std::memcpy(b.data() + at, &v, 4); }
 void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); }
+uint32_t get32(const std::vector<uint8_t>& b, size_t at) { uint32_t v; std::memcpy(&v, b.data() + at, 4); return v; }
+uint64_t get64(const std::vector<uint8_t>& b, size_t at) { uint64_t v; std::memcpy(&v, b.data() + at, 8); return v; }
+
+// Byte offset just past the metadata of a GGUF file (where the tensor
+// infos start), walked independently of the parser.
+size_t gguf_kv_end(const std::vector<uint8_t>& b) {
+  auto scalar = [](uint32_t t) -> size_t {
+    static const size_t sz[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    return t < 13 ? sz[t] : 0;
+  };
+  size_t pos = 24;
+  for (uint64_t i = 0, n = get64(b, 16); i < n; i++) {
+    pos += 8 + get64(b, pos);
+    uint32_t t = get32(b, pos);
+    pos += 4;
+    if (t == 8) {
+      pos += 8 + get64(b, pos);
+    } else if (t == 9) {
+      uint32_t et = get32(b, pos);
+      uint64_t cnt = get64(b, pos + 4);
+      pos += 12;
+      for (uint64_t j = 0; j < cnt; j++) pos += et == 8 ? 8 + get64(b, pos) : scalar(et);
+    } else {
+      pos += scalar(t);
+    }
+  }
+  return pos;
+}
+
+// Appends one metadata entry (key, type, raw value bytes) after the others.
+// Entries of 32 bytes keep the data section where it was (alignment 32).
+void gguf_add_kv(std::vector<uint8_t>& b, const std::string& key, uint32_t type, const std::vector<uint8_t>& val) {
+  std::vector<uint8_t> e(8 + key.size() + 4);
+  put64(e, 0, key.size());
+  std::memcpy(e.data() + 8, key.data(), key.size());
+  put32(e, 8 + key.size(), type);
+  e.insert(e.end(), val.begin(), val.end());
+  size_t at = gguf_kv_end(b);
+  b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), e.begin(), e.end());
+  put64(b, 16, get64(b, 16) + 1);
+}
+
+// A safetensors file rebuilt with an edited header (and extra data bytes).
+std::vector<uint8_t> st_edit(const std::vector<uint8_t>& b, const std::function<void(nlohmann::json&)>& edit,
+                             size_t extra_bytes = 0) {
+  uint64_t n = get64(b, 0);
+  auto h = nlohmann::json::parse(b.begin() + 8, b.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  edit(h);
+  std::string text = h.dump();
+  while (text.size() % 8 != 0) text += ' ';
+  std::vector<uint8_t> out(8 + text.size());
+  put64(out, 0, text.size());
+  std::memcpy(out.data() + 8, text.data(), text.size());
+  out.insert(out.end(), b.begin() + 8 + static_cast<std::ptrdiff_t>(n), b.end());
+  out.resize(out.size() + extra_bytes, 0);
+  return out;
+}
+uint64_t st_data_size(const std::vector<uint8_t>& b) { return b.size() - 8 - get64(b, 0); }
+
 size_t find(const std::vector<uint8_t>& b, const std::string& s) {
   auto it = std::search(b.begin(), b.end(), s.begin(), s.end());
   EXPECT_NE(it, b.end()) << s;
@@ -213,6 +274,124 @@ TEST_F(Bad, SafetensorsHeaderProblems) {
   nm_model mm;
   ASSERT_NE(nm_model_load_memory(&mm, name.c_str(), bytes.data(), bytes.size(), err, sizeof err), 0);
   EXPECT_EQ(std::string(err), name + ": " + d.file("nowhere/config.json") + ": cannot open (No such file or directory)");
+}
+
+// Issue 16: counts and sizes are checked against the bytes present, never
+// trusted. An array whose length overflowed the size computation used to
+// end the metadata loop without an error, and the model loaded.
+TEST_F(Bad, GgufArrayLongerThanTheFile) {
+  auto g = bytes(w::Target::gguf_f32);
+  std::vector<uint8_t> v(12);
+  put32(v, 0, 10);            // element type u64
+  put64(v, 4, 1ULL << 62);    // count; no elements follow
+  gguf_add_kv(g, "bad.huge", 9, v);  // 32 bytes: the data section stays aligned
+  EXPECT_EQ(error(with(g)), "GGUF array of 4611686018427387904 elements is more than the file can hold (key 'bad.huge')");
+  // A string array: every element needs at least its 8-byte length.
+  g = bytes(w::Target::gguf_f32);
+  put32(v, 0, 8);
+  put64(v, 4, 1000000);
+  gguf_add_kv(g, "bad.strs", 9, v);
+  EXPECT_EQ(error(with(g)), "GGUF array of 1000000 elements is more than the file can hold (key 'bad.strs')");
+}
+
+// A metadata count larger than the entries present: the entries past the
+// real ones run into the tensor infos and must fail there, naming the entry.
+TEST_F(Bad, GgufMetadataCountLargerThanPresent) {
+  auto g = bytes(w::Target::gguf_f32);
+  uint64_t n = get64(g, 16);
+  put64(g, 16, n + 300);
+  std::string e = error(with(g));
+  EXPECT_EQ(e.rfind("truncated GGUF metadata: entry ", 0), 0u) << e;
+  EXPECT_NE(e.find(" of " + std::to_string(n + 300) + " runs past the end of the file"), std::string::npos) << e;
+}
+
+TEST_F(Bad, GgufDuplicateKeyOrTensor) {
+  auto g = bytes(w::Target::gguf_f32);
+  std::vector<uint8_t> v(4);
+  put32(v, 0, 41);
+  gguf_add_kv(g, "llama.vocab_size", 4, v);  // u32; 32 bytes
+  EXPECT_EQ(error(with(g)), "duplicate GGUF key 'llama.vocab_size'");
+  g = bytes(w::Target::gguf_f32);
+  size_t at = find(g, "blk.1.ffn_up.weight");
+  g[at + 4] = '0';
+  EXPECT_EQ(error(with(g)), "duplicate tensor 'blk.0.ffn_up.weight'");
+}
+
+// Two tensors on the same bytes loaded with each other's weights.
+TEST_F(Bad, GgufOverlappingTensors) {
+  auto g = bytes(w::Target::gguf_f32);
+  size_t up = find(g, "blk.1.ffn_up.weight") + 19 + 4 + 16 + 4;      // offset fields
+  size_t down = find(g, "blk.1.ffn_down.weight") + 21 + 4 + 16 + 4;  // (same byte size)
+  put64(g, up, get64(g, down));
+  std::string e = error(with(g));
+  EXPECT_EQ(e.rfind("tensors '", 0), 0u) << e;
+  EXPECT_NE(e.find("'blk.1.ffn_down.weight' (bytes "), std::string::npos) << e;
+  EXPECT_NE(e.find("'blk.1.ffn_up.weight' (bytes "), std::string::npos) << e;
+  EXPECT_NE(e.find(") overlap"), std::string::npos) << e;
+}
+
+// safetensors: [2^62] F32 elements need 2^64 bytes; the size overflowed to
+// "0", matching a zero-byte span, and the file loaded.
+TEST_F(Bad, SafetensorsShapeSizeOverflows) {
+  auto s = bytes(w::Target::safetensors_f32);
+  auto b = st_edit(s, [](nlohmann::json& h) {
+    h["extra.weight"] = {{"dtype", "F32"}, {"shape", {1ULL << 62}}, {"data_offsets", {0, 0}}};
+  });
+  EXPECT_EQ(error(with(b, "model.safetensors")), "tensor 'extra.weight' has a shape whose size in bytes overflows");
+}
+
+TEST_F(Bad, SafetensorsOverlappingOrDuplicateTensors) {
+  auto s = bytes(w::Target::safetensors_f32);
+  auto b = st_edit(s, [](nlohmann::json& h) {
+    h["model.layers.1.mlp.up_proj.weight"]["data_offsets"] = h["model.layers.1.mlp.down_proj.weight"]["data_offsets"];
+  });
+  std::string e = error(with(b, "model.safetensors"));
+  EXPECT_NE(e.find("tensors '"), std::string::npos) << e;
+  EXPECT_NE(e.find("'model.layers.1.mlp.down_proj.weight' (bytes "), std::string::npos) << e;
+  EXPECT_NE(e.find(") overlap"), std::string::npos) << e;
+  // The same name twice (JSON allows it; the second used to be ignored).
+  uint64_t end = st_data_size(s);
+  b = st_edit(s, [end](nlohmann::json& h) {
+    h["extra.aaaa"] = {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {end, end + 4}}};
+    h["extra.bbbb"] = {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {end + 4, end + 8}}};
+  }, 8);
+  size_t at = find(b, "extra.bbbb");
+  std::memcpy(b.data() + at, "extra.aaaa", 10);
+  EXPECT_EQ(error(with(b, "model.safetensors")), "duplicate tensor 'extra.aaaa'");
+}
+
+// A sharded model: each tensor must be in the shard weight_map names, and
+// in one shard only.
+TEST_F(Bad, SafetensorsIndexShards) {
+  auto s = bytes(w::Target::safetensors_f32);
+  w::write_model(src, d.file("x.safetensors"), w::Target::safetensors_f32);  // config.json
+  write_bytes(d.file("a.safetensors"), s);
+  std::string extra = "{\"extra.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+  std::vector<uint8_t> e(8 + extra.size() + 4, 0);
+  put64(e, 0, extra.size());
+  std::memcpy(e.data() + 8, extra.data(), extra.size());
+  write_bytes(d.file("b.safetensors"), e);
+  uint64_t n = get64(s, 0);
+  auto names = nlohmann::json::parse(s.begin() + 8, s.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  nlohmann::json wm;
+  for (auto& [k, v] : names.items())
+    if (k != "__metadata__") wm[k] = "a.safetensors";
+  auto index = [&](const nlohmann::json& m) {
+    std::string t = nlohmann::json{{"metadata", nlohmann::json::object()}, {"weight_map", m}}.dump();
+    write_bytes(d.file("model.safetensors.index.json"), std::vector<uint8_t>(t.begin(), t.end()));
+    return d.file("model.safetensors.index.json");
+  };
+  nm_model m;
+  ASSERT_EQ(load(m, index(wm)), "");
+  nm_model_free(&m);
+  auto wrong = wm;
+  wrong["extra.weight"] = "a.safetensors";
+  wrong["model.norm.weight"] = "b.safetensors";  // so that b is read
+  EXPECT_EQ(error(index(wrong)), "weight_map puts tensor 'extra.weight' in 'a.safetensors', which does not hold it");
+  wrong = wm;
+  wrong["model.norm.weight"] = "c.safetensors";
+  write_bytes(d.file("c.safetensors"), s);  // the same tensors twice
+  EXPECT_EQ(error(index(wrong)).rfind("duplicate tensor '", 0), 0u);
 }
 
 }  // namespace
