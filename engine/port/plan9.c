@@ -124,28 +124,212 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 	return 0;
 }
 
+/*
+ * Atomic output files (port.h). Plan 9 has no atomic replace: commit
+ * removes OUT, then renames the temporary ".NAME.9ml-PID-N" (created in
+ * OUT's directory, since wstat renames only within a directory) to OUT's
+ * name. A crash between the two leaves the new file under the temporary
+ * name and no OUT; a failed rename keeps it there and says so. An existing
+ * OUT served by a kernel device (Dir.type other than 'M', e.g. /dev/null)
+ * is written in place.
+ */
+enum { OUTBUF = 1 << 20 };
+
+struct nm_out {
+	char *path;	/* as the caller named it */
+	char *tmp;	/* the temporary, or nil when direct */
+	char *base;	/* path's last element: the name the temporary takes */
+	int fd;
+	int exists;	/* path existed at open */
+	ulong mode;	/* its permissions, given to the new file */
+	uchar *buf;
+	vlong used;
+};
+
+static void
+out_release(nm_out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	if (o->tmp != nil)
+		remove(o->tmp);
+	free(o->path);
+	free(o->tmp);
+	free(o->base);
+	free(o->buf);
+	free(o);
+}
+
+nm_out *
+nm_out_open(const char *path, char *err, int errlen)
+{
+	nm_out *o;
+	Dir *d;
+	char *slash;
+	int i;
+
+	o = mallocz(sizeof *o, 1);
+	if (o == nil) {
+		snprint(err, errlen, "%s: cannot create (out of memory)", path);
+		return nil;
+	}
+	o->fd = -1;
+	o->path = strdup(path);
+	o->buf = malloc(OUTBUF);
+	slash = strrchr(path, '/');
+	o->base = strdup(slash == nil ? path : slash + 1);
+	if (o->path == nil || o->buf == nil || o->base == nil) {
+		snprint(err, errlen, "%s: cannot create (out of memory)", path);
+		out_release(o);
+		return nil;
+	}
+	d = dirstat(path);
+	if (d != nil) {
+		o->exists = 1;
+		o->mode = d->mode;
+		if (d->mode & DMDIR) {
+			free(d);
+			snprint(err, errlen, "%s: is a directory, not a file", path);
+			out_release(o);
+			return nil;
+		}
+		if (d->type != 'M') {
+			free(d);
+			o->fd = open(path, OWRITE|OTRUNC);
+			if (o->fd < 0) {
+				snprint(err, errlen, "%s: cannot open for writing (%r)", path);
+				out_release(o);
+				return nil;
+			}
+			return o;
+		}
+		free(d);
+	}
+	for (i = 0; i < 100; i++) {
+		if (slash == nil)
+			o->tmp = smprint(".%s.9ml-%d-%d", o->base, getpid(), i);
+		else
+			o->tmp = smprint("%.*s/.%s.9ml-%d-%d", (int)(slash - path), path, o->base, getpid(), i);
+		if (o->tmp == nil)
+			break;
+		o->fd = create(o->tmp, OWRITE|OEXCL, 0666);
+		if (o->fd >= 0)
+			return o;
+		free(o->tmp);
+		o->tmp = nil;
+	}
+	snprint(err, errlen, "%s: cannot create a file beside it (%r)", path);
+	out_release(o);
+	return nil;
+}
+
+static int
+out_write_all(nm_out *o, uchar *p, vlong n, char *err, int errlen)
+{
+	long w;
+
+	while (n > 0) {
+		w = write(o->fd, p, n > CHUNK ? CHUNK : (long)n);
+		if (w <= 0) {
+			snprint(err, errlen, "%s: write failed (%r)", o->path);
+			return -1;
+		}
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int
+nm_out_write(nm_out *o, const void *data, nm_u64 len, char *err, int errlen)
+{
+	vlong n = o->used;
+
+	if (n + (vlong)len > OUTBUF) {
+		o->used = 0;
+		if (out_write_all(o, o->buf, n, err, errlen) != 0)
+			return -1;
+	}
+	if ((vlong)len >= OUTBUF)
+		return out_write_all(o, (uchar *)data, (vlong)len, err, errlen);
+	memmove(o->buf + o->used, (void *)data, (ulong)len);
+	o->used += len;
+	return 0;
+}
+
+int
+nm_out_commit(nm_out *o, char *err, int errlen)
+{
+	vlong n = o->used;
+	Dir d;
+
+	o->used = 0;
+	if (out_write_all(o, o->buf, n, err, errlen) != 0) {
+		out_release(o);
+		return -1;
+	}
+	close(o->fd);
+	o->fd = -1;
+	if (o->tmp == nil) {
+		out_release(o);
+		return 0;
+	}
+	if (o->exists && remove(o->path) < 0) {
+		snprint(err, errlen, "%s: cannot replace (%r)", o->path);
+		out_release(o);
+		return -1;
+	}
+	nulldir(&d);
+	d.name = o->base;
+	if (o->exists)
+		d.mode = o->mode;
+	if (dirwstat(o->tmp, &d) < 0) {
+		// path is gone: the temporary is the only copy, keep it
+		snprint(err, errlen, "%s: cannot rename %s to it (%r); the new file is %s", o->path, o->tmp, o->tmp);
+		free(o->tmp);
+		o->tmp = nil;
+		out_release(o);
+		return -1;
+	}
+	free(o->tmp);
+	o->tmp = nil;
+	out_release(o);
+	return 0;
+}
+
+void
+nm_out_abort(nm_out *o)
+{
+	if (o != nil)
+		out_release(o);
+}
+
 int
 nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen)
 {
-	vlong done;
-	long n;
-	int fd;
+	nm_out *o = nm_out_open(path, err, errlen);
 
-	fd = create(path, OWRITE, 0666);
-	if (fd < 0) {
-		snprint(err, errlen, "%s: cannot create (%r)", path);
+	if (o == nil)
+		return -1;
+	if (nm_out_write(o, data, len, err, errlen) != 0) {
+		nm_out_abort(o);
 		return -1;
 	}
-	for (done = 0; done < (vlong)len; done += n) {
-		n = write(fd, (void *)(data + done), (vlong)len - done > CHUNK ? CHUNK : (long)((vlong)len - done));
-		if (n <= 0) {
-			snprint(err, errlen, "%s: write failed (%r)", path);
-			close(fd);
-			return -1;
-		}
-	}
-	close(fd);
-	return 0;
+	return nm_out_commit(o, err, errlen);
+}
+
+int
+nm_same_file(const char *a, const char *b)
+{
+	Dir *da, *db;
+	int same;
+
+	da = dirstat(a);
+	db = dirstat(b);
+	same = da != nil && db != nil && da->qid.path == db->qid.path && da->type == db->type && da->dev == db->dev;
+	free(da);
+	free(db);
+	return same;
 }
 
 const char *

@@ -84,11 +84,51 @@ void nm_fp_ieee_mode(void);
 int nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen);
 
 /*
- * Whole-file write: creates (or truncates) path and writes len bytes; 0 on
- * success, -1 with "PATH: cannot create (reason)" or "PATH: write failed"
+ * ---- Atomic output files (posix_out.c, plan9.c) ----
+ * Every file 9ml writes for the user goes through nm_out (model writers,
+ * config.json, reports: call these, never fopen(OUT, "w")), so that a
+ * failed or interrupted write never loses the user's file:
+ *
+ *	nm_out *o = nm_out_open(path, err, errlen);	nil and err on failure
+ *	nm_out_write(o, data, len, err, errlen) ...	buffered; -1 and err on failure
+ *	nm_out_commit(o, err, errlen);			0: path now holds exactly the bytes
+ *	nm_out_abort(o);				discard them (o may be nil)
+ *
+ * The bytes go to a temporary in path's own directory; only commit puts it
+ * in path's place, so until then (a failed write, a full disk, Ctrl-C, a
+ * kill) an existing file at path keeps its old content and a fresh path
+ * does not appear. commit and abort free o, whatever happens; after a
+ * failed write call abort. A path that is a symlink writes the file it
+ * points to; the new file keeps an existing file's permissions.
+ * POSIX: open(dir, O_TMPFILE) (a kill leaves nothing behind), linked into
+ * place after fsync; elsewhere a hidden ".NAME.9ml-XXXXXX" removed on
+ * failure, renamed over path; then the directory is fsynced. An existing
+ * path that is not a regular file (/dev/null, a pipe) is written directly.
+ * Plan 9 has no atomic replace: commit removes path, then renames the
+ * temporary (wstat); see docs/PLAN9_SUBSET.md.
+ */
+typedef struct nm_out nm_out;
+#ifdef NINEML_PLAN9
+/* Complete only in port/plan9.c (see nm_pool below for why). */
+#pragma incomplete nm_out
+#endif
+nm_out *nm_out_open(const char *path, char *err, int errlen);
+int nm_out_write(nm_out *o, const void *data, nm_u64 len, char *err, int errlen);
+int nm_out_commit(nm_out *o, char *err, int errlen);
+void nm_out_abort(nm_out *o);
+
+/*
+ * Whole-file write through nm_out (atomic as above); 0 on success, -1 with
+ * "PATH: cannot create (reason)", "PATH: write failed (reason)" or the like
  * in err.
  */
 int nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen);
+
+/* 1 when a and b name the same existing file (POSIX: same device and inode
+ * after following symlinks, so hard links and symlinks count; Plan 9: same
+ * qid, type and dev), else 0. Tools refuse OUT == IN with it. */
+int nm_same_file(const char *a, const char *b);
+/* ---- end of atomic output files ---- */
 
 /* Wall-clock seconds, monotonic where the platform allows. */
 double nm_seconds(void);

@@ -123,19 +123,3 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 	*len = (nm_u64)size;
 	return 0;
 }
-
-int
-nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL) {
-		snprintf(err, (size_t)errlen, "%s: cannot create (%s)", path, strerror(errno));
-		return -1;
-	}
-	if ((len > 0 && fwrite(data, 1, (size_t)len, f) != (size_t)len) || fclose(f) != 0) {
-		snprintf(err, (size_t)errlen, "%s: write failed", path);
-		return -1;
-	}
-	return 0;
-}
