@@ -1,5 +1,6 @@
 /* llama2.c: Llama 2 and llama2.c models: RoPE theta 10000 unless the file
- * says otherwise, no scaling, full causal attention. */
+ * says otherwise, RoPE scaling as the file says (nm_arch_rope_scaling),
+ * full causal attention. */
 #include "arch/arch.h"
 #include "formats/text.h"
 
@@ -17,9 +18,8 @@ configure(nm_config *cfg, const nm_arch_meta *m, const char *path, char *err, in
 		nm_err(err, errlen, path, "rope theta must be positive");
 		return -1;
 	}
-	cfg->rope_scaling.factor = 0.0f;
 	cfg->sliding_window = 0;
-	return 0;
+	return nm_arch_rope_scaling(cfg, m, path, err, errlen);
 }
 
 const nm_arch nm_arch_llama2 = {"llama2", claims, configure};

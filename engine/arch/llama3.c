@@ -1,5 +1,6 @@
-/* llama3.c: Llama 3 / 3.1: RoPE theta 500000 by default and the Llama 3.1
- * frequency scaling (factor, low/high frequency factors, original context). */
+/* llama3.c: Llama 3 / 3.1: RoPE theta 500000 by default; the Llama 3.1
+ * frequency scaling (factor, low/high frequency factors, original context)
+ * is validated by nm_arch_rope_scaling (registry.c), as for every plugin. */
 #include "arch/arch.h"
 #include "formats/text.h"
 
@@ -24,27 +25,7 @@ configure(nm_config *cfg, const nm_arch_meta *m, const char *path, char *err, in
 		return -1;
 	}
 	cfg->sliding_window = 0;
-	cfg->rope_scaling.factor = 0.0f;
-	if (!m->has_scaling)
-		return 0;
-	if (!nm_streq(m->scaling_type, "llama3")) {
-		nm_text t;
-		nm_text_init(&t, err, errlen);
-		nm_text_str(&t, path);
-		nm_text_str(&t, ": unsupported rope scaling type '");
-		nm_text_str(&t, m->scaling_type);
-		nm_text_str(&t, "' (known: llama3)");
-		return -1;
-	}
-	const nm_rope_scaling *s = &m->scaling;
-	if (!(s->factor >= 1.0f) || !(s->low_freq_factor > 0.0f) ||
-	    !(s->high_freq_factor > s->low_freq_factor) || s->original_max_position <= 0) {
-		nm_err(err, errlen, path,
-		       "llama3 rope scaling needs factor >= 1, 0 < low_freq_factor < high_freq_factor and original_max_position_embeddings > 0");
-		return -1;
-	}
-	cfg->rope_scaling = *s;
-	return 0;
+	return nm_arch_rope_scaling(cfg, m, path, err, errlen);
 }
 
 const nm_arch nm_arch_llama3 = {"llama3", claims, configure};

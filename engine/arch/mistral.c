@@ -1,6 +1,6 @@
 /* mistral.c: Mistral: Llama layers with sliding-window attention (the window
  * from the file; none or 0 means full causal attention), theta 10000 unless
- * the file says otherwise. */
+ * the file says otherwise, RoPE scaling as the file says. */
 #include "arch/arch.h"
 #include "formats/text.h"
 
@@ -18,13 +18,12 @@ configure(nm_config *cfg, const nm_arch_meta *m, const char *path, char *err, in
 		nm_err(err, errlen, path, "rope theta must be positive");
 		return -1;
 	}
-	cfg->rope_scaling.factor = 0.0f;
 	cfg->sliding_window = m->has_sliding_window ? m->sliding_window : 0;
 	if (cfg->sliding_window < 0) {
 		nm_err_num(err, errlen, path, "negative sliding window ", cfg->sliding_window, "");
 		return -1;
 	}
-	return 0;
+	return nm_arch_rope_scaling(cfg, m, path, err, errlen);
 }
 
 const nm_arch nm_arch_mistral = {"mistral", claims, configure};

@@ -4,6 +4,7 @@
  * before anything is allocated (docs/FORMATS.md, "GGUF").
  */
 #include "formats/parsed.h"
+#include "model/forward.h"
 
 enum {
 	T_U8 = 0, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR,
@@ -437,6 +438,162 @@ read_tensors(reader *r, nm_parsed *p, nm_u64 n, char *err, int errlen)
 	return 0;
 }
 
+/*
+ * llama.cpp stores Llama 3.1 scaling as the tensor rope_freqs.weight:
+ * head_size/2 F32 divisors of the pairs' frequencies, 1 for the high ones,
+ * the factor for the low ones, smoothed between (its converter's rule with
+ * low 1, high 4, original context 8192). 9ml runs the Llama 3.1 rule
+ * itself, so the tensor is accepted only when it is that rule's table:
+ * factor = its largest divisor, the other three from 9ml's keys when
+ * present, else the converter's values, and for every pair the file's
+ * frequency (unscaled / divisor) within 1e-5 of the rule's. All ones means
+ * no scaling. Any other table is refused.
+ */
+static int
+check_rope_freqs(const meta *kvs, const char *arch, nm_parsed *p, const nm_entry *rf, int hs, char *err, int errlen)
+{
+	nm_arch_meta *m = &p->meta;
+	nm_rope_scaling s;
+	float fmax = 0.0f;
+	int n = hs / 2, ones = 1;
+
+	// Dimensions nm_config_check refuses, or a theta the plugin refuses.
+	if (!m->has_rope_theta) {
+		key_err(err, errlen, p->path, "tensor 'rope_freqs.weight' needs", arch, "rope.freq_base");
+		return -1;
+	}
+	if (hs <= 0 || hs % 2 != 0 || nm_isnan(m->rope_theta) || !(m->rope_theta > 0.0f))
+		return 0;
+	if (rf->info.dtype != NM_DT_F32 || rf->info.n_dims != 1 || rf->info.shape[0] != (nm_u64)n)
+		return tensor_err(err, errlen, p->path, rf, "must be F32 [", n, "] (one divisor per rotated pair)");
+	for (int i = 0; i < n; i++) {
+		float f = nm_lef32(rf->data + 4 * i);
+		if (nm_isnan(f) || !(f > 0.0f) || nm_isinf(f))
+			return tensor_err(err, errlen, p->path, rf, "holds a divisor that is not positive and finite at pair ", i, "");
+		if (f > fmax)
+			fmax = f;
+		if (f != 1.0f)
+			ones = 0;
+	}
+	if (ones)
+		return 0;
+	nm_memset(&s, 0, sizeof s);
+	s.factor = fmax;
+	s.low_freq_factor = 1.0f;
+	s.high_freq_factor = 4.0f;
+	s.original_max_position = 8192;
+	if (get_float(kvs, arch, "rope.scaling.low_freq_factor", &s.low_freq_factor, p->path, err, errlen) < 0 ||
+	    get_float(kvs, arch, "rope.scaling.high_freq_factor", &s.high_freq_factor, p->path, err, errlen) < 0 ||
+	    get_int(kvs, arch, "rope.scaling.original_context_length", 0, &s.original_max_position, p->path, err, errlen) < 0)
+		return -1;
+	// Parameters the rule cannot take make the first pair differ.
+	int bad = -1;
+	if (nm_isnan(s.low_freq_factor) || nm_isnan(s.high_freq_factor) || !(s.factor >= 1.0f) ||
+	    !(s.low_freq_factor > 0.0f) || !(s.high_freq_factor > s.low_freq_factor) ||
+	    nm_isinf(s.high_freq_factor) || s.original_max_position <= 0)
+		bad = 0;
+	else {
+		float *want = nm_alloc((nm_u64)n * sizeof(float));
+		if (want == nil) {
+			nm_err(err, errlen, p->path, "out of memory");
+			return -1;
+		}
+		nm_rope_scaled_freqs(want, hs, m->rope_theta, &s);
+		for (int i = 0; i < n && bad < 0; i++) {
+			float got = 1.0f / nm_powf(m->rope_theta, (2 * i) / (float)hs) / nm_lef32(rf->data + 4 * i);
+			float d = got - want[i];
+			if (nm_isnan(d) || (d < 0.0f ? -d : d) > 1e-5f * want[i])
+				bad = i;
+		}
+		nm_free(want);
+	}
+	if (bad >= 0)
+		return tensor_err(err, errlen, p->path, rf, "is not a Llama 3.1 RoPE table (pair ", bad,
+		                  " differs); other per-pair RoPE factors are not supported");
+	m->has_scaling = 1;
+	m->scaling = s;
+	nm_strlcpy(m->scaling_type, "llama3", (int)sizeof m->scaling_type);
+	return 0;
+}
+
+/*
+ * RoPE metadata as llama.cpp reads it: P.rope.scaling.type (absent means
+ * "linear"), P.rope.scaling.factor or the older P.rope.scale_linear (0 or
+ * 1: no scaling; "none" ignores it); "llama3" is 9ml's own type with its
+ * keys low_freq_factor, high_freq_factor, original_context_length; and
+ * llama.cpp's Llama 3.1 tensor (check_rope_freqs). Keys that would change
+ * the rotation in ways 9ml does not implement are refused:
+ * rope.dimension_count other than the head size (partial RoPE),
+ * rope.scaling.attn_factor other than 1.
+ */
+static int
+rope_meta(const meta *kvs, const char *arch, nm_parsed *p, char *err, int errlen)
+{
+	nm_arch_meta *m = &p->meta;
+	const nm_config *c = &p->cfg;
+	float factor = 0.0f, attn = 1.0f;
+	int rot = 0;
+	int hs = c->n_heads > 0 && c->dim > 0 && c->dim % c->n_heads == 0 ? c->dim / c->n_heads : 0;
+
+	int typed = get_str(kvs, arch, "rope.scaling.type", m->scaling_type, (int)sizeof m->scaling_type, p->path, err, errlen);
+	if (typed < 0)
+		return -1;
+	int got = get_float(kvs, arch, "rope.scaling.factor", &factor, p->path, err, errlen);
+	if (got == 0)
+		got = get_float(kvs, arch, "rope.scale_linear", &factor, p->path, err, errlen);
+	if (got < 0 || get_float(kvs, arch, "rope.scaling.attn_factor", &attn, p->path, err, errlen) < 0)
+		return -1;
+	if (nm_isnan(attn) || attn != 1.0f) {
+		key_err(err, errlen, p->path, "unsupported value (only 1) for", arch, "rope.scaling.attn_factor");
+		return -1;
+	}
+	if ((got = get_int(kvs, arch, "rope.dimension_count", 0, &rot, p->path, err, errlen)) < 0)
+		return -1;
+	if (got && hs > 0 && rot != hs) {
+		nm_text t;
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, p->path);
+		nm_text_str(&t, ": GGUF key '");
+		nm_text_str(&t, arch);
+		nm_text_str(&t, ".rope.dimension_count' is ");
+		nm_text_i64(&t, rot);
+		nm_text_str(&t, " but the head size is ");
+		nm_text_i64(&t, hs);
+		nm_text_str(&t, " (partial RoPE is not supported)");
+		return -1;
+	}
+	if (!typed)
+		nm_strlcpy(m->scaling_type, "linear", (int)sizeof m->scaling_type);
+	int kind = nm_arch_scaling_kind(m->scaling_type);
+	if (kind == NM_SCALING_UNSUPPORTED)
+		return nm_arch_scaling_unsupported(m->scaling_type, p->path, err, errlen);
+	// llama.cpp: a factor of 0 or 1 scales by 1.
+	if (kind == NM_SCALING_LINEAR && !nm_isnan(factor) && (factor == 0.0f || factor == 1.0f))
+		kind = NM_SCALING_NONE;
+	if (kind == NM_SCALING_NONE)
+		m->scaling_type[0] = 0;
+	m->has_scaling = kind != NM_SCALING_NONE;
+	m->scaling.factor = factor;
+	if (kind == NM_SCALING_LLAMA3 &&
+	    (get_float(kvs, arch, "rope.scaling.low_freq_factor", &m->scaling.low_freq_factor, p->path, err, errlen) < 0 ||
+	     get_float(kvs, arch, "rope.scaling.high_freq_factor", &m->scaling.high_freq_factor, p->path, err, errlen) < 0 ||
+	     get_int(kvs, arch, "rope.scaling.original_context_length", 0, &m->scaling.original_max_position, p->path, err, errlen) < 0))
+		return -1;
+	const nm_entry *rf = nm_parsed_find(p, "rope_freqs.weight");
+	if (rf == nil)
+		return 0;
+	if (kind != NM_SCALING_NONE) {
+		nm_text t;
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, p->path);
+		nm_text_str(&t, ": tensor 'rope_freqs.weight' together with rope scaling '");
+		nm_text_str(&t, m->scaling_type);
+		nm_text_str(&t, "' is not supported");
+		return -1;
+	}
+	return check_rope_freqs(kvs, arch, p, rf, hs, err, errlen);
+}
+
 int
 nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
 {
@@ -583,16 +740,8 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 	nm_strlcpy(m->name, arch, (int)sizeof m->name);
 	if ((m->has_rope_theta = get_float(kvs, arch, "rope.freq_base", &m->rope_theta, p->path, err, errlen)) < 0 ||
 	    (m->has_sliding_window = get_int(kvs, arch, "attention.sliding_window", 0, &m->sliding_window, p->path, err, errlen)) < 0 ||
-	    get_str(kvs, arch, "rope.scaling.type", m->scaling_type, (int)sizeof m->scaling_type, p->path, err, errlen) < 0)
+	    rope_meta(kvs, arch, p, err, errlen) != 0)
 		goto out;
-	if (m->scaling_type[0] != 0 && !nm_streq(m->scaling_type, "none")) {
-		m->has_scaling = 1;
-		if (get_float(kvs, arch, "rope.scaling.factor", &m->scaling.factor, p->path, err, errlen) < 0 ||
-		    get_float(kvs, arch, "rope.scaling.low_freq_factor", &m->scaling.low_freq_factor, p->path, err, errlen) < 0 ||
-		    get_float(kvs, arch, "rope.scaling.high_freq_factor", &m->scaling.high_freq_factor, p->path, err, errlen) < 0 ||
-		    get_int(kvs, arch, "rope.scaling.original_context_length", 0, &m->scaling.original_max_position, p->path, err, errlen) < 0)
-			goto out;
-	}
 
 	// Embedded vocabulary.
 	const kv *tok = find(kvs, nil, "tokenizer.ggml.tokens");

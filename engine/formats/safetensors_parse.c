@@ -288,6 +288,103 @@ need_int(const nm_json *doc, const char *key, int *out, const char *path, char *
 	return rc;
 }
 
+/* Key `key` of object obj is one of the names (nil-terminated). */
+static int
+key_in(const nm_json *doc, int key, const char *const *names)
+{
+	for (int i = 0; names[i] != nil; i++)
+		if (nm_json_str_eq(doc, key, names[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * RoPE scaling from config.json: rope_scaling, or transformers' newer
+ * rope_parameters (which may carry rope_theta too); null or absent means
+ * none. rope_type (or the older type) names the kind: "default" or "none"
+ * (no scaling), "linear" (factor), "llama3" (factor, low_freq_factor,
+ * high_freq_factor, original_max_position_embeddings); any other is
+ * refused, and so is any key the kind does not use (attention_factor,
+ * beta_fast, short_factor, ...: they change the rotation in ways 9ml does
+ * not implement).
+ */
+static int
+rope_config(const nm_json *doc, nm_arch_meta *m, const char *cpath, char *err, int errlen)
+{
+	static const char *const none_keys[] = {"rope_type", "type", "rope_theta", nil};
+	static const char *const linear_keys[] = {"rope_type", "type", "rope_theta", "factor", nil};
+	static const char *const llama3_keys[] = {"rope_type", "type", "rope_theta", "factor", "low_freq_factor",
+	                                          "high_freq_factor", "original_max_position_embeddings", nil};
+	const char *name = "rope_scaling";
+	int rs = nm_json_get(doc, 0, name);
+
+	if (rs < 0 || doc->nodes[rs].type == NM_JSON_NULL) {
+		name = "rope_parameters";
+		rs = nm_json_get(doc, 0, name);
+	}
+	if (rs < 0 || doc->nodes[rs].type == NM_JSON_NULL)
+		return 0;
+	if (doc->nodes[rs].type != NM_JSON_OBJ)
+		return json_err(err, errlen, cpath, "config.json", name, "must be an object or null");
+	int ty = nm_json_get(doc, rs, "rope_type"), ty2 = nm_json_get(doc, rs, "type");
+	char other[32];
+	if (ty < 0)
+		ty = ty2;
+	if (nm_json_str_copy(doc, ty, m->scaling_type, (int)sizeof m->scaling_type) < 0 ||
+	    (ty2 >= 0 && (nm_json_str_copy(doc, ty2, other, (int)sizeof other) < 0 || !nm_streq(other, m->scaling_type))))
+		return json_err(err, errlen, cpath, "config.json", name, "needs one rope_type string (type, if also given, must agree)");
+	int kind = nm_arch_scaling_kind(m->scaling_type);
+	if (kind == NM_SCALING_UNSUPPORTED)
+		return nm_arch_scaling_unsupported(m->scaling_type, cpath, err, errlen);
+	const char *const *keys = kind == NM_SCALING_LINEAR ? linear_keys : kind == NM_SCALING_LLAMA3 ? llama3_keys : none_keys;
+	for (int k = doc->nodes[rs].first; k >= 0; k = doc->nodes[doc->nodes[k].next].next) {
+		char kn[48];
+		nm_text t;
+		if (key_in(doc, k, keys))
+			continue;
+		if (nm_json_str_copy(doc, k, kn, (int)sizeof kn) < 0)
+			nm_strlcpy(kn, "?", (int)sizeof kn);
+		nm_text_init(&t, err, errlen);
+		nm_text_str(&t, cpath);
+		nm_text_str(&t, ": config.json '");
+		nm_text_str(&t, name);
+		nm_text_str(&t, "' key '");
+		nm_text_str(&t, kn);
+		nm_text_str(&t, "' is not supported for rope type '");
+		nm_text_str(&t, m->scaling_type);
+		nm_text_str(&t, "'");
+		return -1;
+	}
+	float theta = 0.0f;
+	int got = cfg_float(doc, rs, "rope_theta", &theta, cpath, err, errlen);
+	if (got < 0)
+		return -1;
+	if (got && m->has_rope_theta && theta != m->rope_theta)
+		return json_err(err, errlen, cpath, "config.json", "rope_theta", "differs from the rope_theta in rope_parameters");
+	if (got) {
+		m->has_rope_theta = 1;
+		m->rope_theta = theta;
+	}
+	if (kind == NM_SCALING_NONE) {
+		m->scaling_type[0] = 0;
+		return 0;
+	}
+	m->has_scaling = 1;
+	if ((got = cfg_float(doc, rs, "factor", &m->scaling.factor, cpath, err, errlen)) <= 0)
+		return got < 0 ? -1 : json_err(err, errlen, cpath, "config.json", name, "needs a factor");
+	if (kind == NM_SCALING_LINEAR)
+		return 0;
+	int op = nm_json_get(doc, rs, "original_max_position_embeddings");
+	double d = 0;
+	if (op >= 0 && (nm_json_number(doc, op, &d) != 0 || d != (double)(int)d || d < 0 || d > 2147483647.0))
+		return json_err(err, errlen, cpath, "config.json", "rope_scaling.original_max_position_embeddings", "must be an integer");
+	m->scaling.original_max_position = (int)d;
+	if (cfg_float(doc, rs, "low_freq_factor", &m->scaling.low_freq_factor, cpath, err, errlen) < 0 ||
+	    cfg_float(doc, rs, "high_freq_factor", &m->scaling.high_freq_factor, cpath, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 /* Reads config.json from the directory of p->path. */
 static int
 read_config(nm_parsed *p, char *err, int errlen)
@@ -355,28 +452,16 @@ read_config(nm_parsed *p, char *err, int errlen)
 		nm_err(err, errlen, cpath, "config.json names no architecture (model_type or architectures)");
 		goto out;
 	}
-	int rs = nm_json_get(&doc, 0, "rope_scaling");
-	if (rs >= 0 && doc.nodes[rs].type == NM_JSON_OBJ) {
-		int ty = nm_json_get(&doc, rs, "rope_type");
-		if (ty < 0)
-			ty = nm_json_get(&doc, rs, "type");
-		if (nm_json_str_copy(&doc, ty, m->scaling_type, (int)sizeof m->scaling_type) < 0) {
-			json_err(err, errlen, cpath, "config.json", "rope_scaling", "needs a rope_type string");
-			goto out;
-		}
-		m->has_scaling = 1;
-		int op = nm_json_get(&doc, rs, "original_max_position_embeddings");
-		double d = 0;
-		if (op >= 0 && (nm_json_number(&doc, op, &d) != 0 || d != (double)(int)d || d < 0 || d > 2147483647.0)) {
-			json_err(err, errlen, cpath, "config.json", "rope_scaling.original_max_position_embeddings", "must be an integer");
-			goto out;
-		}
-		m->scaling.original_max_position = (int)d;
-		if (cfg_float(&doc, rs, "factor", &m->scaling.factor, cpath, err, errlen) < 0 ||
-		    cfg_float(&doc, rs, "low_freq_factor", &m->scaling.low_freq_factor, cpath, err, errlen) < 0 ||
-		    cfg_float(&doc, rs, "high_freq_factor", &m->scaling.high_freq_factor, cpath, err, errlen) < 0)
-			goto out;
+	float partial = 1.0f;
+	int got = cfg_float(&doc, 0, "partial_rotary_factor", &partial, cpath, err, errlen);
+	if (got < 0)
+		goto out;
+	if (got && partial != 1.0f) {
+		json_err(err, errlen, cpath, "config.json", "partial_rotary_factor", "must be 1 (partial RoPE is not supported)");
+		goto out;
 	}
+	if (rope_config(&doc, m, cpath, err, errlen) != 0)
+		goto out;
 	rc = 0;
 out:
 	nm_json_free(&doc);

@@ -1,6 +1,7 @@
 // Bad input: every case is a one-line "PATH: problem" error, never a crash.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -39,50 +40,6 @@ struct Bad : ::testing::Test {
     return d.file(name);
   }
 };
-
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { std::memcpy(b.data() + at, &v, 4); }
-void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); }
-uint32_t get32(const std::vector<uint8_t>& b, size_t at) { uint32_t v; std::memcpy(&v, b.data() + at, 4); return v; }
-uint64_t get64(const std::vector<uint8_t>& b, size_t at) { uint64_t v; std::memcpy(&v, b.data() + at, 8); return v; }
-
-// Byte offset just past the metadata of a GGUF file (where the tensor
-// infos start), walked independently of the parser.
-size_t gguf_kv_end(const std::vector<uint8_t>& b) {
-  auto scalar = [](uint32_t t) -> size_t {
-    static const size_t sz[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-    return t < 13 ? sz[t] : 0;
-  };
-  size_t pos = 24;
-  for (uint64_t i = 0, n = get64(b, 16); i < n; i++) {
-    pos += 8 + get64(b, pos);
-    uint32_t t = get32(b, pos);
-    pos += 4;
-    if (t == 8) {
-      pos += 8 + get64(b, pos);
-    } else if (t == 9) {
-      uint32_t et = get32(b, pos);
-      uint64_t cnt = get64(b, pos + 4);
-      pos += 12;
-      for (uint64_t j = 0; j < cnt; j++) pos += et == 8 ? 8 + get64(b, pos) : scalar(et);
-    } else {
-      pos += scalar(t);
-    }
-  }
-  return pos;
-}
-
-// Appends one metadata entry (key, type, raw value bytes) after the others.
-// Entries of 32 bytes keep the data section where it was (alignment 32).
-void gguf_add_kv(std::vector<uint8_t>& b, const std::string& key, uint32_t type, const std::vector<uint8_t>& val) {
-  std::vector<uint8_t> e(8 + key.size() + 4);
-  put64(e, 0, key.size());
-  std::memcpy(e.data() + 8, key.data(), key.size());
-  put32(e, 8 + key.size(), type);
-  e.insert(e.end(), val.begin(), val.end());
-  size_t at = gguf_kv_end(b);
-  b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), e.begin(), e.end());
-  put64(b, 16, get64(b, 16) + 1);
-}
 
 // A safetensors file rebuilt with an edited header (and extra data bytes).
 std::vector<uint8_t> st_edit(const std::vector<uint8_t>& b, const std::function<void(nlohmann::json&)>& edit,
@@ -280,18 +237,18 @@ TEST_F(Bad, SafetensorsHeaderProblems) {
 // trusted. An array whose length overflowed the size computation used to
 // end the metadata loop without an error, and the model loaded.
 TEST_F(Bad, GgufArrayLongerThanTheFile) {
-  auto g = bytes(w::Target::gguf_f32);
+  Gguf g(bytes(w::Target::gguf_f32));
   std::vector<uint8_t> v(12);
   put32(v, 0, 10);            // element type u64
   put64(v, 4, 1ULL << 62);    // count; no elements follow
-  gguf_add_kv(g, "bad.huge", 9, v);  // 32 bytes: the data section stays aligned
-  EXPECT_EQ(error(with(g)), "GGUF array of 4611686018427387904 elements is more than the file can hold (key 'bad.huge')");
+  g.kv("bad.huge", 9, v);
+  EXPECT_EQ(error(with(g.bytes())), "GGUF array of 4611686018427387904 elements is more than the file can hold (key 'bad.huge')");
   // A string array: every element needs at least its 8-byte length.
-  g = bytes(w::Target::gguf_f32);
+  g = Gguf(bytes(w::Target::gguf_f32));
   put32(v, 0, 8);
   put64(v, 4, 1000000);
-  gguf_add_kv(g, "bad.strs", 9, v);
-  EXPECT_EQ(error(with(g)), "GGUF array of 1000000 elements is more than the file can hold (key 'bad.strs')");
+  g.kv("bad.strs", 9, v);
+  EXPECT_EQ(error(with(g.bytes())), "GGUF array of 1000000 elements is more than the file can hold (key 'bad.strs')");
 }
 
 // A metadata count larger than the entries present: the entries past the
@@ -306,12 +263,10 @@ TEST_F(Bad, GgufMetadataCountLargerThanPresent) {
 }
 
 TEST_F(Bad, GgufDuplicateKeyOrTensor) {
+  Gguf gg(bytes(w::Target::gguf_f32));
+  gg.kv_u32("llama.vocab_size", 41);
+  EXPECT_EQ(error(with(gg.bytes())), "duplicate GGUF key 'llama.vocab_size'");
   auto g = bytes(w::Target::gguf_f32);
-  std::vector<uint8_t> v(4);
-  put32(v, 0, 41);
-  gguf_add_kv(g, "llama.vocab_size", 4, v);  // u32; 32 bytes
-  EXPECT_EQ(error(with(g)), "duplicate GGUF key 'llama.vocab_size'");
-  g = bytes(w::Target::gguf_f32);
   size_t at = find(g, "blk.1.ffn_up.weight");
   g[at + 4] = '0';
   EXPECT_EQ(error(with(g)), "duplicate tensor 'blk.0.ffn_up.weight'");
@@ -392,6 +347,88 @@ TEST_F(Bad, SafetensorsIndexShards) {
   wrong["model.norm.weight"] = "c.safetensors";
   write_bytes(d.file("c.safetensors"), s);  // the same tensors twice
   EXPECT_EQ(error(index(wrong)).rfind("duplicate tensor '", 0), 0u);
+}
+
+// RoPE scaling 9ml does not implement is refused, naming the file that
+// says it (yarn was ignored for llama and mistral: wrong positions).
+TEST_F(Bad, UnsupportedRopeScaling) {
+  const std::string tail = " is not supported (supported: none, linear, llama3)";
+  for (const char* type : {"yarn", "longrope", "dynamic"}) {
+    Gguf g(bytes(w::Target::gguf_f32));
+    g.kv_str("llama.rope.scaling.type", type);
+    g.kv_f32("llama.rope.scaling.factor", 4.0f);
+    EXPECT_EQ(error(with(g.bytes())), std::string("rope scaling '") + type + "'" + tail);
+  }
+  // Keys that change the rotation in ways 9ml does not implement.
+  Gguf g(bytes(w::Target::gguf_f32));
+  g.kv_f32("llama.rope.scaling.attn_factor", 2.0f);
+  EXPECT_EQ(error(with(g.bytes())), "unsupported value (only 1) for GGUF key 'llama.rope.scaling.attn_factor'");
+  auto b = bytes(w::Target::gguf_f32);
+  put32(b, find(b, "llama.rope.dimension_count") + 26 + 4, 8);
+  EXPECT_EQ(error(with(b)), "GGUF key 'llama.rope.dimension_count' is 8 but the head size is 16 (partial RoPE is not supported)");
+
+  // config.json: the error names it after the model.
+  const std::string model = d.file("m.safetensors"), config = d.file("config.json");
+  auto edit = [&](const nlohmann::json& rope, const char* key = "rope_scaling") {
+    w::write_model(src, model, w::Target::safetensors_f32);
+    auto c = read_bytes(config);
+    auto j = nlohmann::json::parse(c.begin(), c.end());
+    j[key] = rope;
+    std::string t = j.dump();
+    write_bytes(config, std::vector<uint8_t>(t.begin(), t.end()));
+    return model;
+  };
+  EXPECT_EQ(error(edit({{"rope_type", "yarn"}, {"factor", 4.0}, {"original_max_position_embeddings", 4096}})),
+            config + ": rope scaling 'yarn'" + tail);
+  EXPECT_EQ(error(edit({{"type", "dynamic"}, {"factor", 2.0}})), config + ": rope scaling 'dynamic'" + tail);
+  EXPECT_EQ(error(edit({{"rope_type", "longrope"}}, "rope_parameters")), config + ": rope scaling 'longrope'" + tail);
+  EXPECT_EQ(error(edit({{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+                        {"original_max_position_embeddings", 8192}, {"attention_factor", 1.0}})),
+            config + ": config.json 'rope_scaling' key 'attention_factor' is not supported for rope type 'llama3'");
+  EXPECT_EQ(error(edit({{"rope_type", "linear"}, {"factor", 2.0}, {"beta_fast", 32}})),
+            config + ": config.json 'rope_scaling' key 'beta_fast' is not supported for rope type 'linear'");
+  EXPECT_EQ(error(edit({{"rope_type", "linear"}})), config + ": config.json 'rope_scaling' needs a factor");
+  EXPECT_EQ(error(edit({{"rope_type", "linear"}, {"type", "yarn"}, {"factor", 2.0}})),
+            config + ": config.json 'rope_scaling' needs one rope_type string (type, if also given, must agree)");
+  EXPECT_EQ(error(edit(0.5, "partial_rotary_factor")),
+            config + ": config.json 'partial_rotary_factor' must be 1 (partial RoPE is not supported)");
+  EXPECT_EQ(error(edit({{"rope_type", "linear"}, {"factor", 0.0}})), "linear rope scaling needs a positive, finite factor");
+}
+
+// llama.cpp's per-pair divisors are run as Llama 3.1 scaling only when they
+// are that rule's table.
+TEST_F(Bad, RopeFreqsTensorOtherThanLlama3) {
+  src.cfg.rope_theta = 500000.0f;
+  // Llama 3.1's divisors for head size 16, theta 500000 (factor 8, low 1,
+  // high 4, original 8192): 4 pairs kept, one smoothed, 3 divided.
+  std::vector<float> table(8);
+  for (size_t i = 0; i < 8; i++) {
+    double wavelen = 2 * M_PI * std::pow(500000.0, 2.0 * double(i) / 16), s = (8192 / wavelen - 1) / 3;
+    table[i] = static_cast<float>(wavelen < 2048 ? 1 : wavelen > 8192 ? 8 : 1 / ((1 - s) / 8 + s));
+  }
+  auto with_table = [&](const std::vector<float>& t, const char* type = nullptr) {
+    Gguf g(bytes(w::Target::gguf_f32));
+    if (type) {
+      g.kv_str("llama.rope.scaling.type", type);
+      g.kv_f32("llama.rope.scaling.factor", 2.0f);
+    }
+    g.tensor_f32("rope_freqs.weight", t);
+    return with(g.bytes());
+  };
+  nm_model m;
+  ASSERT_EQ(load(m, with_table(table)), "");
+  EXPECT_EQ(m.cfg.rope_scaling.factor, 8.0f);
+  nm_model_free(&m);
+  auto t1 = table;
+  t1[4] *= 1.01f;
+  EXPECT_EQ(error(with_table(t1)),
+            "tensor 'rope_freqs.weight' is not a Llama 3.1 RoPE table (pair 4 differs); other per-pair RoPE factors are not supported");
+  auto t2 = table;
+  t2[6] = 7.9f;
+  EXPECT_EQ(error(with_table(t2)),
+            "tensor 'rope_freqs.weight' is not a Llama 3.1 RoPE table (pair 6 differs); other per-pair RoPE factors are not supported");
+  EXPECT_EQ(error(with_table(std::vector<float>(4, 2.0f))), "tensor 'rope_freqs.weight' must be F32 [8] (one divisor per rotated pair)");
+  EXPECT_EQ(error(with_table(table, "linear")), "tensor 'rope_freqs.weight' together with rope scaling 'linear' is not supported");
 }
 
 }  // namespace

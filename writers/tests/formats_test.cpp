@@ -2,9 +2,13 @@
 // GGUF metadata mapping and the safetensors Q/K permutation.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <functional>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "kernels.h"
+#include "model/forward.h"
 #include "test_util.hpp"
 
 using namespace fmt_test;
@@ -302,6 +306,192 @@ TEST(Formats, ShardedSafetensorsIndex) {
   EXPECT_STREQ(m.format, "safetensors-index");
   expect_same(ck, m, "index");
   nm_model_free(&m);
+  nm_model_free(&src);
+}
+
+// ---- RoPE scaling (issue 16) ----------------------------------------------
+//
+// The reference is independent of the engine: NumPy, in float64, with the
+// formulas as Hugging Face's modeling_rope_utils states them (default,
+// linear: inv_freq / factor, llama3: Meta's smoothing) and llama.cpp's
+// converter rule for its rope_freqs.weight tensor (per-pair divisors).
+// Each case: {kind, head_size, theta, factor, low, high, orig}; kind
+// "table" gives the divisors, the others the frequencies.
+const char* const kRopeReference = R"PY(
+import json, math, sys
+import numpy as np
+out = []
+for c in json.load(sys.stdin):
+    hs, theta, kind = c["head_size"], c["theta"], c["kind"]
+    inv = 1.0 / theta ** (np.arange(0, hs, 2, dtype=np.float64) / hs)
+    if kind == "default":
+        f = inv
+    elif kind == "linear":
+        f = inv / c["factor"]
+    else:
+        factor, low, high, orig = c["factor"], c["low"], c["high"], c["orig"]
+        wavelen = 2 * math.pi / inv
+        smooth = (orig / wavelen - low) / (high - low)
+        if kind == "llama3":
+            mid = (1 - smooth) * inv / factor + smooth * inv
+            f = np.where(wavelen < orig / high, inv, np.where(wavelen > orig / low, inv / factor, mid))
+        else:  # "table": llama.cpp's divisors
+            f = np.where(wavelen < orig / high, 1.0, np.where(wavelen > orig / low, factor, 1 / ((1 - smooth) / factor + smooth)))
+    out.append([float(x) for x in f])
+json.dump(out, sys.stdout)
+)PY";
+
+std::vector<std::vector<double>> rope_reference(const TmpDir& d, const nlohmann::json& cases) {
+  std::string script = d.file("rope_reference.py"), in = d.file("cases.json"), out = d.file("tables.json");
+  write_bytes(script, std::vector<uint8_t>(kRopeReference, kRopeReference + std::strlen(kRopeReference)));
+  std::string text = cases.dump();
+  write_bytes(in, std::vector<uint8_t>(text.begin(), text.end()));
+  std::string cmd = "/usr/bin/python3 " + script + " < " + in + " > " + out;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << " (the reference needs Debian's python3 with numpy)";
+  auto b = read_bytes(out);
+  return nlohmann::json::parse(b.begin(), b.end()).get<std::vector<std::vector<double>>>();
+}
+
+// The frequencies the forward pass will use: the run state's table, or
+// nm_rope's unscaled 1/theta^(i/hs) when there is none.
+std::vector<float> engine_freqs(const nm_model& m) {
+  const char* err = nullptr;
+  nm_state* s = nm_state_new(&m, &err);
+  EXPECT_NE(s, nullptr) << (err ? err : "");
+  int hs = m.cfg.dim / m.cfg.n_heads;
+  std::vector<float> f(static_cast<size_t>(hs / 2));
+  for (int i = 0; i < hs / 2; i++)
+    f[static_cast<size_t>(i)] = s && s->freqs ? s->freqs[i] : 1.0f / std::pow(m.cfg.rope_theta, (2 * i) / static_cast<float>(hs));
+  nm_state_free(s);
+  return f;
+}
+
+// Engine float32 against the float64 reference: a few float32 ulps.
+void expect_table(const std::vector<float>& got, const std::vector<double>& want, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); i++)
+    EXPECT_NEAR(got[i], want[i], 2e-6 * want[i]) << what << " pair " << i;
+}
+
+nlohmann::json rope_case(const char* kind, float theta, float factor = 0, float low = 0, float high = 0, int orig = 0) {
+  return {{"kind", kind}, {"head_size", 16}, {"theta", theta}, {"factor", factor}, {"low", low}, {"high", high}, {"orig", orig}};
+}
+
+void set_config(const TmpDir& d, const std::function<void(nlohmann::json&)>& edit) {
+  auto b = read_bytes(d.file("config.json"));
+  auto c = nlohmann::json::parse(b.begin(), b.end());
+  edit(c);
+  std::string t = c.dump();
+  write_bytes(d.file("config.json"), std::vector<uint8_t>(t.begin(), t.end()));
+}
+
+// Linear scaling was ignored (llama and mistral ran unscaled); now every
+// spelling users meet divides the frequencies by the factor: GGUF
+// rope.scaling.type "linear", a factor with no type (llama.cpp's default),
+// the older rope.scale_linear, config.json rope_scaling type / rope_type.
+TEST(Formats, RopeScalingLinearMatchesReference) {
+  TmpDir d;
+  nm_model src = arch_model(d, "llama2");
+  auto ref = rope_reference(d, {rope_case("linear", 10000.0f, 4.0f), rope_case("linear", 10000.0f, 2.5f)});
+  w::write_model(src, d.file("m.gguf"), w::Target::gguf_f32);
+  auto base = read_bytes(d.file("m.gguf"));
+  struct Variant { const char* what; std::function<void(Gguf&)> add; size_t table; };
+  std::vector<Variant> variants = {
+      {"type linear", [](Gguf& g) { g.kv_str("llama.rope.scaling.type", "linear"); g.kv_f32("llama.rope.scaling.factor", 4.0f); }, 0},
+      {"factor only", [](Gguf& g) { g.kv_f32("llama.rope.scaling.factor", 4.0f); }, 0},
+      {"scale_linear", [](Gguf& g) { g.kv_f32("llama.rope.scale_linear", 2.5f); }, 1},
+  };
+  for (auto& v : variants) {
+    Gguf g(base);
+    v.add(g);
+    write_bytes(d.file("v.gguf"), g.bytes());
+    nm_model m;
+    ASSERT_EQ(load(m, d.file("v.gguf")), "") << v.what;
+    EXPECT_STREQ(m.cfg.arch, "llama2") << v.what;
+    expect_table(engine_freqs(m), ref[v.table], v.what);
+    nm_model_free(&m);
+  }
+  // "none" ignores the factor, as llama.cpp does.
+  Gguf g(base);
+  g.kv_str("llama.rope.scaling.type", "none");
+  g.kv_f32("llama.rope.scaling.factor", 4.0f);
+  write_bytes(d.file("v.gguf"), g.bytes());
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("v.gguf")), "");
+  EXPECT_EQ(m.cfg.rope_scaling.factor, 0.0f);
+  nm_model_free(&m);
+  // config.json, both key spellings, llama and mistral.
+  for (const char* arch : {"llama2", "mistral"}) {
+    for (const char* key : {"type", "rope_type"}) {
+      std::strcpy(src.cfg.arch, arch);
+      w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32);
+      set_config(d, [key](nlohmann::json& c) { c["rope_scaling"] = {{key, "linear"}, {"factor", 4.0}}; });
+      ASSERT_EQ(load(m, d.file("m.safetensors")), "") << arch << " " << key;
+      EXPECT_STREQ(m.cfg.arch, arch);
+      expect_table(engine_freqs(m), ref[0], std::string("config.json ") + arch + " " + key);
+      // Converted, it stays linear (kept as the equivalent Llama 3.1 numbers).
+      w::write_model(m, d.file("c.gguf"), w::Target::gguf_f32);
+      nm_model c;
+      ASSERT_EQ(load(c, d.file("c.gguf")), "");
+      expect_table(engine_freqs(c), ref[0], std::string("converted ") + arch);
+      nm_model_free(&c);
+      nm_model_free(&m);
+    }
+  }
+  nm_model_free(&src);
+}
+
+// Llama 3.1 from 9ml's GGUF keys, config.json rope_scaling, transformers'
+// newer rope_parameters (theta inside), and llama.cpp's rope_freqs.weight
+// tensor (theta 500000 plus the table, no scaling keys), which was ignored.
+TEST(Formats, RopeScalingLlama3MatchesReference) {
+  TmpDir d;
+  auto ref = rope_reference(d, {rope_case("llama3", 500000.0f, 8.0f, 1.0f, 4.0f, 8192),
+                                rope_case("table", 500000.0f, 8.0f, 1.0f, 4.0f, 8192),
+                                rope_case("llama3", 10000.0f, 4.0f, 1.0f, 2.0f, 64)});
+  // The head size 16 puts pairs on every branch: kept, smoothed, divided.
+  nm_model src = arch_model(d, "llama3");
+  for (const char* t : {"gguf-f32", "safetensors-f32"}) {
+    w::write_model(src, d.file("m.x"), *w::parse_target(t));
+    nm_model m;
+    ASSERT_EQ(load(m, d.file("m.x")), "") << t;
+    EXPECT_STREQ(m.cfg.arch, "llama3");
+    expect_table(engine_freqs(m), ref[0], t);
+    nm_model_free(&m);
+  }
+  set_config(d, [](nlohmann::json& c) {
+    c.erase("rope_scaling");
+    c.erase("rope_theta");
+    c["rope_parameters"] = {{"rope_type", "llama3"}, {"rope_theta", 10000.0}, {"factor", 4.0},
+                            {"low_freq_factor", 1.0}, {"high_freq_factor", 2.0}, {"original_max_position_embeddings", 64}};
+  });
+  nm_model m;
+  ASSERT_EQ(load(m, d.file("m.x")), "");
+  EXPECT_EQ(m.cfg.rope_theta, 10000.0f);
+  expect_table(engine_freqs(m), ref[2], "rope_parameters");
+  nm_model_free(&m);
+
+  nm_model plain = arch_model(d, "llama2");
+  plain.cfg.rope_theta = 500000.0f;
+  w::write_model(plain, d.file("p.gguf"), w::Target::gguf_f32);
+  Gguf g(read_bytes(d.file("p.gguf")));
+  std::vector<float> table(ref[1].begin(), ref[1].end());
+  g.tensor_f32("rope_freqs.weight", table);
+  write_bytes(d.file("t.gguf"), g.bytes());
+  ASSERT_EQ(load(m, d.file("t.gguf")), "");
+  EXPECT_STREQ(m.cfg.arch, "llama3");
+  EXPECT_EQ(m.cfg.rope_scaling.factor, 8.0f);
+  EXPECT_EQ(m.cfg.rope_scaling.original_max_position, 8192);
+  expect_table(engine_freqs(m), ref[0], "rope_freqs.weight");
+  nm_model_free(&m);
+  // All ones: no scaling.
+  Gguf ones(read_bytes(d.file("p.gguf")));
+  ones.tensor_f32("rope_freqs.weight", std::vector<float>(8, 1.0f));
+  write_bytes(d.file("o.gguf"), ones.bytes());
+  ASSERT_EQ(load(m, d.file("o.gguf")), "");
+  EXPECT_EQ(m.cfg.rope_scaling.factor, 0.0f);
+  nm_model_free(&m);
+  nm_model_free(&plain);
   nm_model_free(&src);
 }
 
