@@ -15,6 +15,7 @@ namespace {
 struct Opts {
   std::string in, out, to;
   int group_size = 0;
+  bool config_json = false;
 };
 
 int run(const Opts& o, const char* cmd, const std::vector<std::string>& allowed) {
@@ -29,6 +30,20 @@ int run(const Opts& o, const char* cmd, const std::vector<std::string>& allowed)
     fmt::print(stderr, "9ml {}: --group-size {}: only a positive size for --to v2\n", cmd, o.group_size);
     return 2;
   }
+  if (o.config_json && !writers::is_safetensors(*t)) {
+    fmt::print(stderr, "9ml {}: --config-json: only for --to safetensors-*\n", cmd);
+    return 2;
+  }
+  // The output replaces OUT only when complete (port.h nm_out), but a
+  // command that names its input as its output is a slip: refuse it.
+  if (nm_same_file(o.in.c_str(), o.out.c_str())) {
+    fmt::print(stderr, "9ml {}: OUT {} is the input file\n", cmd, o.out);
+    return 2;
+  }
+  if (o.config_json && nm_same_file(o.in.c_str(), writers::config_json_path(o.out).c_str())) {
+    fmt::print(stderr, "9ml {}: --config-json: {} is the input file\n", cmd, writers::config_json_path(o.out));
+    return 2;
+  }
   char err[512];
   nm_model m;
   if (nm_model_load(&m, o.in.c_str(), err, sizeof err) != 0) {
@@ -36,13 +51,16 @@ int run(const Opts& o, const char* cmd, const std::vector<std::string>& allowed)
     return 1;
   }
   try {
-    writers::write_model(m, o.out, *t, {o.group_size});
+    writers::write_model(m, o.out, *t, {.group_size = o.group_size, .config_json = o.config_json});
   } catch (const std::exception& e) {
     nm_model_free(&m);
     fmt::print(stderr, "9ml {}: {}\n", cmd, e.what());
     return 1;
   }
   fmt::print("{} ({}, {}) -> {} ({})\n", o.in, m.format, m.cfg.arch, o.out, writers::target_name(*t));
+  if (writers::is_safetensors(*t) && !o.config_json)
+    fmt::print(stderr, "9ml {}: note: loading {} needs config.json beside it (add --config-json to write it)\n", cmd,
+               o.out);
   nm_model_free(&m);
   return 0;
 }
@@ -53,8 +71,10 @@ Action add_convert(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("convert", "Convert a model to another format");
   sub->add_option("IN", o->in, "Input model (any format)")->required();
-  sub->add_option("OUT", o->out, "Output file (safetensors also writes config.json beside it)")->required();
-  sub->add_option("--to", o->to, "v0, v1, gguf-f32, gguf-f16, gguf-bf16, safetensors-f32|f16|bf16")->required();
+  sub->add_option("OUT", o->out, "Output file (replaced only once complete; never IN)")->required();
+  sub->add_option("--to", o->to, "v0, v1, v2, gguf-f32|f16|bf16|q8_0|q4_0, safetensors-f32|f16|bf16")->required();
+  sub->add_flag("--config-json", o->config_json,
+                "safetensors: also write config.json beside OUT (replacing one there), which loading OUT needs");
   return [o]() {
     return run(*o, "convert", {"v0", "v1", "v2", "gguf-f32", "gguf-f16", "gguf-bf16", "gguf-q8_0", "gguf-q4_0",
                                "safetensors-f32", "safetensors-f16", "safetensors-bf16"});
@@ -66,7 +86,7 @@ Action add_quantize(CLI::App& app) {
   o->to = "v2";
   auto* sub = app.add_subcommand("quantize", "Quantize a model (llama2.c v2 Q8_0, GGUF Q8_0 or Q4_0)");
   sub->add_option("IN", o->in, "Input model (any format)")->required();
-  sub->add_option("OUT", o->out, "Output file")->required();
+  sub->add_option("OUT", o->out, "Output file (replaced only once complete; never IN)")->required();
   sub->add_option("--to", o->to, "v2 (default), gguf-q8_0, gguf-q4_0");
   integer(sub->add_option("--group-size", o->group_size,
                           "v2 group size, 1..1073741824 (default: 64 halved until it divides dim and hidden_dim)"),

@@ -98,7 +98,9 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
       if ((target == "v0" || target == "v1" || target == "v2") && arch != "llama2") continue;
       std::string file = "models/" + arch + "-" + target + "/model.bin";
       fs::create_directories(fs::path(dir) / ("models/" + arch + "-" + target), ec);
-      writers::write_model(*source.get(), (fs::path(dir) / file).string(), *writers::parse_target(target));
+      // safetensors fixtures get their config.json: the directory is the fixture
+      writers::write_model(*source.get(), (fs::path(dir) / file).string(), *writers::parse_target(target),
+                           {.config_json = true});
       manifest["arch_models"].push_back(
           {{"arch", arch}, {"format", target}, {"file", file}, {"seed", s.seed}, {"half_exact_weights", true},
            {"embedded_vocabulary", target.rfind("gguf", 0) == 0 ? "test-vocab" : ""}});

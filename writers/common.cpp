@@ -3,6 +3,7 @@
 
 #include "formats/formats.h"
 #include "kernels.h"
+#include "writer_parts.hpp"
 #include "writers.hpp"
 
 namespace nineml::writers {
@@ -39,6 +40,10 @@ std::vector<std::string> target_names() {
   return v;
 }
 
+bool is_safetensors(Target t) {
+  return t == Target::safetensors_f32 || t == Target::safetensors_f16 || t == Target::safetensors_bf16;
+}
+
 int default_group_size(int dim, int hidden_dim) { return nm_default_group_size(dim, hidden_dim); }
 
 std::vector<float> tensor_floats(const nm_tensor& t) {
@@ -58,6 +63,18 @@ std::vector<float> tensor_floats(const nm_tensor& t) {
       throw std::runtime_error("unknown tensor type " + std::to_string(t.type));
   }
   return out;
+}
+
+FloatView float_view(const nm_tensor& t) {
+  FloatView v;
+  v.n = static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols);
+  if (t.type == NM_T_F32) {
+    v.p = t.f;
+  } else {
+    v.own = tensor_floats(t);
+    v.p = v.own.data();
+  }
+  return v;
 }
 
 }  // namespace nineml::writers

@@ -1,5 +1,6 @@
 // GGUF v3: metadata for the architecture, optional embedded vocabulary,
 // tensors F32/F16/BF16/Q8_0/Q4_0 (norms always F32), data aligned to 32.
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -23,54 +24,81 @@ struct Kv {
   void str(const std::string& k, const std::string& v) { key(k, T_STR); s.str(v); }
 };
 
+// A tensor to write: its info up front, its bytes encoded only when the
+// data section reaches it (one tensor in memory at a time).
 struct Tensor {
   std::string name;
   std::vector<uint64_t> ne;  // ne[0] fastest
   uint32_t type;
-  std::vector<uint8_t> data;
+  const nm_tensor* t = nullptr;  // a matrix, or
+  const float* v = nullptr;      // a norm vector of ne[0] floats
+  uint64_t bytes = 0;            // its encoded size, known from shape and type
 };
 
-std::vector<uint8_t> encode(const std::vector<float>& f, uint32_t type, const std::string& path,
-                            const std::string& name) {
-  Sink s;
-  if (type == 0) {
-    s.floats(f);
-  } else if (type == 1) {
-    for (float x : f) s.u16(nm_float_to_half(x));
-  } else if (type == 30) {
-    for (float x : f) s.u16(to_bf16(x));
-  } else {
-    if (f.size() % 32 != 0)
-      throw std::runtime_error(path + ": tensor '" + name + "' has " + std::to_string(f.size()) +
-                               " values, not a multiple of the block size 32");
-    s.b.resize(f.size() / 32 * (type == 8 ? 34 : 18));
-    if (type == 8)
-      nm_q8_0_quantize(s.b.data(), f.data(), static_cast<int>(f.size()));
-    else
-      nm_q4_0_quantize(s.b.data(), f.data(), static_cast<int>(f.size()));
+// n floats encoded as GGML type `type`, straight into the file in chunks
+// (a chunk is whole blocks of 32, so the bytes are those of one call).
+void put_encoded(OutFile& s, const float* f, size_t n, uint32_t type, const std::string& path,
+                 const std::string& name) {
+  constexpr size_t kChunk = 32 * 2048;
+  if ((type == 8 || type == 2) && n % 32 != 0)
+    throw std::runtime_error(path + ": tensor '" + name + "' has " + std::to_string(n) +
+                             " values, not a multiple of the block size 32");
+  Sink enc;
+  for (size_t at = 0; at < n; at += kChunk) {
+    size_t k = std::min(kChunk, n - at);
+    if (type == 0) {
+      s.floats(f + at, k);
+      continue;
+    }
+    enc.b.clear();
+    if (type == 1) {
+      for (size_t i = 0; i < k; i++) enc.u16(nm_float_to_half(f[at + i]));
+    } else if (type == 30) {
+      for (size_t i = 0; i < k; i++) enc.u16(to_bf16(f[at + i]));
+    } else {
+      enc.b.resize(k / 32 * (type == 8 ? 34 : 18));
+      if (type == 8)
+        nm_q8_0_quantize(enc.b.data(), f + at, static_cast<int>(k));
+      else
+        nm_q4_0_quantize(enc.b.data(), f + at, static_cast<int>(k));
+    }
+    s.bytes(enc.b);
   }
-  return s.b;
+}
+
+uint64_t encoded_size(uint64_t n, uint32_t type) {
+  switch (type) {
+    case 0: return 4 * n;
+    case 1: case 30: return 2 * n;
+    case 8: return n / 32 * 34;
+    default: return n / 32 * 18;  // Q4_0
+  }
 }
 
 Tensor matrix(const std::string& name, const nm_tensor& t, uint32_t type, const std::string& path) {
-  Tensor out{name, {static_cast<uint64_t>(t.cols), static_cast<uint64_t>(t.rows)}, type, {}};
   if ((type == 8 || type == 2) && t.cols % 32 != 0)
     throw std::runtime_error(path + ": tensor '" + name + "' has row length " + std::to_string(t.cols) +
                              ", not a multiple of the block size 32");
-  if (type == 2 && t.type == NM_T_Q4_0) {
-    // Already Q4_0: keep the blocks bit for bit.
-    size_t n = static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols) / 32 * 18;
-    out.data.assign(t.blocks, t.blocks + n);
-    return out;
+  uint64_t n = static_cast<uint64_t>(t.rows) * static_cast<uint64_t>(t.cols);
+  return Tensor{name, {static_cast<uint64_t>(t.cols), static_cast<uint64_t>(t.rows)}, type, &t, nullptr,
+                encoded_size(n, type)};
+}
+
+void put_matrix(OutFile& s, const Tensor& x, const std::string& path) {
+  const nm_tensor& t = *x.t;
+  uint64_t start = s.size();
+  if (x.type == 2 && t.type == NM_T_Q4_0) {
+    s.bytes(t.blocks, x.bytes);  // already Q4_0: the blocks bit for bit
+  } else {
+    FloatView v = float_view(t);
+    put_encoded(s, v.p, v.n, x.type, path, x.name);
   }
-  out.data = encode(tensor_floats(t), type, path, name);
-  return out;
+  if (s.size() - start != x.bytes)
+    throw std::logic_error(path + ": tensor '" + x.name + "' encoded to an unexpected size");
 }
 
 Tensor vec(const std::string& name, const float* p, int n) {
-  Sink s;
-  for (int i = 0; i < n; i++) s.f32(p[i]);
-  return Tensor{name, {static_cast<uint64_t>(n)}, 0, s.b};
+  return Tensor{name, {static_cast<uint64_t>(n)}, 0, nullptr, p, 4 * static_cast<uint64_t>(n)};
 }
 
 }  // namespace
@@ -134,12 +162,13 @@ void write_gguf(const nm_model& m, const std::string& path, int ggml_type) {
     ts.push_back(matrix(p + "ffn_up.weight", m.w3[l], t, path));
   }
 
-  Sink s;
+  // Every info (and so every offset) is known before the first data byte.
+  OutFile s(path);
   s.bytes("GGUF", 4);
   s.u32(3);
   s.u64(ts.size());
   s.u64(kv.n);
-  s.bytes(kv.s.b.data(), kv.s.b.size());
+  s.bytes(kv.s.b);
   uint64_t off = 0;
   for (const Tensor& x : ts) {
     s.str(x.name);
@@ -147,14 +176,17 @@ void write_gguf(const nm_model& m, const std::string& path, int ggml_type) {
     for (uint64_t d : x.ne) s.u64(d);
     s.u32(x.type);
     s.u64(off);
-    off += (x.data.size() + kAlign - 1) / kAlign * kAlign;
+    off += (x.bytes + kAlign - 1) / kAlign * kAlign;
   }
   s.pad_to(kAlign);
   for (const Tensor& x : ts) {
-    s.bytes(x.data.data(), x.data.size());
+    if (x.t != nullptr)
+      put_matrix(s, x, path);
+    else
+      s.floats(x.v, static_cast<size_t>(x.ne[0]));
     s.pad_to(kAlign);
   }
-  s.save(path);
+  s.commit();
 }
 
 }  // namespace nineml::writers

@@ -1,5 +1,6 @@
-// safetensors (F32/F16/BF16, Hugging Face names, Q/K rows half-split) and
-// the config.json beside it.
+// safetensors (F32/F16/BF16, Hugging Face names, Q/K rows half-split) and,
+// when asked (Options::config_json), the config.json beside it.
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -32,15 +33,15 @@ std::vector<float> unpermute_qk(const std::vector<float>& w, int rows, int cols,
 void write_safetensors(const nm_model& m, const std::string& path, const std::string& dtype) {
   const nm_config& c = m.cfg;
   int dim = c.dim, hs = c.dim / c.n_heads;
-  struct T { std::string name; std::vector<uint64_t> shape; std::vector<float> f; };
+  // The list first (shapes only), so the header with every data offset is
+  // written before any data; each tensor's values are made when written.
+  struct T { std::string name; std::vector<uint64_t> shape; const nm_tensor* t; bool qk; const float* v; };
   std::vector<T> ts;
   auto mat = [&](const std::string& n, const nm_tensor& t, bool qk) {
-    auto f = tensor_floats(t);
-    if (qk) f = unpermute_qk(f, t.rows, t.cols, hs);
-    ts.push_back({n, {static_cast<uint64_t>(t.rows), static_cast<uint64_t>(t.cols)}, std::move(f)});
+    ts.push_back({n, {static_cast<uint64_t>(t.rows), static_cast<uint64_t>(t.cols)}, &t, qk, nullptr});
   };
   auto vec = [&](const std::string& n, const float* p) {
-    ts.push_back({n, {static_cast<uint64_t>(dim)}, std::vector<float>(p, p + dim)});
+    ts.push_back({n, {static_cast<uint64_t>(dim)}, nullptr, false, p});
   };
   mat("model.embed_tokens.weight", m.token_embedding, false);
   for (int l = 0; l < c.n_layers; l++) {
@@ -58,26 +59,52 @@ void write_safetensors(const nm_model& m, const std::string& path, const std::st
   vec("model.norm.weight", m.rms_final);
   if (!c.shared_classifier) mat("lm_head.weight", m.wcls, false);
 
-  Sink data;
+  const uint64_t elem = dtype == "F32" ? 4 : 2;
   nlohmann::json header;
   header["__metadata__"] = {{"format", "pt"}};
+  uint64_t end = 0;
   for (const T& t : ts) {
-    uint64_t begin = data.b.size();
-    for (float x : t.f) {
-      if (dtype == "F32") data.f32(x);
-      else if (dtype == "F16") data.u16(nm_float_to_half(x));
-      else data.u16(to_bf16(x));
-    }
-    header[t.name] = {{"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {begin, data.b.size()}}};
+    uint64_t n = 1;
+    for (uint64_t d : t.shape) n *= d;
+    uint64_t begin = end;
+    end += n * elem;
+    header[t.name] = {{"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {begin, end}}};
   }
   std::string h = header.dump();
   while ((8 + h.size()) % 8) h += ' ';
-  Sink out;
+  OutFile out(path);
   out.u64(h.size());
   out.bytes(h.data(), h.size());
-  out.bytes(data.b.data(), data.b.size());
-  out.save(path);
+  for (const T& t : ts) {
+    FloatView v;
+    if (t.t != nullptr) {
+      v = float_view(*t.t);
+      if (t.qk) {  // a permuted copy (wq, wk: dim rows at most)
+        v.own = unpermute_qk(std::vector<float>(v.p, v.p + v.n), t.t->rows, t.t->cols, hs);
+        v.p = v.own.data();
+      }
+    } else {
+      v.p = t.v;
+      v.n = static_cast<size_t>(dim);
+    }
+    if (dtype == "F32") {
+      out.floats(v.p, v.n);
+      continue;
+    }
+    constexpr size_t kChunk = 65536;
+    Sink enc;
+    for (size_t at = 0; at < v.n; at += kChunk) {
+      enc.b.clear();
+      for (size_t i = at; i < std::min(v.n, at + kChunk); i++)
+        enc.u16(dtype == "F16" ? nm_float_to_half(v.p[i]) : to_bf16(v.p[i]));
+      out.bytes(enc.b);
+    }
+  }
+  out.commit();
+}
 
+void write_config_json(const nm_model& m, const std::string& path, const std::string& dtype) {
+  const nm_config& c = m.cfg;
   std::string a = c.arch;
   nlohmann::json cfg = {
       {"architectures", {a == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM"}},
@@ -94,11 +121,14 @@ void write_safetensors(const nm_model& m, const std::string& path, const std::st
                            {"low_freq_factor", c.rope_scaling.low_freq_factor},
                            {"high_freq_factor", c.rope_scaling.high_freq_factor},
                            {"original_max_position_embeddings", c.rope_scaling.original_max_position}};
-  std::string cpath = (std::filesystem::path(path).parent_path() / "config.json").string();
   std::string text = cfg.dump(2) + "\n";
-  Sink cs;
-  cs.bytes(text.data(), text.size());
-  cs.save(cpath);
+  OutFile out(config_json_path(path));
+  out.bytes(text.data(), text.size());
+  out.commit();
+}
+
+std::string config_json_path(const std::string& model_path) {
+  return (std::filesystem::path(model_path).parent_path() / "config.json").string();
 }
 
 void write_model(const nm_model& m, const std::string& path, Target t, const Options& o) {
@@ -115,9 +145,12 @@ void write_model(const nm_model& m, const std::string& path, Target t, const Opt
     case Target::gguf_bf16: return write_gguf(m, path, 30);
     case Target::gguf_q8_0: return write_gguf(m, path, 8);
     case Target::gguf_q4_0: return write_gguf(m, path, 2);
-    case Target::safetensors_f32: return write_safetensors(m, path, "F32");
-    case Target::safetensors_f16: return write_safetensors(m, path, "F16");
-    case Target::safetensors_bf16: return write_safetensors(m, path, "BF16");
+    case Target::safetensors_f32: case Target::safetensors_f16: case Target::safetensors_bf16: {
+      std::string dtype = t == Target::safetensors_f32 ? "F32" : t == Target::safetensors_f16 ? "F16" : "BF16";
+      write_safetensors(m, path, dtype);
+      if (o.config_json) write_config_json(m, path, dtype);
+      return;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "writers.hpp"
 
@@ -12,6 +13,16 @@ void write_llama2c(const nm_model& m, const std::string& path, int version, int 
 void write_gguf(const nm_model& m, const std::string& path, int ggml_type);
 // dtype: "F32", "F16", "BF16".
 void write_safetensors(const nm_model& m, const std::string& path, const std::string& dtype);
+void write_config_json(const nm_model& m, const std::string& model_path, const std::string& dtype);
+
+// A tensor's values as floats without a copy when it already holds floats
+// (the writers stream a tensor from it; only a quantized one is expanded).
+struct FloatView {
+  const float* p = nullptr;
+  size_t n = 0;
+  std::vector<float> own;  // the expansion of a quantized tensor
+};
+FloatView float_view(const nm_tensor& t);
 
 // Pairwise RoPE rows to Hugging Face half-split rows, per head of hs rows.
 std::vector<float> unpermute_qk(const std::vector<float>& w, int rows, int cols, int hs);

@@ -1,5 +1,5 @@
-// Model writers (host C++): llama2.c v0/v1/v2, GGUF v3, safetensors +
-// config.json, from a loaded nm_model. Layouts and quantization rules are
+// Model writers (host C++): llama2.c v0/v1/v2, GGUF v3, safetensors (+
+// config.json on request), from a loaded nm_model. Layouts and quantization rules are
 // in docs/FORMATS.md; every reader in engine/formats/ reads what these write.
 #pragma once
 
@@ -24,11 +24,20 @@ std::vector<std::string> target_names();
 
 struct Options {
   int group_size = 0;  // v2: 0 = llama2.c's rule (64 halved until it divides dim and hidden_dim)
+  // safetensors: also write config.json in path's directory (replacing one
+  // already there), which loading the file needs. Off unless asked: a
+  // converter must not overwrite a file the user did not name.
+  bool config_json = false;
 };
 
-// Writes m to path; safetensors also writes config.json in path's directory.
+// Writes m to path, atomically (port.h nm_out: an existing file stays as it
+// was until the new one is complete), streaming one tensor at a time.
 // Throws std::runtime_error("PATH: problem").
 void write_model(const nm_model& m, const std::string& path, Target t, const Options& o = {});
+
+// Where Options::config_json puts config.json for a model at model_path.
+std::string config_json_path(const std::string& model_path);
+bool is_safetensors(Target t);
 
 // The llama2.c v2 group size rule.
 int default_group_size(int dim, int hidden_dim);

@@ -114,7 +114,8 @@ done
 # convert: every format; each output loads and runs.
 for t in v0 v1 v2 gguf-f32 gguf-f16 gguf-bf16 gguf-q8_0 gguf-q4_0 safetensors-f32 safetensors-f16 safetensors-bf16; do
   mkdir -p "$TMP/conv-$t"
-  ok convert "$V0" "$TMP/conv-$t/model" --to "$t"
+  cj=; case $t in safetensors-*) cj=--config-json;; esac  # loading needs config.json beside it
+  ok convert "$V0" "$TMP/conv-$t/model" --to "$t" $cj
   has "\\($t\\)\$" "convert --to $t"
   ok info "$TMP/conv-$t/model" --json
   has '"dim": 64,' "info after convert --to $t"

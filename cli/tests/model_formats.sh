@@ -11,7 +11,8 @@ grep -q '^architecture *llama2' "$TMP/out" || fail "info: architecture line"
 grep -q 'layers.1.feed_forward.w3.weight' "$TMP/out" || fail "info: tensor table"
 for t in v0 v1 gguf-f32 gguf-f16 gguf-bf16 safetensors-f32 safetensors-f16 safetensors-bf16; do
   mkdir -p "$TMP/$t"
-  expect_status 0 "$NINEML" convert "$src" "$TMP/$t/model" --to "$t"
+  cj=; case $t in safetensors-*) cj=--config-json;; esac  # loading needs config.json beside it
+  expect_status 0 "$NINEML" convert "$src" "$TMP/$t/model" --to "$t" $cj
   expect_status 0 "$NINEML" info "$TMP/$t/model" --json
   grep -q '"dim": 64' "$TMP/out" || fail "info --json $t: dim"
   grep -q '"parameters"' "$TMP/out" || fail "info --json $t: parameters"

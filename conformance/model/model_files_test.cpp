@@ -53,7 +53,7 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
   ASSERT_TRUE(target.has_value()) << c.target;
   std::filesystem::create_directories(dir.p / c.target);
   const std::string path = (dir.p / c.target / "model.bin").string();
-  writers::write_model(*source.get(), path, *target);
+  writers::write_model(*source.get(), path, *target, {.config_json = true});
 
   nm_model m{};
   char err[256] = {0};

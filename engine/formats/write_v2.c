@@ -7,30 +7,45 @@
  * then per matrix (token embedding, wq.. w3 per layer, classifier if not
  * shared) its int8 values and float32 group scales, quantized with
  * export.py's rounding (ties to even). Byte-identical with the host
- * writer (writers/llama2c_writer.cpp; formats.WriteV2 tests).
+ * writer (writers/llama2c_writer.cpp; formats.WriteV2 tests). Written
+ * tensor by tensor into port.h's atomic output (nm_out): memory for one
+ * tensor, and OUT is untouched until the whole file is there.
  */
 #include "formats/formats.h"
 #include "formats/text.h"
 #include "kernels.h"
 #include "kernels/fbits.h"
 
+/* The output stream: the first failure is kept in err and ends writing. */
 typedef struct {
-	nm_u8 *buf;
-	nm_u64 len;
+	nm_out *o;
+	int failed;
+	char *err;
+	int errlen;
 } Out;
 
 static void
-put32(Out *o, nm_u32 v)
+put(Out *w, const void *p, nm_u64 n)
 {
-	for (int i = 0; i < 4; i++)
-		o->buf[o->len++] = (nm_u8)(v >> (8 * i));
+	if (!w->failed && nm_out_write(w->o, p, n, w->err, w->errlen) != 0)
+		w->failed = 1;
 }
 
 static void
-put_floats(Out *o, const float *v, nm_u64 n)
+put32(Out *w, nm_u32 v)
+{
+	nm_u8 b[4];
+
+	for (int i = 0; i < 4; i++)
+		b[i] = (nm_u8)(v >> (8 * i));
+	put(w, b, 4);
+}
+
+static void
+put_floats(Out *w, const float *v, nm_u64 n)
 {
 	for (nm_u64 i = 0; i < n; i++)
-		put32(o, nm_f32_to_bits(v[i]));
+		put32(w, nm_f32_to_bits(v[i]));
 }
 
 /* t's values as floats into tmp (dequantized when stored quantized). */
@@ -50,14 +65,17 @@ values(const nm_tensor *t, float *tmp)
 	return t->f;
 }
 
+/* One matrix: quantized into q and scales (one tensor's worth), written. */
 static void
-put_q8(Out *o, const nm_tensor *t, int gs, float *tmp, float *scales)
+put_q8(Out *w, const nm_tensor *t, int gs, float *tmp, nm_i8 *q, float *scales)
 {
 	nm_u64 n = (nm_u64)t->rows * (nm_u64)t->cols;
 
-	nm_q8_quantize((nm_i8 *)(o->buf + o->len), scales, values(t, tmp), (int)n, gs, NM_ROUND_EVEN);
-	o->len += n;
-	put_floats(o, scales, n / (nm_u64)gs);
+	if (w->failed)
+		return;
+	nm_q8_quantize(q, scales, values(t, tmp), (int)n, gs, NM_ROUND_EVEN);
+	put(w, q, n);
+	put_floats(w, scales, n / (nm_u64)gs);
 }
 
 int
@@ -75,11 +93,12 @@ nm_write_v2(const nm_model *m, const char *path, int group_size, char *err, int 
 {
 	const nm_config *c = &m->cfg;
 	int L = c->n_layers, dim = c->dim, gs;
-	nm_u64 n_mats = 0, widest = 0, size;
+	nm_u64 widest = 0;
 	const nm_tensor *mats[7];
+	nm_u8 header[256 - 36];
 	float *tmp, *scales;
-	Out o;
-	int rc;
+	nm_i8 *q;
+	Out w;
 
 	gs = group_size > 0 ? group_size : nm_default_group_size(dim, c->hidden_dim);
 	if (dim % gs != 0 || c->hidden_dim % gs != 0) {
@@ -102,51 +121,58 @@ nm_write_v2(const nm_model *m, const char *path, int group_size, char *err, int 
 	mats[4] = m->w1;
 	mats[5] = m->w2;
 	mats[6] = m->w3;
-	n_mats = (nm_u64)c->vocab_size * (nm_u64)dim * (c->shared_classifier ? 1 : 2);
+	// Buffers for the largest single tensor: the file is streamed one
+	// tensor at a time into an atomic output (port.h nm_out).
 	widest = (nm_u64)c->vocab_size * (nm_u64)dim;
 	for (int k = 0; k < 7; k++)
 		for (int l = 0; l < L; l++) {
 			nm_u64 n = (nm_u64)mats[k][l].rows * (nm_u64)mats[k][l].cols;
-			n_mats += n;
 			if (n > widest)
 				widest = n;
 		}
-	size = 256 + 4 * ((nm_u64)(2 * L + 1) * (nm_u64)dim) + n_mats + 4 * (n_mats / (nm_u64)gs);
-	o.buf = nm_alloc(size);
 	tmp = nm_alloc(widest * sizeof(float));
+	q = nm_alloc(widest);
 	scales = nm_alloc((widest / (nm_u64)gs + 1) * sizeof(float));
-	if (o.buf == nil || tmp == nil || scales == nil) {
-		nm_free(o.buf);
+	if (tmp == nil || q == nil || scales == nil) {
 		nm_free(tmp);
+		nm_free(q);
 		nm_free(scales);
 		nm_err(err, errlen, path, "out of memory for the output");
 		return -1;
 	}
-	o.len = 0;
-	put32(&o, 0x616b3432);
-	put32(&o, 2);
-	put32(&o, (nm_u32)c->dim);
-	put32(&o, (nm_u32)c->hidden_dim);
-	put32(&o, (nm_u32)c->n_layers);
-	put32(&o, (nm_u32)c->n_heads);
-	put32(&o, (nm_u32)c->n_kv_heads);
-	put32(&o, (nm_u32)c->vocab_size);
-	put32(&o, (nm_u32)c->seq_len);
-	o.buf[o.len++] = c->shared_classifier ? 1 : 0;
-	put32(&o, (nm_u32)gs);
-	o.len = 256; /* nm_alloc zeroed the padding */
-	put_floats(&o, m->rms_att, (nm_u64)L * (nm_u64)dim);
-	put_floats(&o, m->rms_ffn, (nm_u64)L * (nm_u64)dim);
-	put_floats(&o, m->rms_final, (nm_u64)dim);
-	put_q8(&o, &m->token_embedding, gs, tmp, scales);
+	w.o = nm_out_open(path, err, errlen);
+	w.failed = w.o == nil;
+	w.err = err;
+	w.errlen = errlen;
+	put32(&w, 0x616b3432);
+	put32(&w, 2);
+	put32(&w, (nm_u32)c->dim);
+	put32(&w, (nm_u32)c->hidden_dim);
+	put32(&w, (nm_u32)c->n_layers);
+	put32(&w, (nm_u32)c->n_heads);
+	put32(&w, (nm_u32)c->n_kv_heads);
+	put32(&w, (nm_u32)c->vocab_size);
+	put32(&w, (nm_u32)c->seq_len);
+	header[0] = c->shared_classifier ? 1 : 0;
+	for (int i = 0; i < 4; i++)
+		header[1 + i] = (nm_u8)((nm_u32)gs >> (8 * i));
+	nm_memset(header + 5, 0, sizeof header - 5);
+	put(&w, header, sizeof header); /* byte 36 on: the flag, the group size, zeros to 256 */
+	put_floats(&w, m->rms_att, (nm_u64)L * (nm_u64)dim);
+	put_floats(&w, m->rms_ffn, (nm_u64)L * (nm_u64)dim);
+	put_floats(&w, m->rms_final, (nm_u64)dim);
+	put_q8(&w, &m->token_embedding, gs, tmp, q, scales);
 	for (int k = 0; k < 7; k++)
 		for (int l = 0; l < L; l++)
-			put_q8(&o, &mats[k][l], gs, tmp, scales);
+			put_q8(&w, &mats[k][l], gs, tmp, q, scales);
 	if (!c->shared_classifier)
-		put_q8(&o, &m->wcls, gs, tmp, scales);
-	rc = nm_write_file(path, o.buf, o.len, err, errlen);
-	nm_free(o.buf);
+		put_q8(&w, &m->wcls, gs, tmp, q, scales);
 	nm_free(tmp);
+	nm_free(q);
 	nm_free(scales);
-	return rc;
+	if (w.failed) {
+		nm_out_abort(w.o);
+		return -1;
+	}
+	return nm_out_commit(w.o, err, errlen);
 }

@@ -5,7 +5,9 @@
  *                                     parameter count, bytes, tensor table
  *   export quantize IN OUT [-g G]     IN (any format the engine loads) to
  *                                     llama2.c v2 (runq's Q8, group G; default
- *                                     64 halved until it divides the rows)
+ *                                     64 halved until it divides the rows);
+ *                                     OUT is written atomically (port.h
+ *                                     nm_out) and may not be IN
  * Errors print one line; bad arguments exit with "usage".
  */
 #include "port/port.h"
@@ -138,6 +140,11 @@ main(int argc, char **argv)
 			group = atoi(argv[5]);
 			if (group < 1)
 				usage("-g: the group size must be a positive integer");
+		}
+		// OUT replaces the file only when complete, but IN as OUT is a slip
+		if (nm_same_file(argv[2], argv[3])) {
+			fprint(2, "export: OUT %s is the input file\n", argv[3]);
+			exits("usage");
 		}
 		quantize(argv[2], argv[3], group);
 		exits(nil);

@@ -32,7 +32,7 @@ struct Bad : ::testing::Test {
     return e.substr(std::min(e.size(), path.size() + 2));
   }
   std::vector<uint8_t> bytes(w::Target t) {
-    w::write_model(src, d.file("tmp"), t);
+    w::write_model(src, d.file("tmp"), t, {.config_json = true});
     return read_bytes(d.file("tmp"));
   }
   std::string with(const std::vector<uint8_t>& b, const std::string& name = "bad") {
@@ -202,7 +202,7 @@ TEST_F(Bad, UnknownArchitecture) {
   size_t p = find(g, "general.architecture") + 20 + 4 + 8;
   std::memcpy(g.data() + p, "gpt2x", 5);
   EXPECT_EQ(error(with(g)), "unknown architecture 'gpt2x' (known: llama2, llama3, mistral)");
-  w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32);
+  w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32, {.config_json = true});
   auto c = read_bytes(d.file("config.json"));
   std::string text(c.begin(), c.end());
   text.replace(text.find("\"llama\""), 7, "\"gpt2\"");
@@ -217,7 +217,7 @@ TEST_F(Bad, SafetensorsHeaderProblems) {
   std::string t = "{\"a\":";
   b.insert(b.end(), t.begin(), t.end());
   EXPECT_EQ(error(with(b, "h.safetensors")), "safetensors header: JSON: unexpected end of text at byte 5");
-  w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32);
+  w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32, {.config_json = true});
   std::remove(d.file("config.json").c_str());
   nm_model m;  // the error leads with the model, then names the missing config.json
   EXPECT_EQ(load(m, d.file("m.safetensors")),
@@ -319,7 +319,7 @@ TEST_F(Bad, SafetensorsOverlappingOrDuplicateTensors) {
 // in one shard only.
 TEST_F(Bad, SafetensorsIndexShards) {
   auto s = bytes(w::Target::safetensors_f32);
-  w::write_model(src, d.file("x.safetensors"), w::Target::safetensors_f32);  // config.json
+  w::write_model(src, d.file("x.safetensors"), w::Target::safetensors_f32, {.config_json = true});  // config.json
   write_bytes(d.file("a.safetensors"), s);
   std::string extra = "{\"extra.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
   std::vector<uint8_t> e(8 + extra.size() + 4, 0);

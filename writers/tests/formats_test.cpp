@@ -69,12 +69,12 @@ TEST(Formats, LosslessRoundTrips) {
       std::string sub = d.file(t);
       std::filesystem::create_directories(sub);
       std::string out = sub + "/model.out";
-      w::write_model(src, out, *w::parse_target(t));
+      w::write_model(src, out, *w::parse_target(t), {.config_json = true});
       nm_model m;
       ASSERT_EQ(load(m, out), "") << t;
       expect_same(ck, m, t);
       // And a second generation from the reloaded model is byte-identical.
-      w::write_model(m, out + "2", *w::parse_target(t));
+      w::write_model(m, out + "2", *w::parse_target(t), {.config_json = true});
       EXPECT_EQ(read_bytes(out), read_bytes(out + "2")) << t;
       nm_model_free(&m);
     }
@@ -166,7 +166,7 @@ TEST(Formats, DetectionIsByContentNotName) {
   ASSERT_EQ(load(src, d.file("src.bin")), "");
   w::write_model(src, d.file("actually_v1.gguf"), w::Target::v1);
   w::write_model(src, d.file("actually_gguf.bin"), w::Target::gguf_f32);
-  w::write_model(src, d.file("actually_st.gguf"), w::Target::safetensors_f32);
+  w::write_model(src, d.file("actually_st.gguf"), w::Target::safetensors_f32, {.config_json = true});
   nm_model m;
   ASSERT_EQ(load(m, d.file("actually_v1.gguf")), "");
   EXPECT_STREQ(m.format, "llama2c-v1");
@@ -203,7 +203,7 @@ TEST(Formats, ArchitectureMetadataRoundTrips) {
       TmpDir d;
       nm_model src = arch_model(d, arch);
       std::string out = d.file("model.x");
-      w::write_model(src, out, *w::parse_target(t));
+      w::write_model(src, out, *w::parse_target(t), {.config_json = true});
       nm_model m;
       ASSERT_EQ(load(m, out), "") << arch << " " << t;
       EXPECT_STREQ(m.cfg.arch, arch) << t;
@@ -234,7 +234,7 @@ TEST(Formats, SafetensorsStoresQKHalfSplit) {
   nineml::ref::save_v0(ck, d.file("src.bin"));
   nm_model src;
   ASSERT_EQ(load(src, d.file("src.bin")), "");
-  w::write_model(src, d.file("model.safetensors"), w::Target::safetensors_f32);
+  w::write_model(src, d.file("model.safetensors"), w::Target::safetensors_f32, {.config_json = true});
   nm_file_info info;
   char err[256];
   ASSERT_EQ(nm_file_info_load(&info, d.file("model.safetensors").c_str(), err, sizeof err), 0) << err;
@@ -291,7 +291,7 @@ TEST(Formats, ShardedSafetensorsIndex) {
   nineml::ref::save_v0(ck, d.file("src.bin"));
   nm_model src;
   ASSERT_EQ(load(src, d.file("src.bin")), "");
-  w::write_model(src, d.file("model-00001-of-00001.safetensors"), w::Target::safetensors_f32);
+  w::write_model(src, d.file("model-00001-of-00001.safetensors"), w::Target::safetensors_f32, {.config_json = true});
   nm_file_info info;
   char err[256];
   ASSERT_EQ(nm_file_info_load(&info, d.file("model-00001-of-00001.safetensors").c_str(), err, sizeof err), 0);
