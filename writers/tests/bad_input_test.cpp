@@ -370,7 +370,7 @@ TEST_F(Bad, UnsupportedRopeScaling) {
   // config.json: the error names it after the model.
   const std::string model = d.file("m.safetensors"), config = d.file("config.json");
   auto edit = [&](const nlohmann::json& rope, const char* key = "rope_scaling") {
-    w::write_model(src, model, w::Target::safetensors_f32);
+    w::write_model(src, model, w::Target::safetensors_f32, {.config_json = true});
     auto c = read_bytes(config);
     auto j = nlohmann::json::parse(c.begin(), c.end());
     j[key] = rope;

@@ -424,7 +424,7 @@ TEST(Formats, RopeScalingLinearMatchesReference) {
   for (const char* arch : {"llama2", "mistral"}) {
     for (const char* key : {"type", "rope_type"}) {
       std::strcpy(src.cfg.arch, arch);
-      w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32);
+      w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32, {.config_json = true});
       set_config(d, [key](nlohmann::json& c) { c["rope_scaling"] = {{key, "linear"}, {"factor", 4.0}}; });
       ASSERT_EQ(load(m, d.file("m.safetensors")), "") << arch << " " << key;
       EXPECT_STREQ(m.cfg.arch, arch);
@@ -452,7 +452,7 @@ TEST(Formats, RopeScalingLlama3MatchesReference) {
   // The head size 16 puts pairs on every branch: kept, smoothed, divided.
   nm_model src = arch_model(d, "llama3");
   for (const char* t : {"gguf-f32", "safetensors-f32"}) {
-    w::write_model(src, d.file("m.x"), *w::parse_target(t));
+    w::write_model(src, d.file("m.x"), *w::parse_target(t), {.config_json = true});
     nm_model m;
     ASSERT_EQ(load(m, d.file("m.x")), "") << t;
     EXPECT_STREQ(m.cfg.arch, "llama3");
