@@ -38,7 +38,8 @@ struct Vocab {
       return;
     }
     nm_model m{};
-    if (nm_model_load(&m, path.c_str(), err, sizeof err) != 0) throw std::runtime_error(err);
+    // Only the vocabulary: a vocab-only GGUF (no tensors) tokenizes too.
+    if (nm_model_load_vocab(&m, path.c_str(), err, sizeof err) != 0) throw std::runtime_error(err);
     const int rc = nm_vocab_from_model(&v, &m, err, sizeof err);
     nm_model_free(&m);
     if (rc != 0) throw std::runtime_error(path + ": " + err);

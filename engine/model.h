@@ -37,6 +37,13 @@ typedef struct {
 	int original_max_position;
 } nm_rope_scaling;
 
+/* Read-only views of the files a model's weights are read from in place
+ * (port.h nm_view_file; formats/model_mem.c). */
+typedef struct {
+	nm_file_view *v;
+	int n, cap;
+} nm_views;
+
 typedef struct {
 	char arch[32]; /* architecture plugin name: "llama2", "llama3", "mistral" */
 	int dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
@@ -62,9 +69,11 @@ typedef struct {
 	int *vocab_piece_len;
 	float *vocab_scores;
 	int *vocab_types;
-	/* Everything above points into allocations owned by the model. */
+	/* Everything above points into allocations owned by the model, or
+	 * (weights stored in a form the kernels take) into its file views. */
 	void **owned;
 	int n_owned, cap_owned;
+	nm_views views;
 } nm_model;
 
 #endif

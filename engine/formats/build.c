@@ -2,7 +2,9 @@
  * build.c: turns a parsed file into an nm_model: checks every tensor's name
  * and shape against the configuration, keeps Q8/Q4_0 weights in their
  * stored form, converts F16/BF16 to float, and permutes half-split Q/K rows
- * to the pairwise RoPE layout (docs/FORMATS.md).
+ * to the pairwise RoPE layout (docs/FORMATS.md). Weights the kernels take
+ * as stored (f32, llama2.c's Q8 groups, Q4_0 blocks) stay in the read-only
+ * file view instead of being copied, when the parse came from a file.
  */
 #include "formats/parsed.h"
 #include "formats/build.h"
@@ -14,6 +16,17 @@ typedef struct {
 	char *err;
 	int errlen;
 } ctx;
+
+/* The stored bytes at data can be the tensor itself: they sit in a file
+ * view the model will own, the host reads little-endian values as stored,
+ * and data is aligned for the element type. */
+static int
+in_place(ctx *c, const nm_u8 *data, int align)
+{
+	nm_u32 one = 1;
+
+	return c->p->views.n > 0 && *(nm_u8 *)&one == 1 && (nm_u64)data % (nm_u64)align == 0;
+}
 
 static int
 oom(ctx *c)
@@ -145,6 +158,10 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 	case NM_DT_Q4_0:
 		t->type = NM_T_Q4_0;
 		t->group_size = 32;
+		if (in_place(c, e->data, 1)) {
+			t->blocks = (nm_u8 *)e->data;
+			return 0;
+		}
 		t->blocks = nm_model_own(c->m, e->info.nbytes);
 		if (t->blocks == nil)
 			return oom(c);
@@ -153,6 +170,11 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 	case NM_DT_Q8_GROUP:
 		t->type = NM_T_Q8;
 		t->group_size = e->info.group_size;
+		if (in_place(c, e->scales, 4)) {
+			t->q = (nm_i8 *)e->data;
+			t->s = (float *)e->scales;
+			return 0;
+		}
 		t->q = nm_model_own(c->m, n);
 		t->s = nm_model_own(c->m, n / (nm_u64)t->group_size * sizeof(float));
 		if (t->q == nil || t->s == nil)
@@ -163,6 +185,10 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 		return 0;
 	}
 	t->type = NM_T_F32;
+	if (e->info.dtype == NM_DT_F32 && permute_hs == 0 && in_place(c, e->data, 4)) {
+		t->f = (float *)e->data;
+		return 0;
+	}
 	t->f = nm_model_own(c->m, n * sizeof(float));
 	if (t->f == nil)
 		return oom(c);
@@ -272,4 +298,18 @@ nm_model_build(nm_model *m, const nm_parsed *p, char *err, int errlen)
 	else if (load_matrix(&c, &m->wcls, NM_R_WCLS, -1, cfg->vocab_size, dim, 0) != 0)
 		return -1;
 	return load_vocab(&c);
+}
+
+int
+nm_model_build_vocab(nm_model *m, const nm_parsed *p, char *err, int errlen)
+{
+	ctx c;
+
+	c.m = m;
+	c.p = p;
+	c.err = err;
+	c.errlen = errlen;
+	m->cfg = p->cfg;
+	nm_strlcpy(m->format, p->format, (int)sizeof m->format);
+	return load_vocab(&c);	// none: vocab_n stays 0, and the tokenizer says so
 }

@@ -15,11 +15,19 @@ extern "C" {
 /* Loads PATH into m (zeroed first). Returns 0, or -1 with a one-line
  * "PATH: problem" in err and m left empty. */
 int nm_model_load(nm_model *m, const char *path, char *err, int errlen);
+/* The embedded vocabulary of PATH alone (GGUF tokenizer.* keys), for
+ * tokenizing: a vocab-only GGUF, as llama.cpp ships to test tokenizers,
+ * has no tensors. m holds cfg, format and vocab_*; 0 or -1 with err. */
+int nm_model_load_vocab(nm_model *m, const char *path, char *err, int errlen);
 /* The same from len bytes in memory (copied where kept); name stands for
  * the path in errors, and safetensors look for config.json beside it. */
 int nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 len, char *err, int errlen);
 /* Releases everything m owns and zeroes it; safe on a zeroed model. */
 void nm_model_free(nm_model *m);
+/* Hint from a reader that streams through m's weights once (convert,
+ * quantize): bytes [p, p+n) will not be read again soon. Weights read in
+ * place from a mapped file give their pages back; nothing else changes. */
+void nm_model_drop(const nm_model *m, const void *p, nm_u64 n);
 
 /* llama2.c's version-2 file (runq's Q8, export.py's rounding) from any
  * loaded model (write_v2.c). group_size 0: llama2.c's rule,

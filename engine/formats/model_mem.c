@@ -1,5 +1,7 @@
-/* model_mem.c: allocations owned by an nm_model, and releasing them. */
+/* model_mem.c: allocations and file views owned by an nm_model (or by a
+ * parse, until the model takes its views), and releasing them. */
 #include "formats/build.h"
+#include "formats/text.h"
 
 void *
 nm_model_own(nm_model *m, nm_u64 bytes)
@@ -28,5 +30,47 @@ nm_model_free(nm_model *m)
 	for (int i = 0; i < m->n_owned; i++)
 		nm_free(m->owned[i]);
 	nm_free(m->owned);
+	nm_views_close(&m->views);
 	nm_memset(m, 0, sizeof *m);
+}
+
+int
+nm_views_open(nm_views *vs, const char *path, const nm_u8 **data, nm_u64 *len, char *err, int errlen)
+{
+	if (vs->n == vs->cap) {
+		int ncap = vs->cap == 0 ? 4 : vs->cap * 2;
+		nm_file_view *v = nm_alloc((nm_u64)ncap * sizeof(nm_file_view));
+		if (v == nil) {
+			nm_err(err, errlen, path, "out of memory");
+			return -1;
+		}
+		if (vs->v != nil) {
+			nm_memcpy(v, vs->v, (nm_u64)vs->n * sizeof(nm_file_view));
+			nm_free(vs->v);
+		}
+		vs->v = v;
+		vs->cap = ncap;
+	}
+	if (nm_view_file(&vs->v[vs->n], path, err, errlen) != 0)
+		return -1;
+	*data = vs->v[vs->n].data;
+	*len = vs->v[vs->n].len;
+	vs->n++;
+	return 0;
+}
+
+void
+nm_views_close(nm_views *vs)
+{
+	for (int i = 0; i < vs->n; i++)
+		nm_view_close(&vs->v[i]);
+	nm_free(vs->v);
+	nm_memset(vs, 0, sizeof *vs);
+}
+
+void
+nm_model_drop(const nm_model *m, const void *p, nm_u64 n)
+{
+	for (int i = 0; i < m->views.n; i++)
+		nm_view_drop(&m->views.v[i], p, n);
 }

@@ -1,5 +1,6 @@
 /* parsed.c: helpers shared by the format parsers (see parsed.h). */
 #include "formats/parsed.h"
+#include "formats/build.h"
 #include "kernels/fbits.h"
 
 void
@@ -18,6 +19,7 @@ nm_parsed_free(nm_parsed *p)
 		nm_free(p->owned[i]);
 	nm_free(p->entries);
 	nm_free(p->index);
+	nm_views_close(&p->views);
 	p->entries = nil;
 	p->n_entries = 0;
 	p->index = nil;

@@ -46,6 +46,11 @@ struct nm_parsed {
 	/* File buffers and allocations owned by the parse. */
 	void *owned[64];
 	int n_owned;
+	/* Files the entries point into, opened read-only (nm_views_open); the
+	 * model takes them and keeps its weights there when it can. Empty when
+	 * the bytes came from the caller (nm_model_load_memory): then the
+	 * builder copies everything. */
+	nm_views views;
 };
 
 /* Each format: parse data (len bytes of the file at path) into p.
@@ -103,5 +108,7 @@ int nm_hash_lookup(const int *slots, int cap, const nm_u8 *s, nm_u64 len,
 
 /* build.c: converts p's tensors into m (validating names and shapes). */
 int nm_model_build(nm_model *m, const nm_parsed *p, char *err, int errlen);
+/* build.c: the embedded vocabulary alone (no tensor is looked at). */
+int nm_model_build_vocab(nm_model *m, const nm_parsed *p, char *err, int errlen);
 
 #endif

@@ -45,17 +45,16 @@ nm_format_detect(const nm_u8 *data, nm_u64 len)
 
 static int parse_buffer(nm_parsed *p, const char *path, const nm_u8 *data, nm_u64 len, char *err, int errlen);
 
-/* Reads and parses path into p (which then owns the file buffer). */
+/* Opens path read-only and parses it into p (which then owns the view). */
 static int
 parse_path(nm_parsed *p, const char *path, char *err, int errlen)
 {
-	nm_u8 *data;
+	const nm_u8 *data;
 	nm_u64 len;
 
 	nm_parsed_init(p, path);
-	if (nm_read_file(path, &data, &len, err, errlen) != 0)
+	if (nm_views_open(&p->views, path, &data, &len, err, errlen) != 0)
 		return -1;
-	nm_parsed_own(p, data);
 	return parse_buffer(p, path, data, len, err, errlen);
 }
 
@@ -115,6 +114,28 @@ nm_model_load(nm_model *m, const char *path, char *err, int errlen)
 	rc = parse_path(&p, path, err, errlen);
 	if (rc == 0)
 		rc = nm_model_build(m, &p, err, errlen);
+	if (rc == 0) {	// weights may point into the views: the model keeps them
+		m->views = p.views;
+		nm_memset(&p.views, 0, sizeof p.views);
+	}
+	nm_parsed_free(&p);
+	if (rc != 0) {
+		nm_model_free(m);
+		lead_with_path(path, err, errlen);
+	}
+	return rc;
+}
+
+int
+nm_model_load_vocab(nm_model *m, const char *path, char *err, int errlen)
+{
+	nm_parsed p;
+	int rc;
+
+	nm_memset(m, 0, sizeof *m);
+	rc = parse_path(&p, path, err, errlen);
+	if (rc == 0)
+		rc = nm_model_build_vocab(m, &p, err, errlen);	// copies: the views go
 	nm_parsed_free(&p);
 	if (rc != 0) {
 		nm_model_free(m);

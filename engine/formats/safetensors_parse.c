@@ -4,6 +4,7 @@
  * the config.json beside them (docs/FORMATS.md, "safetensors").
  */
 #include "formats/parsed.h"
+#include "formats/build.h"
 #include "formats/json.h"
 
 enum { MAX_PATH = 1024 };
@@ -559,15 +560,10 @@ nm_safetensors_index_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *er
 		nm_text_init(&t, shard, (int)sizeof shard);
 		nm_text_str(&t, dir);
 		nm_text_str(&t, file);
-		nm_u8 *sd;
+		const nm_u8 *sd;
 		nm_u64 sl;
-		if (nm_read_file(shard, &sd, &sl, err, errlen) != 0)
+		if (nm_views_open(&p->views, shard, &sd, &sl, err, errlen) != 0)
 			goto out;
-		if (nm_parsed_own(p, sd) != 0) {
-			nm_free(sd);
-			nm_err_num(err, errlen, p->path, "more than ", MAX_SHARDS, " shards");
-			goto out;
-		}
 		nm_strlcpy(sh.names + sh.n * SHARD_NAME, file, SHARD_NAME);
 		sh.first[sh.n] = p->n_entries;
 		// The entry names point at p's own copies, so the shard path may go.

@@ -127,8 +127,8 @@ nm_chat(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp, int st
 
 	if (err != nil && errcap > 0)
 		err[0] = 0;
-	if (steps <= 0 || steps > m->cfg.seq_len)
-		steps = m->cfg.seq_len;
+	if (steps <= 0 || steps > s->ctx)
+		steps = s->ctx;
 	b = nm_alloc(sizeof(chat_buf));
 	if (b == nil) {
 		say(err, errcap, "out of memory for the chat's buffers (", (int)(sizeof(chat_buf) >> 10), " KiB)", 0, nil);

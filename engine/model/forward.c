@@ -25,9 +25,9 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 	const nm_config *c = &m->cfg;
 	const nm_kernel_table *k = e->k;
 	int dim = c->dim, kv_dim = s->kv_dim, hidden = c->hidden_dim;
-	nm_i64 layer_cache = (nm_i64)c->seq_len * kv_dim;
+	nm_i64 layer_cache = (nm_i64)s->ctx * kv_dim;
 
-	if (T < 1 || T > NM_BATCH || pos0 < 0 || pos0 > c->seq_len - T)
+	if (T < 1 || T > NM_BATCH || pos0 < 0 || pos0 > s->ctx - T)
 		return -1;
 	for (int t = 0; t < T; t++) {
 		if (tokens[t] < 0 || tokens[t] >= c->vocab_size)

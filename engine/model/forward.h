@@ -23,18 +23,33 @@ typedef struct {
 	float *hb;     /* hidden_dim */
 	float *hb2;    /* hidden_dim */
 	float *q;      /* dim */
-	float *att;    /* n_heads * seq_len */
+	float *att;    /* n_heads * ctx */
 	float *logits; /* vocab_size */
-	float *key_cache;   /* n_layers * seq_len * kv_dim */
-	float *value_cache; /* n_layers * seq_len * kv_dim */
+	float *key_cache;   /* n_layers * ctx * kv_dim */
+	float *value_cache; /* n_layers * ctx * kv_dim */
 	nm_i8 *xq;     /* max(dim, hidden_dim): quantized activation rows */
 	float *xs;     /* their scales, one per group (group >= 1) */
 	float *freqs;  /* head_size/2 scaled RoPE frequencies, or nil */
 	int kv_dim, head_size;
+	int ctx;       /* positions the KV cache holds (<= seq_len) */
 } nm_state;
 
-/* Allocates the state for m (sizes checked for overflow). Returns nil and
- * sets *err to a one-line reason when m's shape is invalid or memory runs out. */
+/*
+ * The KV cache holds the context a run asks for, not the header's maximum
+ * (a GGUF may declare 128K positions: two caches of gigabytes before one
+ * token). Without a request, min(seq_len, NM_CTX_CAP), as llama.cpp's
+ * default context; every llama2.c checkpoint (seq_len <= 4096) keeps its
+ * full seq_len.
+ */
+enum { NM_CTX_CAP = 4096 };
+int nm_default_ctx(const nm_model *m);
+
+/* Allocates the state for m with a KV cache of ctx positions (ctx <= 0:
+ * nm_default_ctx; more than seq_len is refused). Sizes are checked for
+ * overflow. Returns nil and sets *err to a one-line reason when m's shape
+ * is invalid, ctx is too large or memory runs out. */
+nm_state *nm_state_new_ctx(const nm_model *m, int ctx, const char **err);
+/* nm_state_new_ctx(m, 0, err). */
 nm_state *nm_state_new(const nm_model *m, const char **err);
 void nm_state_free(nm_state *s);
 
@@ -42,7 +57,7 @@ void nm_state_free(nm_state *s);
  * otherwise a one-line reason. */
 const char *nm_model_check(const nm_model *m);
 
-/* Runs token at position pos (0 <= pos < seq_len, positions fed in order)
+/* Runs token at position pos (0 <= pos < s->ctx, positions fed in order)
  * and returns the logits (vocab_size floats, owned by s), or nil when token
  * or pos is out of range. */
 float *nm_forward(nm_state *s, const nm_model *m, const nm_exec *e, int token, int pos);

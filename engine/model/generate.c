@@ -20,8 +20,8 @@ nm_generate(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp,
 	int pos = 0, token, next, forced;
 	Prefill pf;
 
-	if (steps <= 0 || steps > m->cfg.seq_len)
-		steps = m->cfg.seq_len;
+	if (steps <= 0 || steps > s->ctx)
+		steps = s->ctx;
 	if (n_prompt < 1 || n_prompt > steps)
 		return -1;
 	for (int i = 0; i < n_prompt; i++)

@@ -38,7 +38,7 @@ typedef struct {
 
 /*
  * run.c's generate(): feeds prompt[0..n_prompt), then samples until token
- * BOS (1) or `steps` positions (steps <= 0 or > seq_len means seq_len).
+ * BOS (1) or `steps` positions (steps <= 0 or > s->ctx means s->ctx).
  * Returns the number of positions run, or -1 when n_prompt < 1, a prompt
  * token lies outside the vocabulary, the prompt is longer than steps or
  * the forward pass fails.
@@ -77,8 +77,8 @@ typedef struct {
 /*
  * run.c's chat(): each user turn is rendered, encoded with BOS and fed;
  * then the assistant samples until EOS (2), when the next user turn starts;
- * everything shares one context of `steps` positions (<= 0 or > seq_len:
- * seq_len). Returns the positions used when the input ends or the context
+ * everything shares one context of `steps` positions (<= 0 or > s->ctx:
+ * s->ctx). Returns the positions used when the input ends or the context
  * is full, or -1 with a one-line reason in err (errcap bytes; err may be
  * nil) when the system prompt (2047 bytes at most) or a turn (4095) is too
  * long, a turn does not encode or does not fit in the positions left, or

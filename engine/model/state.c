@@ -42,10 +42,10 @@ prefault_kv(nm_state *s, const nm_config *c)
 {
 	nm_u64 row = (nm_u64)s->kv_dim * sizeof(float);
 	nm_u64 positions = KV_PREFAULT_BYTES / (2 * (nm_u64)c->n_layers * row);
-	nm_u64 layer = (nm_u64)c->seq_len * s->kv_dim;
+	nm_u64 layer = (nm_u64)s->ctx * s->kv_dim;
 
-	if (positions > (nm_u64)c->seq_len)
-		positions = (nm_u64)c->seq_len;
+	if (positions > (nm_u64)s->ctx)
+		positions = (nm_u64)s->ctx;
 	for (int l = 0; l < c->n_layers; l++) {
 		nm_memset(s->key_cache + l * layer, 0, positions * row);
 		nm_memset(s->value_cache + l * layer, 0, positions * row);
@@ -73,8 +73,20 @@ nm_state_free(nm_state *s)
 	nm_free(s);
 }
 
+int
+nm_default_ctx(const nm_model *m)
+{
+	return m->cfg.seq_len < NM_CTX_CAP ? m->cfg.seq_len : NM_CTX_CAP;
+}
+
 nm_state *
 nm_state_new(const nm_model *m, const char **err)
+{
+	return nm_state_new_ctx(m, 0, err);
+}
+
+nm_state *
+nm_state_new_ctx(const nm_model *m, int ctx, const char **err)
 {
 	const nm_config *c = &m->cfg;
 	nm_state *s;
@@ -84,11 +96,16 @@ nm_state_new(const nm_model *m, const char **err)
 		*err = bad;
 		return nil;
 	}
+	if (ctx > c->seq_len) {
+		*err = "context longer than the model's seq_len";
+		return nil;
+	}
 	s = nm_alloc(sizeof(nm_state));
 	if (s == nil) {
 		*err = "out of memory for the run state";
 		return nil;
 	}
+	s->ctx = ctx > 0 ? ctx : nm_default_ctx(m);
 	s->head_size = c->dim / c->n_heads;
 	s->kv_dim = s->head_size * c->n_kv_heads;
 	int widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
@@ -99,10 +116,10 @@ nm_state_new(const nm_model *m, const char **err)
 	s->hb = alloc3(NM_BATCH, c->hidden_dim, 1, f);
 	s->hb2 = alloc3(NM_BATCH, c->hidden_dim, 1, f);
 	s->q = alloc3(NM_BATCH, c->dim, 1, f);
-	s->att = alloc3(c->n_heads, c->seq_len, 1, f);
+	s->att = alloc3(c->n_heads, (nm_u64)s->ctx, 1, f);
 	s->logits = alloc3(c->vocab_size, 1, 1, f);
-	s->key_cache = alloc3(c->n_layers, c->seq_len, s->kv_dim, f);
-	s->value_cache = alloc3(c->n_layers, c->seq_len, s->kv_dim, f);
+	s->key_cache = alloc3(c->n_layers, (nm_u64)s->ctx, s->kv_dim, f);
+	s->value_cache = alloc3(c->n_layers, (nm_u64)s->ctx, s->kv_dim, f);
 	s->xq = alloc3(NM_BATCH, widest, 1, 1);
 	s->xs = alloc3(NM_BATCH, widest, 1, f);
 	if (c->rope_scaling.factor > 0.0f) {

@@ -102,6 +102,12 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 		return -1;
 	}
 	size = d->length;
+	if (d->qid.type & QTDIR) {
+		free(d);
+		snprint(err, errlen, "%s: is a directory, not a regular file", path);
+		close(fd);
+		return -1;
+	}
 	free(d);
 	buf = nm_alloc((nm_u64)size + 1);
 	if (buf == nil) {
@@ -294,6 +300,19 @@ nm_out_commit(nm_out *o, char *err, int errlen)
 	free(o->tmp);
 	o->tmp = nil;
 	out_release(o);
+
+/* No mmap on Plan 9: a view is a heap copy (the portable read path). */
+int
+nm_view_file(nm_file_view *v, const char *path, char *err, int errlen)
+{
+	nm_u8 *data;
+	nm_u64 len;
+
+	nm_memset(v, 0, sizeof *v);
+	if (nm_read_file(path, &data, &len, err, errlen) != 0)
+		return -1;
+	v->data = data;
+	v->len = len;
 	return 0;
 }
 
@@ -302,6 +321,19 @@ nm_out_abort(nm_out *o)
 {
 	if (o != nil)
 		out_release(o);
+
+nm_view_close(nm_file_view *v)
+{
+	nm_free((void *)v->data);
+	nm_memset(v, 0, sizeof *v);
+}
+
+void
+nm_view_drop(const nm_file_view *v, const void *p, nm_u64 n)
+{
+	USED(v);
+	USED(p);
+	USED(n);
 }
 
 int

@@ -79,9 +79,29 @@ void nm_fp_ieee_mode(void);
  * Whole-file read: on success *data holds the file's len bytes (nm_alloc'd,
  * released with nm_free; a trailing zero byte is added past len) and 0 is
  * returned; on failure -1, with "PATH: cannot open (reason)" or a like
- * one-line message in err.
+ * one-line message in err. Regular files only, as nm_view_file.
  */
 int nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen);
+
+/*
+ * Read-only view of a whole file, for model weights. POSIX maps it (mmap,
+ * PROT_READ): the weights cost page cache shared with other processes, not
+ * heap, and pages arrive on first use. Plan 9 has no mmap: the file is read
+ * into the heap (mapped = 0). A regular file only: a FIFO would block its
+ * reader forever and a device has no size, so both are refused, as is a
+ * directory. 0, or -1 with "PATH: problem" in err.
+ */
+typedef struct {
+	const nm_u8 *data;
+	nm_u64 len;
+	int mapped;
+} nm_file_view;
+int nm_view_file(nm_file_view *v, const char *path, char *err, int errlen);
+void nm_view_close(nm_file_view *v);
+/* Hint: bytes [p, p+n) of v will not be read again soon. A mapping hands
+ * their whole pages back (RSS drops; a later read pages them in again from
+ * the file); a heap copy is kept. */
+void nm_view_drop(const nm_file_view *v, const void *p, nm_u64 n);
 
 /*
  * ---- Atomic output files (posix_out.c, plan9.c) ----

@@ -152,7 +152,7 @@ main(int argc, char **argv)
 		fail("-i", err);
 	if (n_prompt > steps)
 		fail("-i", "the prompt is longer than the steps (or seq_len)");
-	s = nm_state_new(&m, &why);
+	s = nm_state_new_ctx(&m, steps, &why);	/* the KV cache holds the steps asked for */
 	if (s == nil)
 		fail(model_path, (char *)why);
 	if (nm_sampler_init(&sp, m.cfg.vocab_size, temperature, topp, seed) != 0)
