@@ -145,7 +145,7 @@ Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int 
   std::unique_ptr<nm_pool, void (*)(nm_pool*)> pool(threads > 1 ? nm_pool_create(threads) : nullptr, nm_pool_free);
   if (threads > 1 && !pool) throw std::runtime_error("cannot start " + std::to_string(threads) + " threads");
   nm_exec e{k, pool.get()};
-  int total = std::min(prompt + tokens, m.cfg.seq_len);
+  int total = std::min(prompt + tokens, s->ctx);
   prompt = std::min(prompt, total - 1);
   // A fixed pseudo-random prompt (ids below the vocabulary size).
   std::vector<int> ids(static_cast<size_t>(prompt));

@@ -28,6 +28,7 @@ struct Opts {
   float temperature = 1.0f, topp = 0.9f;
   uint64_t seed = 0;  // 0: the time, as llama2.c's run for seed <= 0
   int steps = 256, threads = 0;  // 0: one per CPU (nm_cpu_count)
+  int ctx = 0;                   // KV cache positions (0: the steps)
   bool no_simd = false, ids = false;
   std::string simd;  // --simd LEVEL (empty: $NINEML_SIMD, else the best)
 };
@@ -214,9 +215,13 @@ Action add_run(CLI::App& app) {
   sub->add_flag("--no-simd", o->no_simd, "Scalar kernels only (same as --simd scalar)");
   sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else the best)")
       ->type_name("LEVEL");
+  integer(sub->add_option("--ctx", o->ctx, "Positions the KV cache holds, 1..seq_len (default: the steps)")
+              ->type_name("N"), 1, INT_MAX);
   sub->add_flag("--ids", o->ids, "Print the prompt's and the generated token ids instead of text");
   auto* steps_opt = sub->get_option("-n");
   return [o, sys, steps_opt]() {
+    if (o->ctx > 0 && steps_opt->count() > 0 && o->steps > o->ctx)
+      usage(fmt::format("-n: {} steps beyond --ctx {}", o->steps, o->ctx));
     // The command line first, before any file is read.
     if (o->prompt.size() > (1u << 24)) usage("-i: longer than 16777216 bytes");
     if (o->no_simd && !o->simd.empty() && o->simd != "scalar") usage("--no-simd: conflicts with --simd " + o->simd);
@@ -240,9 +245,13 @@ Action add_run(CLI::App& app) {
     int steps = o->steps;
     if (steps_opt->count() > 0 && steps > seq_len)
       fail(fmt::format("-n: {} steps beyond the model's seq_len {}", steps, seq_len));
+    if (o->ctx > seq_len) fail(fmt::format("--ctx: {} positions beyond the model's seq_len {}", o->ctx, seq_len));
     if (steps == 0 || steps > seq_len) steps = seq_len;
+    if (o->ctx > 0 && steps > o->ctx) steps = o->ctx;
+    // The KV cache holds what this run can reach, not the header's seq_len
+    // (a GGUF may declare 128K positions: gigabytes before the first token).
     const char* why = nullptr;
-    ss.state = nm_state_new(&ss.model, &why);
+    ss.state = nm_state_new_ctx(&ss.model, o->ctx > 0 ? o->ctx : steps, &why);
     if (ss.state == nullptr) fail(o->model + ": " + why);
     uint64_t seed = o->seed > 0 ? o->seed : static_cast<uint64_t>(std::time(nullptr));
     if (nm_sampler_init(&ss.sampler, vocab_size, o->temperature, o->topp, seed) != 0) fail("run: out of memory");

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -21,7 +22,11 @@ namespace nineml::cli {
 namespace {
 
 // A GGUF file (by content: its magic), whose vocabulary is embedded.
+// Anything but a regular file is left to the loader, which refuses it
+// (opening a FIFO here would wait for a writer forever).
 bool is_gguf(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
   char magic[4] = {};
   std::ifstream f(path, std::ios::binary);
   return f.read(magic, sizeof magic) && std::memcmp(magic, "GGUF", 4) == 0;
