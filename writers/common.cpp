@@ -1,9 +1,11 @@
 // Target names, the v2 group size rule, dequantized tensor values.
+#include <algorithm>
 #include <stdexcept>
 
 #include "formats/formats.h"
 #include "kernels.h"
 #include "writer_parts.hpp"
+#include "sink.hpp"
 #include "writers.hpp"
 
 namespace nineml::writers {
@@ -75,6 +77,14 @@ FloatView float_view(const nm_tensor& t) {
     v.p = v.own.data();
   }
   return v;
+}
+
+void put_floats_dropping(OutFile& s, const nm_model& m, const float* p, size_t n) {
+  for (size_t at = 0; at < n; at += kDropChunk) {
+    size_t k = std::min(kDropChunk, n - at);
+    s.floats(p + at, k);
+    nm_model_drop(&m, p + at, k * sizeof(float));
+  }
 }
 
 }  // namespace nineml::writers

@@ -37,7 +37,7 @@ struct Tensor {
 
 // n floats encoded as GGML type `type`, straight into the file in chunks
 // (a chunk is whole blocks of 32, so the bytes are those of one call).
-void put_encoded(OutFile& s, const float* f, size_t n, uint32_t type, const std::string& path,
+void put_encoded(OutFile& s, const nm_model& m, const float* f, size_t n, uint32_t type, const std::string& path,
                  const std::string& name) {
   constexpr size_t kChunk = 32 * 2048;
   if ((type == 8 || type == 2) && n % 32 != 0)
@@ -48,6 +48,7 @@ void put_encoded(OutFile& s, const float* f, size_t n, uint32_t type, const std:
     size_t k = std::min(kChunk, n - at);
     if (type == 0) {
       s.floats(f + at, k);
+      nm_model_drop(&m, f + at, k * sizeof(float));  // source pages go back once written
       continue;
     }
     enc.b.clear();
@@ -63,6 +64,7 @@ void put_encoded(OutFile& s, const float* f, size_t n, uint32_t type, const std:
         nm_q4_0_quantize(enc.b.data(), f + at, static_cast<int>(k));
     }
     s.bytes(enc.b);
+    nm_model_drop(&m, f + at, k * sizeof(float));
   }
 }
 
@@ -84,14 +86,14 @@ Tensor matrix(const std::string& name, const nm_tensor& t, uint32_t type, const 
                 encoded_size(n, type)};
 }
 
-void put_matrix(OutFile& s, const Tensor& x, const std::string& path) {
+void put_matrix(OutFile& s, const nm_model& m, const Tensor& x, const std::string& path) {
   const nm_tensor& t = *x.t;
   uint64_t start = s.size();
   if (x.type == 2 && t.type == NM_T_Q4_0) {
     s.bytes(t.blocks, x.bytes);  // already Q4_0: the blocks bit for bit
   } else {
     FloatView v = float_view(t);
-    put_encoded(s, v.p, v.n, x.type, path, x.name);
+    put_encoded(s, m, v.p, v.n, x.type, path, x.name);
   }
   if (s.size() - start != x.bytes)
     throw std::logic_error(path + ": tensor '" + x.name + "' encoded to an unexpected size");
@@ -180,9 +182,10 @@ void write_gguf(const nm_model& m, const std::string& path, int ggml_type) {
   }
   s.pad_to(kAlign);
   for (const Tensor& x : ts) {
-    if (x.t != nullptr)
-      put_matrix(s, x, path);
-    else
+    if (x.t != nullptr) {
+      put_matrix(s, m, x, path);
+      nm_model_drop_tensor(&m, x.t);  // its source pages go back once written
+    } else
       s.floats(x.v, static_cast<size_t>(x.ne[0]));
     s.pad_to(kAlign);
   }

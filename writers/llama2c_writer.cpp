@@ -19,14 +19,15 @@ void params(OutFile& s, const nm_config& c, bool v0) {
 }
 
 // One role's matrices, layer after layer (llama2.c stacks them), one
-// tensor in memory at a time.
-void put(OutFile& s, const nm_tensor& t) {
+// tensor in memory at a time; its source pages go back once written.
+void put(OutFile& s, const nm_model& m, const nm_tensor& t) {
   FloatView v = float_view(t);
-  s.floats(v.p, v.n);
+  put_floats_dropping(s, m, v.p, v.n);
+  nm_model_drop_tensor(&m, &t);
 }
 
 void stack(OutFile& s, const nm_model& m, nm_tensor* const nm_model::*arr) {
-  for (int l = 0; l < m.cfg.n_layers; l++) put(s, (m.*arr)[l]);
+  for (int l = 0; l < m.cfg.n_layers; l++) put(s, m, (m.*arr)[l]);
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ void write_llama2c(const nm_model& m, const std::string& path, int version, int 
   OutFile s(path);
   if (version == 0) {
     params(s, c, true);
-    put(s, m.token_embedding);
+    put(s, m, m.token_embedding);
     s.floats(m.rms_att, norms);
     for (int k = 0; k < 4; k++) stack(s, m, mats[k]);
     s.floats(m.rms_ffn, norms);
@@ -62,7 +63,7 @@ void write_llama2c(const nm_model& m, const std::string& path, int version, int 
       }
     s.floats(re);
     s.floats(im);
-    if (!c.shared_classifier) put(s, m.wcls);
+    if (!c.shared_classifier) put(s, m, m.wcls);
     s.commit();
     return;
   }
@@ -74,9 +75,9 @@ void write_llama2c(const nm_model& m, const std::string& path, int version, int 
   s.floats(m.rms_att, norms);
   s.floats(m.rms_ffn, norms);
   s.floats(m.rms_final, static_cast<size_t>(dim));
-  put(s, m.token_embedding);
+  put(s, m, m.token_embedding);
   for (auto arr : mats) stack(s, m, arr);
-  if (!c.shared_classifier) put(s, m.wcls);
+  if (!c.shared_classifier) put(s, m, m.wcls);
   s.commit();
 }
 

@@ -88,17 +88,19 @@ void write_safetensors(const nm_model& m, const std::string& path, const std::st
       v.n = static_cast<size_t>(dim);
     }
     if (dtype == "F32") {
-      out.floats(v.p, v.n);
-      continue;
+      put_floats_dropping(out, m, v.p, v.n);
+    } else {
+      constexpr size_t kChunk = 65536;
+      Sink enc;
+      for (size_t at = 0; at < v.n; at += kChunk) {
+        enc.b.clear();
+        for (size_t i = at; i < std::min(v.n, at + kChunk); i++)
+          enc.u16(dtype == "F16" ? nm_float_to_half(v.p[i]) : to_bf16(v.p[i]));
+        out.bytes(enc.b);
+        nm_model_drop(&m, v.p + at, (std::min(v.n, at + kChunk) - at) * sizeof(float));
+      }
     }
-    constexpr size_t kChunk = 65536;
-    Sink enc;
-    for (size_t at = 0; at < v.n; at += kChunk) {
-      enc.b.clear();
-      for (size_t i = at; i < std::min(v.n, at + kChunk); i++)
-        enc.u16(dtype == "F16" ? nm_float_to_half(v.p[i]) : to_bf16(v.p[i]));
-      out.bytes(enc.b);
-    }
+    if (t.t != nullptr) nm_model_drop_tensor(&m, t.t);  // its source pages go back once written
   }
   out.commit();
 }

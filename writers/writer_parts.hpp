@@ -24,6 +24,13 @@ struct FloatView {
 };
 FloatView float_view(const nm_tensor& t);
 
+// Streaming a mapped input once (convert, quantize): values are read in
+// chunks of kDropChunk and each chunk's source pages go back once written
+// (nm_model_drop), so a convert holds a chunk of the input, not all of it.
+constexpr size_t kDropChunk = size_t{1} << 20;
+class OutFile;
+void put_floats_dropping(OutFile& s, const nm_model& m, const float* p, size_t n);
+
 // Pairwise RoPE rows to Hugging Face half-split rows, per head of hs rows.
 std::vector<float> unpermute_qk(const std::vector<float>& w, int rows, int cols, int hs);
 uint16_t to_bf16(float x);  // round to nearest even; NaN stays NaN

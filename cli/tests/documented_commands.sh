@@ -91,6 +91,8 @@ ok run "$G" -t 1 -p 1 -s 7 -n 24 -i "Once" --threads 1 --no-simd --ids
 has '^generated: ' "run --no-simd"
 ok run "$G" -n 24 -i "Once" --simd sse2 --threads 3
 ok run "$G" -n 16 -s 0 -i "Once"
+ok run "$G" -t 0 --ctx 12 -i "Once" --ids   # the default 256 steps capped at the context
+has '^generated: ' "run --ctx"
 ok run "$G" -m chat -t 0 -n 96 -y "You are a cat." -i "Hello there"
 has '^Assistant: ' "run -m chat -y -i"
 ok_in $'You are a cat.\nHello there\nHow are you\n' run "$G" -m chat -t 0 -n 128

@@ -28,6 +28,8 @@ void nm_model_free(nm_model *m);
  * quantize): bytes [p, p+n) will not be read again soon. Weights read in
  * place from a mapped file give their pages back; nothing else changes. */
 void nm_model_drop(const nm_model *m, const void *p, nm_u64 n);
+/* nm_model_drop of the stored weights of t (f, or q and s, or blocks). */
+void nm_model_drop_tensor(const nm_model *m, const nm_tensor *t);
 
 /* llama2.c's version-2 file (runq's Q8, export.py's rounding) from any
  * loaded model (write_v2.c). group_size 0: llama2.c's rule,

@@ -74,3 +74,22 @@ nm_model_drop(const nm_model *m, const void *p, nm_u64 n)
 	for (int i = 0; i < m->views.n; i++)
 		nm_view_drop(&m->views.v[i], p, n);
 }
+
+void
+nm_model_drop_tensor(const nm_model *m, const nm_tensor *t)
+{
+	nm_u64 n = (nm_u64)t->rows * (nm_u64)t->cols;
+
+	switch (t->type) {
+	case NM_T_F32:
+		nm_model_drop(m, t->f, n * sizeof(float));
+		break;
+	case NM_T_Q8:
+		nm_model_drop(m, t->q, n);
+		nm_model_drop(m, t->s, n / (nm_u64)t->group_size * sizeof(float));
+		break;
+	case NM_T_Q4_0:
+		nm_model_drop(m, t->blocks, n / 32 * 18);
+		break;
+	}
+}

@@ -65,17 +65,35 @@ values(const nm_tensor *t, float *tmp)
 	return t->f;
 }
 
-/* One matrix: quantized into q and scales (one tensor's worth), written. */
+/* Values quantized, written and given back at a time (whole groups: a
+ * group's scale depends on its values only, so chunks change no bit). */
+enum { CHUNK = 1 << 20 };
+
+/*
+ * One matrix: its int8 values chunk by chunk, then its scales. Each chunk's
+ * source pages go back once written (nm_model_drop): a mapped input is read
+ * through once, never held whole.
+ */
 static void
-put_q8(Out *w, const nm_tensor *t, int gs, float *tmp, nm_i8 *q, float *scales)
+put_q8(Out *w, const nm_model *m, const nm_tensor *t, int gs, float *tmp, nm_i8 *q, float *scales)
 {
-	nm_u64 n = (nm_u64)t->rows * (nm_u64)t->cols;
+	nm_u64 n = (nm_u64)t->rows * (nm_u64)t->cols, step, k;
+	const float *v;
 
 	if (w->failed)
 		return;
-	nm_q8_quantize(q, scales, values(t, tmp), (int)n, gs, NM_ROUND_EVEN);
-	put(w, q, n);
+	step = CHUNK / (nm_u64)gs * (nm_u64)gs;
+	if (step == 0)
+		step = (nm_u64)gs;
+	v = values(t, tmp);
+	for (nm_u64 at = 0; at < n; at += k) {
+		k = n - at < step ? n - at : step;
+		nm_q8_quantize(q, scales + at / (nm_u64)gs, v + at, (int)k, gs, NM_ROUND_EVEN);
+		put(w, q, k);
+		nm_model_drop(m, v + at, k * sizeof(float));
+	}
 	put_floats(w, scales, n / (nm_u64)gs);
+	nm_model_drop_tensor(m, t);
 }
 
 int
@@ -131,7 +149,7 @@ nm_write_v2(const nm_model *m, const char *path, int group_size, char *err, int 
 				widest = n;
 		}
 	tmp = nm_alloc(widest * sizeof(float));
-	q = nm_alloc(widest);
+	q = nm_alloc(widest < CHUNK ? widest : CHUNK);	/* one chunk: put_q8 */
 	scales = nm_alloc((widest / (nm_u64)gs + 1) * sizeof(float));
 	if (tmp == nil || q == nil || scales == nil) {
 		nm_free(tmp);
@@ -161,12 +179,12 @@ nm_write_v2(const nm_model *m, const char *path, int group_size, char *err, int 
 	put_floats(&w, m->rms_att, (nm_u64)L * (nm_u64)dim);
 	put_floats(&w, m->rms_ffn, (nm_u64)L * (nm_u64)dim);
 	put_floats(&w, m->rms_final, (nm_u64)dim);
-	put_q8(&w, &m->token_embedding, gs, tmp, q, scales);
+	put_q8(&w, m, &m->token_embedding, gs, tmp, q, scales);
 	for (int k = 0; k < 7; k++)
 		for (int l = 0; l < L; l++)
-			put_q8(&w, &mats[k][l], gs, tmp, q, scales);
+			put_q8(&w, m, &mats[k][l], gs, tmp, q, scales);
 	if (!c->shared_classifier)
-		put_q8(&w, &m->wcls, gs, tmp, q, scales);
+		put_q8(&w, m, &m->wcls, gs, tmp, q, scales);
 	nm_free(tmp);
 	nm_free(q);
 	nm_free(scales);
