@@ -13,6 +13,7 @@
 #include "args.hpp"
 #include "checkpoint_gen.hpp"
 #include "commands.hpp"
+#include "detail.hpp"
 #include "quant_accuracy.hpp"
 
 namespace nineml::cli {
@@ -56,13 +57,7 @@ int run_accuracy(const AccuracyOptions& o) {
   const conformance::QuantReport r = conformance::quant_accuracy(ck, arch, storage, steps, {1}, group);
   const std::string table = conformance::to_table(r);
   fmt::print("{}", o.summary ? table.substr(0, table.find('\n') + 1) : table);
-  if (!o.json.empty()) {
-    std::FILE* f = std::fopen(o.json.c_str(), "w");
-    if (!f) throw std::runtime_error(o.json + ": cannot write");
-    std::string text = conformance::to_json(r).dump(2) + "\n";
-    std::fwrite(text.data(), 1, text.size(), f);
-    if (std::fclose(f) != 0) throw std::runtime_error(o.json + ": write failed");
-  }
+  if (!o.json.empty()) report::detail::write_file(o.json, conformance::to_json(r).dump(2) + "\n");  // atomic (port.h)
   return r.bound_holds() ? 0 : 1;
 }
 

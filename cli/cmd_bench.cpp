@@ -14,6 +14,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "detail.hpp"
 #include "formats/formats.h"
 #include "kernel_table.h"
 #include "model/forward.h"
@@ -301,13 +302,7 @@ int run_bench(const BenchOptions& o) {
     if (r.threads == 2 && target.tokens_per_s > 0) verdict("decode tokens/s", r.decode_tps, target.tokens_per_s);
   }
   j["targets"] = verdicts;
-  if (!o.json.empty()) {
-    std::FILE* f = std::fopen(o.json.c_str(), "w");
-    if (!f) throw std::runtime_error(o.json + ": cannot write");
-    std::string text = j.dump(2) + "\n";
-    std::fwrite(text.data(), 1, text.size(), f);
-    if (std::fclose(f) != 0) throw std::runtime_error(o.json + ": write failed");
-  }
+  if (!o.json.empty()) report::detail::write_file(o.json, j.dump(2) + "\n");  // atomic (port.h)
   return rc;
 }
 

@@ -6,7 +6,8 @@
 
 namespace nineml::report::detail {
 
-// Writes `content` to `path`, throwing std::runtime_error("PATH: problem").
+// Writes `content` to `path` atomically (port.h nm_write_file: the old file
+// stays until the new one is complete), throwing std::runtime_error("PATH: problem").
 void write_file(const std::string& path, std::string_view content);
 
 // Text safe inside XML/HTML element content and double-quoted attributes.

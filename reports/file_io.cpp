@@ -1,19 +1,17 @@
-// Writing a whole file with errors that name the path.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+// Writing a whole file with errors that name the path, through port.h's
+// atomic output (nm_write_file): a failed or interrupted write leaves an
+// existing report file as it was, never a truncated one.
 #include <stdexcept>
 
 #include "detail.hpp"
+#include "port/port.h"
 
 namespace nineml::report::detail {
 
 void write_file(const std::string& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error(path + ": cannot open for writing: " + std::strerror(errno));
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  out.flush();
-  if (!out) throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
+  char err[512];
+  if (nm_write_file(path.c_str(), reinterpret_cast<const nm_u8*>(content.data()), content.size(), err, sizeof err) != 0)
+    throw std::runtime_error(err);  // "PATH: cannot create (reason)", ...
 }
 
 }  // namespace nineml::report::detail

@@ -1,5 +1,6 @@
 // summary.md and write_all.
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -78,6 +79,31 @@ TEST(WriteAll, CreatesTheDirectoryAndFourFiles) {
   for (const char* name : {"report.json", "junit.xml", "summary.md", "index.html"})
     EXPECT_TRUE(std::filesystem::is_regular_file(out / name)) << name;
   EXPECT_EQ(read_json((out / "report.json").string()).cases.size(), 4u);
+}
+
+// Each file is replaced whole (port.h's atomic output), not truncated and
+// rewritten in place: a reader, or another name hard-linked to the old
+// report, keeps the complete old bytes; no temporary is left beside them.
+TEST(WriteAll, ReplacesEachFileWholeNotInPlace) {
+  ScratchDir dir;
+  std::filesystem::path out = dir.path() / "r";
+  Report first = make_report();
+  write_all(first, out.string());
+  std::map<std::string, std::string> old;
+  for (const char* name : {"report.json", "junit.xml", "summary.md", "index.html"}) {
+    old[name] = slurp((out / name).string());
+    std::filesystem::create_hard_link(out / name, dir.path() / (std::string("old-") + name));
+  }
+  Report second = make_report();
+  second.host = "another-host";  // in all four files
+  write_all(second, out.string());
+  for (const auto& [name, text] : old) {
+    EXPECT_EQ(slurp((dir.path() / ("old-" + name)).string()), text) << name << " was rewritten in place";
+    EXPECT_NE(slurp((out / name).string()), text) << name << " was not rewritten";
+  }
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(out)) files += e.is_regular_file();
+  EXPECT_EQ(files, 4u) << "a temporary was left in " << out;
 }
 
 TEST(WriteAll, UncreatableDirectoryNamesIt) {
