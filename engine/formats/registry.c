@@ -104,17 +104,27 @@ lead_with_path(const char *path, char *err, int errlen)
 	nm_text_str(&t, inner);
 }
 
-int
-nm_model_load(nm_model *m, const char *path, char *err, int errlen)
+/*
+ * Parses path (or, when data is not nil, the len bytes at data, named path)
+ * and builds m from it with build. The model takes the parse's file views:
+ * its weights may point into them.
+ */
+static int
+load(nm_model *m, const char *path, const nm_u8 *data, nm_u64 len,
+     int (*build)(nm_model *m, const nm_parsed *p, char *err, int errlen), char *err, int errlen)
 {
 	nm_parsed p;
 	int rc;
 
 	nm_memset(m, 0, sizeof *m);
-	rc = parse_path(&p, path, err, errlen);
+	if (data != nil) {
+		nm_parsed_init(&p, path);
+		rc = parse_buffer(&p, path, data, len, err, errlen);
+	} else
+		rc = parse_path(&p, path, err, errlen);
 	if (rc == 0)
-		rc = nm_model_build(m, &p, err, errlen);
-	if (rc == 0) {	// weights may point into the views: the model keeps them
+		rc = build(m, &p, err, errlen);
+	if (rc == 0) {
 		m->views = p.views;
 		nm_memset(&p.views, 0, sizeof p.views);
 	}
@@ -127,40 +137,23 @@ nm_model_load(nm_model *m, const char *path, char *err, int errlen)
 }
 
 int
+nm_model_load(nm_model *m, const char *path, char *err, int errlen)
+{
+	return load(m, path, nil, 0, nm_model_build, err, errlen);
+}
+
+int
 nm_model_load_vocab(nm_model *m, const char *path, char *err, int errlen)
 {
-	nm_parsed p;
-	int rc;
-
-	nm_memset(m, 0, sizeof *m);
-	rc = parse_path(&p, path, err, errlen);
-	if (rc == 0)
-		rc = nm_model_build_vocab(m, &p, err, errlen);	// copies: the views go
-	nm_parsed_free(&p);
-	if (rc != 0) {
-		nm_model_free(m);
-		lead_with_path(path, err, errlen);
-	}
-	return rc;
+	return load(m, path, nil, 0, nm_model_build_vocab, err, errlen);
 }
 
 int
 nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 len, char *err, int errlen)
 {
-	nm_parsed p;
-	int rc;
+	static const nm_u8 empty[1];
 
-	nm_memset(m, 0, sizeof *m);
-	nm_parsed_init(&p, name);
-	rc = parse_buffer(&p, name, data, len, err, errlen);
-	if (rc == 0)
-		rc = nm_model_build(m, &p, err, errlen);
-	nm_parsed_free(&p);
-	if (rc != 0) {
-		nm_model_free(m);
-		lead_with_path(name, err, errlen);
-	}
-	return rc;
+	return load(m, name, data != nil ? data : empty, len, nm_model_build, err, errlen);
 }
 
 int
