@@ -300,6 +300,15 @@ nm_out_commit(nm_out *o, char *err, int errlen)
 	free(o->tmp);
 	o->tmp = nil;
 	out_release(o);
+	return 0;
+}
+
+void
+nm_out_abort(nm_out *o)
+{
+	if (o != nil)
+		out_release(o);
+}
 
 /* No mmap on Plan 9: a view is a heap copy (the portable read path). */
 int
@@ -317,11 +326,6 @@ nm_view_file(nm_file_view *v, const char *path, char *err, int errlen)
 }
 
 void
-nm_out_abort(nm_out *o)
-{
-	if (o != nil)
-		out_release(o);
-
 nm_view_close(nm_file_view *v)
 {
 	nm_free((void *)v->data);
