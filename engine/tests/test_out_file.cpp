@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -54,7 +55,7 @@ struct NoTmpfile {
 // Bytes big enough to pass the 1 MiB buffer, in pieces of odd sizes.
 std::string payload() {
   std::string s;
-  for (int i = 0; s.size() < (3u << 20); i++) s += std::to_string(i * 7919) + ",";
+  for (uint64_t i = 0; s.size() < (3u << 20); i++) s += std::to_string(i * 7919) + ",";
   return s;
 }
 
