@@ -29,12 +29,7 @@ next_run $name
 echo "ok: SIGKILL while the guest boots: no QEMU left"
 
 name=probe
-export PROBE_PID_FILE="$T/probe.pid"
-NINEML_VM_KVM_DEVICE=/dev/null "$NINEML" vm --guest linux --kernel rng --smp 1 --run-dir "$T/run-$name" \
-  --out "$T/rep-$name" --qemu "$(dirname "$0")/probe_wrapper.sh" --boot-timeout 240 >"$T/log-$name" 2>&1 &
-pid=$!
-probe_tracked() { [ -s "$PROBE_PID_FILE" ] && in_pidfile "$T/run-$name" "$(cat "$PROBE_PID_FILE")"; }
-poll 120 probe_tracked || { kill -KILL $pid; cat "$T/log-$name"; fail "$name: no KVM probe QEMU in the pidfile"; }
+start_probe_run "$name"
 kill -KILL $pid
 wait $pid 2>/dev/null
 next_run $name

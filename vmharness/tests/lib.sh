@@ -85,3 +85,15 @@ poll() {
 }
 # in_pidfile RUN_DIR PID: PID has a line in RUN_DIR/qemu.pid.
 in_pidfile() { grep -q "^$2 " "$1/qemu.pid" 2>/dev/null; }
+# start_probe_run NAME: `9ml vm --guest linux` in the background (its pid in
+# $pid) with run dir $T/run-NAME, whose KVM probe is a paused TCG QEMU
+# (probe_wrapper.sh; /dev/null stands for /dev/kvm); returns once the
+# probe's QEMU is in the pidfile, its pid in $PROBE_PID_FILE.
+start_probe_run() {
+  export PROBE_PID_FILE="$T/probe.pid"
+  NINEML_VM_KVM_DEVICE=/dev/null "$NINEML" vm --guest linux --kernel rng --smp 1 --run-dir "$T/run-$1" \
+    --out "$T/rep-$1" --qemu "$(dirname "$0")/probe_wrapper.sh" --boot-timeout 240 >"$T/log-$1" 2>&1 &
+  pid=$!
+  probe_tracked() { [ -s "$PROBE_PID_FILE" ] && in_pidfile "$T/run-$1" "$(cat "$PROBE_PID_FILE")"; }
+  poll 120 probe_tracked "$1" || { kill -KILL $pid; cat "$T/log-$1"; fail "$1: no KVM probe QEMU in the pidfile"; }
+}

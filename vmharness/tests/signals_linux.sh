@@ -32,12 +32,7 @@ done
 # The probe: 9ml vm is stopped once the probe's QEMU is in the pidfile, so
 # that the probe's deadline cannot pass while the test looks.
 name=probe-TERM
-export PROBE_PID_FILE="$T/probe.pid"
-NINEML_VM_KVM_DEVICE=/dev/null "$NINEML" vm --guest linux --kernel rng --smp 1 --run-dir "$T/run-$name" \
-  --out "$T/rep-$name" --qemu "$(dirname "$0")/probe_wrapper.sh" --boot-timeout 240 >"$T/log-$name" 2>&1 &
-pid=$!
-probe_tracked() { [ -s "$PROBE_PID_FILE" ] && in_pidfile "$T/run-$name" "$(cat "$PROBE_PID_FILE")"; }
-poll 120 probe_tracked || { kill -KILL $pid; cat "$T/log-$name"; fail "$name: no KVM probe QEMU in the pidfile"; }
+start_probe_run "$name"
 kill -STOP $pid
 p=$(cat "$PROBE_PID_FILE")
 [ "$(qemu_pids "$T/run-$name")" = "$p" ] || fail "$name: the probe $p is not the run's one QEMU (found by its run dir)"
