@@ -100,10 +100,16 @@ double parse_real(const std::string& opt, const std::string& text, double lo, do
   return v;
 }
 
+// The name a message gives: the short one when an option has both (run's
+// -t/--temp), llama2.c's and the docs' name; else its only name.
+static std::string shown_name(const CLI::Option* o) {
+  return o->get_snames().empty() ? o->get_name() : "-" + o->get_snames().front();
+}
+
 CLI::Option* integer(CLI::Option* o, long long lo, long long hi) {
   return o->check(CLI::Validator(
       [o, lo, hi](std::string& s) {
-        parse_integer(o->get_name(), s, lo, hi);
+        parse_integer(shown_name(o), s, lo, hi);
         return std::string();
       },
       "", "integer"));
@@ -112,7 +118,7 @@ CLI::Option* integer(CLI::Option* o, long long lo, long long hi) {
 CLI::Option* unsigned_integer(CLI::Option* o, unsigned long long hi) {
   return o->check(CLI::Validator(
       [o, hi](std::string& s) {
-        parse_unsigned(o->get_name(), s, hi);
+        parse_unsigned(shown_name(o), s, hi);
         return std::string();
       },
       "", "unsigned"));
@@ -121,7 +127,7 @@ CLI::Option* unsigned_integer(CLI::Option* o, unsigned long long hi) {
 CLI::Option* real(CLI::Option* o, double lo, double hi) {
   return o->check(CLI::Validator(
       [o, lo, hi](std::string& s) {
-        parse_real(o->get_name(), s, lo, hi);
+        parse_real(shown_name(o), s, lo, hi);
         return std::string();
       },
       "", "real"));

@@ -204,11 +204,11 @@ Action add_run(CLI::App& app) {
   sub->add_option("-z,--tokenizer", o->tokenizer,
                   "llama2.c tokenizer.bin (default: the model's embedded vocabulary)")
       ->type_name("TOKENIZER");
-  real(sub->add_option("-t", o->temperature, "Temperature, finite, >= 0 (0: greedy; default 1.0)")->type_name("T"), 0, FLT_MAX);
-  real(sub->add_option("-p", o->topp, "Top-p in [0, 1] (default 0.9)")->type_name("P"), 0, 1);
-  unsigned_integer(sub->add_option("-s", o->seed, "RNG seed, 0..2^64-1 (0, the default: the time)")->type_name("SEED"));
-  integer(sub->add_option("-n", o->steps, "Steps, 0..seq_len (0: seq_len; default 256, capped at seq_len)")->type_name("STEPS"), 0, INT_MAX);
-  sub->add_option("-i", o->prompt, "Prompt (UTF-8; in chat mode the first turn, at most 4095 bytes)")->type_name("PROMPT");
+  real(sub->add_option("-t,--temp", o->temperature, "Temperature, finite, >= 0 (0: greedy; default 1.0)")->type_name("T"), 0, FLT_MAX);
+  real(sub->add_option("-p,--top-p", o->topp, "Top-p in [0, 1] (default 0.9)")->type_name("P"), 0, 1);
+  unsigned_integer(sub->add_option("-s,--seed", o->seed, "RNG seed, 0..2^64-1 (0, the default: the time)")->type_name("SEED"));
+  integer(sub->add_option("-n,--n-predict", o->steps, "Steps, 0..seq_len (0: seq_len; default 256, capped at seq_len)")->type_name("STEPS"), 0, INT_MAX);
+  sub->add_option("-i,--prompt", o->prompt, "Prompt (UTF-8; in chat mode the first turn, at most 4095 bytes)")->type_name("PROMPT");
   auto* sys = sub->add_option("-y", o->system, "System prompt (chat mode; at most 2047 bytes)")->type_name("SYSTEM");
   sub->add_option("-m", o->mode, "Mode")->check(CLI::IsMember({"generate", "chat"}));
   integer(sub->add_option("--threads", o->threads, "Threads, 1..256 (default: one per CPU)")->type_name("N"), 1, 256);

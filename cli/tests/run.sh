@@ -73,4 +73,17 @@ grep -q '^9ml: --no-simd: conflicts with --simd sse2$' "$TMP/out" || fail "confl
 # -s 0 is the time (llama2.c's run: seed <= 0), and the largest seed is taken.
 expect_status 0 "$NINEML" run "$M" -z "$Z" -n 8 -s 0 -i "Once"
 expect_status 0 "$NINEML" run "$M" -z "$Z" -n 8 -s 18446744073709551615 -t 1e-3 -p 1 -i "Once"
+# llama.cpp's long names beside llama2.c's short ones: the same run, the
+# same ids; --help shows both; a bad value names the option's short form.
+expect_status 0 "$NINEML" run "$M" -z "$Z" -t 0.8 -p 0.9 -s 42 -n 24 -i "Once upon a time" --ids
+short=$(grep -E '^(prompt|generated):' "$TMP/out")
+expect_status 0 "$NINEML" run "$M" -z "$Z" --temp 0.8 --top-p 0.9 --seed 42 --n-predict 24 \
+  --prompt "Once upon a time" --ids
+[ "$(grep -E '^(prompt|generated):' "$TMP/out")" = "$short" ] || fail "long options: $(cat "$TMP/out"), short: $short"
+expect_status 0 "$NINEML" run --help
+for o in "-t,--temp" "-p,--top-p" "-s,--seed" "-n,--n-predict" "-i,--prompt"; do
+  grep -q -- "$o" "$TMP/out" || fail "run --help does not show $o"
+done
+expect_status 2 "$NINEML" run "$M" -z "$Z" --temp nan
+grep -qx -- '9ml: -t nan: expected a finite number >= 0' "$TMP/out" || fail "--temp nan: $(cat "$TMP/out")"
 echo ok
