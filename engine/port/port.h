@@ -150,6 +150,79 @@ int nm_write_file(const char *path, const nm_u8 *data, nm_u64 len, char *err, in
 int nm_same_file(const char *a, const char *b);
 /* ---- end of atomic output files ---- */
 
+/*
+ * ---- Memory accounting (posix.c, plan9.c) ----
+ * The bytes nm_alloc really holds: the allocator's usable size of each
+ * block (malloc_usable_size, Plan 9's msize), not the size asked for.
+ * llmfs's pool reports them (docs/LLMFS.md).
+ */
+nm_u64 nm_alloc_size(void *p);	/* of one nm_alloc block; 0 for nil */
+nm_u64 nm_alloc_live(void);	/* every nm_alloc block not yet freed, in this process */
+
+/*
+ * ---- Threads and locks for servers (posix_thread.c, plan9.c) ----
+ * llmfs runs each connection and each generation on its own thread. A
+ * thread started with nm_thread_start is detached: fn(arg) runs and the
+ * thread ends when it returns (pthreads; on Plan 9 an rfork(RFPROC|RFMEM|
+ * RFNOWAIT) process, so arg and what it points to are in the heap, never on
+ * a stack: see the pool's job block below). 0, or -1 with the reason in err.
+ * nm_lock is a mutex; nm_cond a condition tied to one lock (Plan 9: QLock
+ * and Rendez), waited on and signalled with that lock held. A nil from
+ * nm_lock_new/nm_cond_new means out of memory.
+ */
+typedef struct nm_lock nm_lock;
+typedef struct nm_cond nm_cond;
+#ifdef NINEML_PLAN9
+#pragma incomplete nm_lock
+#pragma incomplete nm_cond
+#endif
+int nm_thread_start(void (*fn)(void *arg), void *arg, char *err, int errlen);
+nm_lock *nm_lock_new(void);
+void nm_lock_free(nm_lock *l);
+void nm_lock_acquire(nm_lock *l);
+void nm_lock_release(nm_lock *l);
+nm_cond *nm_cond_new(nm_lock *l);
+void nm_cond_free(nm_cond *c);
+void nm_cond_wait(nm_cond *c);
+void nm_cond_broadcast(nm_cond *c);
+
+/*
+ * ---- Byte-stream servers (posix_net.c, plan9.c) ----
+ * Addresses are Plan 9 dial strings:
+ *	tcp!HOST!PORT	HOST a numeric IPv4/IPv6 address, "localhost" or "*" (every
+ *			interface); PORT a number (0: any free port)
+ *	unix!PATH	a Unix-domain socket (POSIX); a stale socket file at PATH
+ *			is replaced, any other file refuses
+ *	srv!NAME	Plan 9: a pipe whose other end is posted as /srv/NAME
+ *			(mount /srv/NAME /mnt/llm); one connection, the mount's
+ * nm_announce returns a listener handle or -1 with "ADDR: reason" in err;
+ * nm_announced writes the address really bound ("tcp!127.0.0.1!40123" for
+ * port 0) into out. nm_accept blocks for the next connection: a handle, or
+ * -1 with the reason (srv!: after its one connection). nm_conn_read returns
+ * the bytes read (> 0), 0 at end of stream, -1 on error; nm_conn_write
+ * writes all n bytes or returns -1 (a peer that went away never kills the
+ * process: no SIGPIPE, Plan 9's "write on closed pipe" note is ignored).
+ * nm_conn_shutdown makes a blocked nm_conn_read of that handle return 0;
+ * nm_conn_close releases it; nm_announce_close stops listening (and removes
+ * a unix socket file or the /srv entry it made).
+ */
+int nm_announce(const char *addr, char *err, int errlen);
+int nm_announced(int listener, char *out, int cap);
+int nm_accept(int listener, char *err, int errlen);
+long nm_conn_read(int conn, void *buf, long n);
+long nm_conn_write(int conn, const void *buf, long n);
+void nm_conn_shutdown(int conn);
+void nm_conn_close(int conn);
+void nm_announce_close(int listener);
+
+/*
+ * The absolute path of an existing file or folder with every symlink and
+ * ".." resolved (POSIX realpath; Plan 9 fd2path of the opened file), into
+ * out (cap bytes). 0, or -1 with "PATH: reason" in err. llmfs's --models
+ * confinement compares these.
+ */
+int nm_real_path(const char *path, char *out, int cap, char *err, int errlen);
+
 /* Wall-clock seconds, monotonic where the platform allows. */
 double nm_seconds(void);
 
