@@ -89,11 +89,24 @@ typedef struct {
  * Decodes the whole message msg[0..len) (size[4] included; len must equal
  * the size field) into f, copying its strings into strs (cap bytes; len
  * bytes always suffice). msize bounds len (0: no bound yet, before Tversion).
- * Returns 0, or -1 with a one-line reason in err ("short message", "size
- * field 300 but 296 bytes", "message of 9000 bytes exceeds msize 8192",
- * "unknown message type 99", "walk of 17 names (at most 16)", "string holds a
- * NUL byte", "trailing bytes after Tclunk" ...). Every byte is checked: no
- * field is read past len, and the message must end exactly at its last field.
+ * Every byte is checked: no field is read past len, and the message must end
+ * exactly at its last field; strings hold no NUL byte and at most
+ * LF_MAXSTRING bytes; Twalk has at most 16 names, Rwalk 16 qids; the stat of
+ * Rstat and Twstat is checked whole (its size[2] must be its n[2] - 2).
+ * Returns 0, or -1 with a one-line reason in err, e.g.
+ *	short message: 5 bytes (at least 7: size[4] type[1] tag[2])
+ *	size field 300 but 296 bytes
+ *	message of 9000 bytes exceeds msize 8192
+ *	unknown message type 99
+ *	Terror is not a message: errors are only replies (Rerror)
+ *	short Twalk: wname[1] needs 4 bytes at offset 25, the message has 27
+ *	Twalk: walk of 17 names (at most 16)
+ *	Tattach: uname: string holds a NUL byte at offset 19
+ *	Rerror: ename: string of 8193 bytes (at most 8192)
+ *	trailing bytes after Tclunk: the message has 12 bytes, its last field ends at 11
+ *	Twstat stat: size field 51 but 50 bytes follow it
+ * On failure f.type and f.tag hold the header's values when len >= 7 (for
+ * an Rerror to the right tag); the other fields are unspecified.
  */
 int lf_unpack(const nm_u8 *msg, nm_u32 len, nm_u32 msize, lf_fcall *f, char *strs, int cap,
               char *err, int errlen);
@@ -103,7 +116,9 @@ int lf_unpack(const nm_u8 *msg, nm_u32 len, nm_u32 msize, lf_fcall *f, char *str
 nm_u32 lf_packed_size(const lf_fcall *f);
 
 /* Encodes f into buf (cap bytes): the length, or 0 when it does not fit or
- * f.type is unknown. */
+ * f cannot be encoded (unknown type, Terror, more than 16 names or qids, a
+ * string over 65535 bytes, data or stat nil with a count). Nil strings are
+ * encoded as empty ones. */
 nm_u32 lf_pack(const lf_fcall *f, nm_u8 *buf, nm_u32 cap);
 
 /* Reads the size field of a message's first 4 bytes. */
@@ -113,8 +128,10 @@ nm_u32 lf_size_field(const nm_u8 *four);
  * fit in cap. lf_dir_size gives the length without writing. */
 nm_u32 lf_dir_size(const lf_dir *d);
 nm_u32 lf_pack_dir(const lf_dir *d, nm_u8 *buf, nm_u32 cap);
-/* Decodes one packed stat (Twstat's) into d, its strings copied into strs
- * (cap bytes). 0, or -1 with the reason in err. */
+/* Decodes one packed stat (Twstat's f.stat, f.nstat) into d, its strings
+ * copied into strs (cap bytes; len bytes suffice); it must fill buf exactly.
+ * 0, or -1 with the reason in err ("stat: size field 69 but 68 bytes follow
+ * it", "short stat: uid needs 6 bytes at offset 48, the stat has 50"). */
 int lf_unpack_dir(const nm_u8 *buf, nm_u32 len, lf_dir *d, char *strs, int cap, char *err,
                   int errlen);
 

@@ -17,7 +17,8 @@
 # directory of the .c file being compiled, then -I, then /amd64/include and
 # /sys/include, which are not in the repository) and through 6c's #ifdef
 # skipping. The mkfile's HFILES, conformance/component/ct.h and any FILE given
-# are checked as well.
+# are checked as well, and llmfs/*.c as `6c -DNINEML_PLAN9 -Iengine -Illmfs`
+# compiles them where mk -n does not name them.
 #
 # Reports, one per line, and exit 1 if there is any:
 #   FILE:LINE unknown #: NAME      a directive 6c does not know. 6c reads '#'
@@ -45,7 +46,7 @@ while (($#)); do
 	--root) root=$(cd -P "$2" && pwd) || exit 1; shift 2 ;;
 	--self-test) self_test=$2; shift 2 ;;
 	--list) list_files=1; shift ;;
-	-h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "check-plan9-directives: unknown option $1" >&2; exit 2 ;;
 	*) extra+=("$(readlink -f "$1")"); shift ;;
 	esac
@@ -144,6 +145,15 @@ trap 'rm -f "$list"' EXIT
 	done
 	for f in "${extra[@]}"; do
 		printf 'file\t%s\n' "$f"
+	done
+	# llmfs's server core, read as 6c will compile it (6c -DNINEML_PLAN9
+	# -Iengine -Illmfs), for as long as the mkfile does not compile it itself.
+	for f in "$root"/llmfs/*.c; do
+		[[ -f $f ]] || continue
+		rel=llmfs/${f##*/}
+		if ! awk -v cc="$cc" -v f="$rel" '$1 == cc { for (i = 2; i <= NF; i++) if ($i == f) found = 1 } END { exit !found }' <<<"$mkn"; then
+			printf 'compile\t%s -DNINEML_PLAN9 -Iengine -Illmfs %s\n' "$cc" "$rel"
+		fi
 	done
 } >"$list"
 if ! grep -q '^compile' "$list"; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check-plan9-subset.sh: grep-level rules for the 6c subset (docs/PLAN9_SUBSET.md).
 #
-#   check-plan9-subset.sh              check the engine core files
+#   check-plan9-subset.sh              check the engine core files and llmfs/*.c
 #   check-plan9-subset.sh FILE...      check the given files
 #   check-plan9-subset.sh --self-test  prove every rule fires (and a clean file passes)
 #
@@ -20,6 +20,11 @@ core_files() {
 		-not -path "$root/engine/simd/*" | sort
 	# The component-test programs (their port/ layer may include system headers).
 	find "$root/conformance/component" -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \) | sort
+	# llmfs's server core (its host tests live in llmfs/tests/). Its headers
+	# are left out: llmfs.h declares its Plan 9 pragma itself.
+	if [[ -d $root/llmfs ]]; then
+		find "$root/llmfs" -maxdepth 1 -type f -name '*.c' | sort
+	fi
 }
 
 # Blank comments and the contents of string and char literals, keeping line
