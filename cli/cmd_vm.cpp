@@ -71,6 +71,14 @@ Action add_vm(CLI::App& app) {
                                             "are built in the guest (default: this build's)")
       ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
+  sub->add_option("--kernel-flavor", o->guest.kernel_flavor,
+                  "linux: cloud (default; Debian's cloud kernel, downloaded into --cache-dir) | standard (Debian's "
+                  "standard kernel with 9P, from the .deb scripts/install-deps.sh put in /var/cache/9ml/linux-image)")
+      ->type_name("F");
+  sub->add_option("--llmfs-socket", o->guest.llmfs_socket,
+                  "linux standard: connect the guest's virtio-serial port \"llmfs\" (/dev/virtio-ports/llmfs) to "
+                  "this unix socket (9ml llmfs --listen unix!PATH); no network")
+      ->type_name("PATH");
   sub->add_option("--put", o->put, "Copy this file or folder into the share's put/ (repeatable)")->type_name("PATH");
   sub->add_option("--after", o->after,
                   "A command line to run in the guest's share after the tests (repeatable; rc on 9front); "
@@ -86,6 +94,8 @@ Action add_vm(CLI::App& app) {
     o->selection.case_keys = *cases;
     std::string command = "9ml vm --guest " + o->guest.guest;
     if (!o->guest.image.empty()) command += " --image " + o->guest.image;
+    if (o->guest.kernel_flavor != "cloud") command += " --kernel-flavor " + o->guest.kernel_flavor;
+    if (!o->guest.llmfs_socket.empty()) command += " --llmfs-socket " + o->guest.llmfs_socket;
     for (const auto& k : *kernels) command += " --kernel " + k;
     for (const auto& c : *cases) command += " --case " + c;
     if (!o->guest.inject.empty()) command += " --inject " + o->guest.inject;

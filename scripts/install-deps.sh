@@ -27,14 +27,41 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+updated=""
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  updated=1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
+fi
+
+# The Linux guest's standard kernel (`9ml vm --guest linux --kernel-flavor
+# standard`, which has 9P: docs/VMHARNESS.md, "Kernel flavors"): Debian's
+# linux-image-amd64 kernel package, downloaded -- not installed -- into a
+# fixed folder. Installing it would upgrade systemd and pull in udev and
+# initramfs-tools, and its postinst builds an initramfs for a kernel this
+# machine never boots; the harness only needs the files (dpkg-deb -x). Never
+# downloaded at test time: without it those tests fail saying to run this.
+kdir=${NINEML_LINUX_DEB_DIR:-/var/cache/9ml/linux-image}
+kernel_deb() { ls "$kdir" 2>/dev/null | grep -E '^linux-image-[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64_[^_]+_amd64\.deb$' | head -1; }
+if [ -n "$(kernel_deb)" ]; then
+  echo "install-deps: standard kernel present: $kdir/$(kernel_deb)"
+else
+  [ -n "$updated" ] || $sudo apt-get update -qq
+  pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
+  [ -n "$pkg" ] || { echo "install-deps: apt-cache names no kernel package for linux-image-amd64" >&2; exit 1; }
+  echo "install-deps: downloading $pkg into $kdir"
+  $sudo mkdir -p "$kdir"
+  # Into a fresh folder first, so that a failed download leaves no partial
+  # .deb where the harness looks; root downloads there itself (_apt could not).
+  tmp=$($sudo mktemp -d "$kdir/.download.XXXXXX")
+  $sudo sh -c "cd '$tmp' && apt-get -qq -o APT::Sandbox::User=root download '$pkg'"
+  $sudo sh -c "mv '$tmp'/${pkg}_*.deb '$kdir'/ && rmdir '$tmp'"
+  [ -n "$(kernel_deb)" ] || { echo "install-deps: no $pkg .deb in $kdir after the download" >&2; exit 1; }
+  echo "install-deps: standard kernel: $kdir/$(kernel_deb)"
+fi

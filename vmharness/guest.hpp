@@ -31,6 +31,8 @@ struct GuestOptions {
   std::string inject;                  // fault to produce on purpose (tests)
   double boot_timeout = 180, test_timeout = 300, build_timeout = 900;
   int smp = 4;                         // guest CPUs (the thread cases run 1-4 workers)
+  std::string kernel_flavor = "cloud"; // linux: cloud | standard (docs/VMHARNESS.md)
+  std::string llmfs_socket;            // linux standard: the host's llmfs unix socket, as the port "llmfs"
   bool verbose = false;
 };
 

@@ -1,5 +1,7 @@
-// The Linux guest: Debian's cloud kernel with a busybox initramfs; the
-// host-built static component tests run from the FAT shared disk.
+// The Linux guest: Debian's cloud kernel (or its standard one, which has 9P)
+// with a busybox initramfs; the host-built static component tests run from
+// the FAT shared disk. With an llmfs socket the standard guest also gets a
+// virtio-serial port named "llmfs" whose other end is that socket.
 #include <filesystem>
 
 #include "disk.hpp"
@@ -19,7 +21,7 @@ class LinuxGuest final : public ConsoleGuest {
   Fault start() override {
     LinuxImage img;
     try {
-      img = ensure_linux_image(o_.cache_dir, o_.verbose);
+      img = ensure_linux_image(o_.cache_dir, o_.verbose, o_.kernel_flavor);
     } catch (const UsageError&) {
       throw;  // a --cache-dir folder that is not ours: exit 2
     } catch (const std::exception& e) {
@@ -31,18 +33,31 @@ class LinuxGuest final : public ConsoleGuest {
     if (g_interrupted) return dead_ = {"interrupted", "host run interrupted before the boot"};
     std::string append = "console=ttyS0 quiet panic=-1";
     if (o_.inject == "panic" || o_.inject == "poweroff") append += " nineml.fault=" + o_.inject;
+    if (!o_.llmfs_socket.empty()) append += " nineml.vport=llmfs";
     std::vector<std::string> argv = {o_.qemu};
     argv.insert(argv.end(), a.args.begin(), a.args.end());
     std::vector<std::string> rest = {"-m", "512", "-smp", std::to_string(o_.smp), "-nodefaults", "-display", "none", "-monitor", "none",
                                      "-serial", "stdio", "-no-reboot", "-kernel", img.kernel, "-initrd", img.initramfs,
                                      "-append", append, "-drive", "file=" + image() + ",format=raw,if=virtio"};
     argv.insert(argv.end(), rest.begin(), rest.end());
+    if (!o_.llmfs_socket.empty()) {
+      // A byte stream and no network: QEMU connects to the server's socket
+      // (a client, started after the server) and the guest sees
+      // /dev/virtio-ports/llmfs. QEMU's option syntax doubles commas.
+      std::string path;
+      for (char c : o_.llmfs_socket) path += c == ',' ? std::string(",,") : std::string(1, c);
+      std::vector<std::string> port = {"-device", "virtio-serial-pci,id=vser0", "-chardev", "socket,id=llmfs,path=" + path,
+                                       "-device", "virtserialport,bus=vser0.0,chardev=llmfs,name=llmfs"};
+      argv.insert(argv.end(), port.begin(), port.end());
+    }
     argv.insert(argv.end(), o_.qemu_args.begin(), o_.qemu_args.end());
     launch(argv, "$?", {"Kernel panic"});
     int which = -1;
     double boot = o_.inject == "boot-timeout" ? 0.5 : o_.boot_timeout;
-    Wait w = con_->wait_for_any({"__9ML_READY__", "__9ML_NO_DISK__"}, boot, 0, &which);
+    // The failures first: init prints them before __9ML_READY__.
+    Wait w = con_->wait_for_any({"__9ML_NO_PORT__", "__9ML_NO_DISK__", "__9ML_READY__"}, boot, 0, &which);
     if (w != Wait::matched) return dead_ = fault_of(w, "boot", "boot_timeout");
+    if (which == 0) return dead_ = {"harness_error", "the guest has no virtio-serial port named llmfs (virtio_console)"};
     if (which == 1) return dead_ = {"harness_error", "the guest could not mount the shared disk /dev/vda"};
     std::string st;
     w = con_->run("cd /mnt/host", 60, &st, nullptr);

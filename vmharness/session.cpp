@@ -153,6 +153,19 @@ int run(const VmOptions& o, const std::string& command) {
   g.run_dir = absolute_dir(g.run_dir);
   if (g.guest != "host" && g.run_dir.find(',') != std::string::npos)
     throw UsageError("--run-dir: " + g.run_dir + " has a comma, which QEMU's -drive option cannot take");
+  if (!valid_kernel_flavor(g.kernel_flavor))
+    throw UsageError("--kernel-flavor " + g.kernel_flavor + ": expected cloud or standard");
+  if (g.guest != "linux" && g.kernel_flavor != "cloud")
+    throw UsageError("--kernel-flavor " + g.kernel_flavor + ": only the linux guest has kernel flavors");
+  if (!g.llmfs_socket.empty()) {
+    if (g.guest != "linux" || g.kernel_flavor != "standard")
+      throw UsageError("--llmfs-socket needs --guest linux --kernel-flavor standard (the cloud kernel has no 9P)");
+    std::error_code ec;
+    if (fs::status(g.llmfs_socket, ec).type() != fs::file_type::socket)
+      throw UsageError("--llmfs-socket " + g.llmfs_socket +
+                       ": not a listening unix socket (start `9ml llmfs --listen unix!PATH` first)");
+    g.llmfs_socket = fs::absolute(g.llmfs_socket).string();
+  }
   fs::create_directories(g.run_dir);
   RunDirLock lock(g.run_dir);
   // A crashed (SIGKILLed) earlier run's emulators first, whatever this run does.
@@ -163,7 +176,7 @@ int run(const VmOptions& o, const std::string& command) {
   check_owned_dir(g.share_dir, "--run-dir");
   check_owned_dir(collected, "--run-dir");
   if (g.guest != "host") check_our_image(image);
-  if (g.guest == "linux") check_linux_cache(g.cache_dir);
+  if (g.guest == "linux") check_linux_cache(g.cache_dir, g.kernel_flavor);
   reset_owned_dir(g.share_dir, "--run-dir");
   reset_owned_dir(collected, "--run-dir");
 
