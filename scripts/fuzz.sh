@@ -49,7 +49,10 @@ while IFS=$'\t' read -r name globs; do
   read -ra patterns <<<"$globs"
   shopt -s nullglob
   for g in "${patterns[@]}"; do
-    for f in "$fx"/$g; do rel=${f#"$fx"/}; cp "$f" "$seeds/${rel//\//_}"; done
+    # repo:GLOB names seed files kept in the checkout (fuzz/seeds/NAME/).
+    base=$fx
+    if [[ $g == repo:* ]]; then base=$root g=${g#repo:}; fi
+    for f in "$base"/$g; do rel=${f#"$base"/}; cp "$f" "$seeds/${rel//\//_}"; done
   done
   shopt -u nullglob
   if [[ -z $(ls -A "$seeds") ]]; then
