@@ -84,6 +84,16 @@ Action add_vm(CLI::App& app) {
                   "A command line to run in the guest's share after the tests (repeatable; rc on 9front); "
                   "files it writes to after/ are collected into RUN_DIR/collected/after")
       ->type_name("CMD");
+  integer(sub->add_option("--guestfwd", o->guestfwd_port,
+                          "9front: a user-mode NIC (restrict=on; the guest is 10.0.2.15) whose only way out is "
+                          "tcp!10.0.2.100!564, relayed to the host's 127.0.0.1:PORT, 1 to 65535"),
+          1, 65535)
+      ->type_name("PORT");
+  sub->add_option("--peer-after", o->peer_after,
+                  "9front: after the --after commands, boot a second 9front guest (10.0.0.2) on a socket network "
+                  "with this one (10.0.0.1) and run this rc line in its share (repeatable); its after/ is collected "
+                  "into RUN_DIR/collected/peer/after")
+      ->type_name("CMD");
   sub->add_flag("--verbose", o->guest.verbose, "More progress lines");
   sub->footer(
       "Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run (bad options, "

@@ -25,6 +25,9 @@ struct GuestOptions {
   std::vector<std::string> qemu_args;  // extra QEMU arguments
   std::string qemu = "qemu-system-x86_64";  // or the fake console
   std::string run_dir;                 // pidfile, image, logs
+  std::string shared_image = "shared.img";  // the shared disk, in run_dir
+  std::string collect_dir = "collected";    // where its folders come back, in run_dir
+  std::vector<std::string> setup;      // 9front: rc lines run once the share is mounted (the network address)
   std::string share_dir;               // what goes on the shared disk
   std::string ct_dir;                  // host-built component tests
   std::string cache_dir;               // kernel .deb, initramfs

@@ -67,7 +67,7 @@ class NineFrontGuest final : public ConsoleGuest {
                                              ",snapshot=on"});
     if (!o_.kernel.empty()) argv.insert(argv.end(), {"-kernel", o_.kernel});
     if (!o_.append.empty()) argv.insert(argv.end(), {"-append", o_.append});
-    argv.insert(argv.end(), {"-drive", "file=" + o_.run_dir + "/shared.img,index=1,media=disk,format=raw"});
+    argv.insert(argv.end(), {"-drive", "file=" + o_.run_dir + "/" + o_.shared_image + ",index=1,media=disk,format=raw"});
     argv.insert(argv.end(), o_.qemu_args.begin(), o_.qemu_args.end());
     launch(argv, "$status", {"panic:", "sys: trap: kernel"});
 
@@ -94,6 +94,10 @@ class NineFrontGuest final : public ConsoleGuest {
     if (Fault f = step("cd /mnt/host", &st, &out); f.any()) return f;
     if (!st.empty()) return dead_ = {"mount_failed", "cd /mnt/host failed: " + st};
     mounted_ = true;
+    for (const auto& line : o_.setup) {
+      if (Fault f = step(line + " >[2=1]", &st, &out); f.any()) return f;
+      if (!st.empty()) return dead_ = {"network_failed", line + ": " + st + " " + one_line(out)};
+    }
     return {};
   }
 

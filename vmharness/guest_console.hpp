@@ -21,7 +21,7 @@ class ConsoleGuest : public Guest {
   ~ConsoleGuest() override { stop(); }
   std::string accel() const override { return accel_; }
   std::string log() const override { return con_ ? con_->text() : ""; }
-  std::string out_root() const override { return o_.run_dir + "/collected"; }
+  std::string out_root() const override { return o_.run_dir + "/" + o_.collect_dir; }
 
  protected:
   // Launches argv and attaches the dialogue engine.
@@ -94,11 +94,12 @@ class ConsoleGuest : public Guest {
     return {};
   }
   // Copies each collected share folder out of the image into
-  // RUN_DIR/collected (made and marked as ours at the start of the run).
+  // RUN_DIR/collected (made and marked as ours at the start of the run),
+  // or the collect_dir of the options.
   void collect_outputs() {
     for (const auto& d : outs_) {
-      std::filesystem::remove_all(o_.run_dir + "/collected/" + d);
-      copy_out_of_image(o_.run_dir + "/shared.img", d, o_.run_dir + "/collected");
+      std::filesystem::remove_all(out_root() + "/" + d);
+      copy_out_of_image(o_.run_dir + "/" + o_.shared_image, d, out_root());
     }
   }
   void stop() {

@@ -18,7 +18,9 @@
 #include "console.hpp"
 #include "disk.hpp"
 #include "linux_image.hpp"
+#include "network.hpp"
 #include "owned.hpp"
+#include "peer.hpp"
 #include "plan.hpp"
 #include "report.hpp"
 
@@ -176,6 +178,11 @@ int run(const VmOptions& o, const std::string& command) {
   check_owned_dir(g.share_dir, "--run-dir");
   check_owned_dir(collected, "--run-dir");
   if (g.guest != "host") check_our_image(image);
+  const bool peer = !o.peer_after.empty();
+  if ((peer || o.guestfwd_port > 0) && g.guest != "9front")
+    throw UsageError(std::string(peer ? "--peer-after" : "--guestfwd") + " needs --guest 9front");
+  if (peer && o.guestfwd_port > 0) throw UsageError("--peer-after and --guestfwd cannot be combined (one network per guest)");
+  if (peer) check_our_image(g.run_dir + "/" + kPeerImage);
   if (g.guest == "linux") check_linux_cache(g.cache_dir, g.kernel_flavor);
   reset_owned_dir(g.share_dir, "--run-dir");
   reset_owned_dir(collected, "--run-dir");
@@ -233,6 +240,8 @@ int run(const VmOptions& o, const std::string& command) {
     try {
       make_fat_image(g.run_dir + "/shared.img", static_cast<int>(bytes * 3 / (1 << 20)) + 40);
       copy_into_image(g.run_dir + "/shared.img", g.share_dir);
+      // The peer's share: the same files, on its own disk.
+      if (peer) fs::copy_file(image, g.run_dir + "/" + kPeerImage, fs::copy_options::overwrite_existing);
     } catch (const UsageError&) {
       throw;
     } catch (const std::exception& e) {
@@ -257,9 +266,26 @@ int run(const VmOptions& o, const std::string& command) {
   std::map<std::string, Fault> prog_fault;
   std::vector<Fault> after_faults;
   std::string impl_name = "component:host", accel = "none", log, out_root;
+  // The first boot (the one that runs --after) is on the network, if any.
+  int net_port = 0;
+  GuestNet net;
+  if (peer && !global.any()) {
+    try {
+      net_port = free_loopback_port();
+      net = socket_net_server(net_port);
+    } catch (const std::exception& e) {
+      global = {"harness_error", e.what()};
+    }
+  } else if (o.guestfwd_port > 0) {
+    net = user_net_forward(o.guestfwd_port);
+  }
   for (size_t b = 0; b < boots.size() && !global.any(); b++) {
     GuestOptions gb = g;
     if (g.guest == "9front" && b == 0) gb.smp = 1;
+    if (b == 0 && !net.qemu_args.empty()) {
+      gb.qemu_args.insert(gb.qemu_args.end(), net.qemu_args.begin(), net.qemu_args.end());
+      gb.setup.push_back(net.setup);
+    }
     std::unique_ptr<Guest> guest = g.guest == "host"    ? make_host_guest(gb)
                                    : g.guest == "linux" ? make_linux_guest(gb)
                                                         : make_9front_guest(gb);
@@ -296,6 +322,18 @@ int run(const VmOptions& o, const std::string& command) {
       std::fprintf(stderr, "9ml vm: after: %s  %.2f s  %s\n", cmd.c_str(), secs, f.any() ? f.text().c_str() : "ok");
       if (f.any()) after_faults.push_back(f);
     }
+    // The peer runs while this guest, done with its commands, still serves.
+    std::string peer_log;
+    if (b == 0 && peer) {
+      if (global.any()) {
+        for (const auto& cmd : o.peer_after) after_faults.push_back({global.kind, "peer: " + cmd + ": not run"});
+      } else {
+        PeerResult pr = run_peer(g, net_port, o.peer_after);
+        after_faults.insert(after_faults.end(), pr.faults.begin(), pr.faults.end());
+        if (pr.interrupted) global = {"interrupted", "peer: host run interrupted"};
+        peer_log = "\n==== peer guest (" + std::string(kPeerAddress) + ") ====\n" + pr.log;
+      }
+    }
     auto tf = std::chrono::steady_clock::now();
     Fault fin = guest->finish();
     if (g.guest != "host")
@@ -303,7 +341,7 @@ int run(const VmOptions& o, const std::string& command) {
                    fin.any() && fin.text() != global.text() ? (" -- " + fin.text()).c_str() : "");
     if (!global.any() && fin.any()) global = fin;
     accel = guest->accel();
-    log += guest->log();
+    log += guest->log() + peer_log;
   }
   if (g_interrupted && global.kind != "interrupted")
     global = {"interrupted", std::string("host run interrupted (") + signal_name(g_signal) + ")"};

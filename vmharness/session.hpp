@@ -17,6 +17,9 @@ struct VmOptions {
   std::string source_dir;               // the checkout (9front builds from it)
   std::vector<std::string> put;         // files/folders copied into the share's put/
   std::vector<std::string> after;       // command lines run in the guest after the tests
+  // 9front networks (network.hpp), loopback only:
+  int guestfwd_port = 0;                // > 0: user networking, restrict=on, tcp!10.0.2.100!564 -> 127.0.0.1:PORT
+  std::vector<std::string> peer_after;  // non-empty: a peer guest on a socket network runs these after `after`
 };
 
 // Returns the exit status: 0 every case passed, 1 a case failed or a fault

@@ -11,7 +11,7 @@ bad() {  # OPTION VALUE
   [ "$(wc -l <"$T/log")" -eq 1 ] && grep -qF -- "$1 $2:" "$T/log" \
     || fail "$1 $2: not one line naming the option: $(cat "$T/log")"
 }
-for opt in --boot-timeout --test-timeout --build-timeout --smp --max-input-bytes --seed; do
+for opt in --boot-timeout --test-timeout --build-timeout --smp --max-input-bytes --seed --guestfwd; do
   for v in nan inf -inf -1 1e400 12abc "" 0x10 " 5"; do bad "$opt" "$v"; done
 done
 for opt in --boot-timeout --test-timeout --build-timeout; do
@@ -20,9 +20,14 @@ done
 for v in 0 65 1.5; do bad --smp "$v"; done
 for v in 1099511627777 1e3; do bad --max-input-bytes "$v"; done
 bad --seed 18446744073709551616
+for v in 0 65536 1.5; do bad --guestfwd "$v"; done
 echo "ok: every bad value refused with the option named"
 "$NINEML" vm --guest host --kernel rng --run-dir "$T/run" --out "$T/rep" --boot-timeout 0.5 --test-timeout 86400 \
   --build-timeout 1e2 --smp 64 --max-input-bytes 1099511627776 --seed 18446744073709551615 >"$T/log" 2>&1 \
   || { cat "$T/log"; fail "the range's ends were refused"; }
 report_all_pass "$T/rep"
+# --guestfwd 65535 is in range but only for 9front: still one line, exit 2.
+"$NINEML" vm --guest host --kernel rng --run-dir "$T/run" --out "$T/rep" --guestfwd 65535 >"$T/log" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -qx "9ml vm: --guestfwd needs --guest 9front" "$T/log" || fail "--guestfwd on the host: $rc $(cat "$T/log")"
 echo "PASS"
