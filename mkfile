@@ -11,7 +11,7 @@
 
 </$objtype/mkfile
 
-CFLAGS=$CFLAGS -DNINEML_PLAN9 -Iengine
+CFLAGS=$CFLAGS -DNINEML_PLAN9 -Iengine -Illmfs
 
 LIB=libnineml.a$O
 
@@ -103,6 +103,7 @@ engine/%.$O: engine/%.c $HFILES
 
 clean:V:
 	rm -f $OFILES $LIB $O.run $O.runq $O.export engine/tools/run.$O engine/tools/runq.$O engine/tools/export.$O
+	rm -f $LLMFSOFILES $O.llmfs engine/tools/llmfs.$O
 
 # The llama2.c programs on the engine, same sources as the host's `9ml`
 # (docs/PLAN9_SUBSET.md, "Programs"):
@@ -154,3 +155,27 @@ conformance/component/%.$O: conformance/component/%.c conformance/component/ct.h
 
 componentclean:V:
 	rm -f $CTOFILES conformance/component/ct_*.$O $O^.ct_*
+
+# llmfs (llmfs/, docs/LLMFS.md): inference served as a 9P2000 file system,
+# the same server core as the host's `9ml llmfs` behind a Plan 9 main
+# (engine/tools/llmfs.c). The object list mirrors llmfs/*.c
+# (scripts/check-mkfile-sources.sh keeps it so).
+#
+#   mk llmfs    $O.llmfs   llmfs [-s SRVNAME | -a ADDR] [-m MODELSDIR]... [-l CTL]... [-t THREADS]
+
+LLMFSOFILES=\
+	llmfs/fcall.$O\
+
+LLMFSHFILES=\
+	llmfs/llmfs.h\
+	llmfs/fcall.h\
+
+llmfs:V: $O.llmfs
+
+$O.llmfs: engine/tools/llmfs.$O $LLMFSOFILES $LIB
+	$LD $LDFLAGS -o $target $prereq
+
+engine/tools/llmfs.$O: $LLMFSHFILES
+
+llmfs/%.$O: llmfs/%.c $LLMFSHFILES $HFILES
+	$CC $CFLAGS -o $target llmfs/$stem.c

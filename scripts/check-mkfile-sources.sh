@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-mkfile-sources.sh: the Plan 9 mkfile must build every engine kernel the
 # host build does (CMake globs engine/kernels/*.c and engine/tokenizer/*.c; the
-# mkfile lists them by hand).
+# mkfile lists them by hand), and every file of llmfs's server core
+# (llmfs/*.c, globbed by llmfs/CMakeLists.txt) for `mk llmfs`.
 #
 #   check-mkfile-sources.sh [MKFILE]   default: the top-level mkfile
 #
@@ -18,7 +19,8 @@ if [[ ! -r $mkfile ]]; then
 fi
 
 # Every kernel source needs its object in the mkfile.
-for src in "$root"/engine/kernels/*.c "$root"/engine/tokenizer/*.c "$root"/engine/formats/*.c "$root"/engine/arch/*.c "$root"/engine/model/*.c; do
+for src in "$root"/engine/kernels/*.c "$root"/engine/tokenizer/*.c "$root"/engine/formats/*.c "$root"/engine/arch/*.c "$root"/engine/model/*.c "$root"/llmfs/*.c; do
+	[[ -e $src ]] || continue
 	obj="${src#"$root"/}"
 	obj="${obj%.c}.\$O"
 	if ! grep -qF -- "$obj" "$mkfile"; then
@@ -47,6 +49,6 @@ while read -r obj; do
 		echo "$mkfile: lists $obj but ${obj%.\$O}.c does not exist"
 		status=1
 	fi
-done < <(grep -oE 'engine/(kernels|tokenizer|formats|arch|model)/[A-Za-z0-9_]+\.\$O' "$mkfile" | sort -u)
+done < <(grep -oE '(engine/(kernels|tokenizer|formats|arch|model)|llmfs)/[A-Za-z0-9_]+\.\$O' "$mkfile" | sort -u)
 
 exit $status

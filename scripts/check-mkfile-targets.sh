@@ -29,7 +29,7 @@ here=$(cd -P "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(cd -P "$here/.." && pwd)
 mkfile=
 mode=check
-targets=(all lib tools run runq export component clean componentclean)
+targets=(all lib tools run runq export component llmfs clean componentclean)
 
 while (($#)); do
 	case $1 in

@@ -201,13 +201,19 @@ int run(const VmOptions& o, const std::string& command) {
     for (const auto& [prog, idx] : plan.by_program) fs::copy_file(g.ct_dir + "/" + prog, g.share_dir + "/" + prog);
   if (g.guest == "9front") {
     // What mk compiles: the engine (less the host-only tests and SIMD files),
-    // the component tests and the mkfile.
+    // the component tests, llmfs's server core (`mk llmfs`) and the mkfile.
     copy_tree(fs::path(o.source_dir) / "engine", fs::path(g.share_dir) / "engine");
     copy_tree(fs::path(o.source_dir) / "conformance" / "component", fs::path(g.share_dir) / "conformance" / "component");
     fs::copy_file(fs::path(o.source_dir) / "mkfile", fs::path(g.share_dir) / "mkfile");
     fs::remove_all(fs::path(g.share_dir) / "engine" / "tests");
     fs::remove_all(fs::path(g.share_dir) / "engine" / "simd");
     fs::remove_all(fs::path(g.share_dir) / "conformance" / "component" / "CMakeLists.txt");
+    if (fs::is_directory(fs::path(o.source_dir) / "llmfs"))
+      for (const auto& e : fs::directory_iterator(fs::path(o.source_dir) / "llmfs"))
+        if (e.is_regular_file() && (e.path().extension() == ".c" || e.path().extension() == ".h")) {
+          fs::create_directories(fs::path(g.share_dir) / "llmfs");
+          fs::copy_file(e.path(), fs::path(g.share_dir) / "llmfs" / e.path().filename());
+        }
   }
   for (const auto& p : o.put) {
     fs::path from(p);
