@@ -110,7 +110,7 @@ int run_generate(Session& ss, const nm_exec& ex, const Opts& o, int steps) {
   if (static_cast<int>(prompt.size()) > steps)
     fail(fmt::format("-n: the prompt is {} tokens, more than the {} steps", prompt.size(), steps));
   Stream st{&ss.vocab, o.ids, {}, 0, 0};
-  nm_gen_callbacks cb{nullptr, stream_token, &st};
+  nm_gen_callbacks cb{nullptr, stream_token, &st, nullptr};
   int pos = nm_generate(ss.state, &ss.model, &ex, &ss.sampler, prompt.data(), static_cast<int>(prompt.size()), steps,
                         &cb);
   if (pos < 0) fail("run: generation failed");

@@ -21,5 +21,6 @@ Action add_detokenize(CLI::App& app);
 Action add_bench(CLI::App& app);
 Action add_run(CLI::App& app);
 Action add_accuracy(CLI::App& app);
+Action add_llmfs(CLI::App& app);
 
 }  // namespace nineml::cli

@@ -73,6 +73,8 @@ int nm_vocab_from_model(nm_vocab *v, const nm_model *m, char *err, int errlen);
 
 /* Releases what a successful load allocated; safe on a zeroed vocab. */
 void nm_vocab_free(nm_vocab *v);
+/* Bytes v really holds (allocator's usable sizes). */
+nm_u64 nm_vocab_bytes(const nm_vocab *v);
 
 /* Id of the token whose piece is exactly s[0..len-1] in the lookup index
  * (lowest id among duplicates), or -1. */

@@ -26,7 +26,7 @@ EngineRun engine_generate(const nm_model* m, const std::vector<int>& prompt, int
   EXPECT_EQ(nm_sampler_init(&sp, m->cfg.vocab_size, t, p, seed), 0);
   nm_exec e = exec ? *exec : nm_exec{nm_kernels_scalar(), nullptr};
   run.tokens.push_back(prompt[0]);
-  nm_gen_callbacks cb{on_logits, on_token, &run};
+  nm_gen_callbacks cb{on_logits, on_token, &run, nullptr};
   int pos = nm_generate(s, m, &e, &sp, prompt.data(), int(prompt.size()), steps, &cb);
   EXPECT_EQ(pos, int(run.logits.size()));
   // A BOS ends generation without being reported; the reference records it.

@@ -323,7 +323,7 @@ QuantReport quant_accuracy(const nm_model* mf, const nm_model* mq, WeightQuantiz
     Run r(mf);
     nm_sampler sp;
     if (nm_sampler_init(&sp, vocab, 0.0f, 0.0f, 1) != 0) throw std::runtime_error("quant_accuracy: sampler");
-    nm_gen_callbacks cb{nullptr, nullptr, nullptr};
+    nm_gen_callbacks cb{nullptr, nullptr, nullptr, nullptr};
     std::vector<int> gen;
     auto on_token = [](void* arg, int, int token) { static_cast<std::vector<int>*>(arg)->push_back(token); };
     cb.on_token = on_token;

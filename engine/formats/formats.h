@@ -24,6 +24,9 @@ int nm_model_load_vocab(nm_model *m, const char *path, char *err, int errlen);
 int nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 len, char *err, int errlen);
 /* Releases everything m owns and zeroes it; safe on a zeroed model. */
 void nm_model_free(nm_model *m);
+/* Bytes m really holds: its allocations (allocator's usable sizes) and the
+ * mapped file views of its weights (llmfs's pool accounting). */
+nm_u64 nm_model_bytes(const nm_model *m);
 /* Hint from a reader that streams through m's weights once (convert,
  * quantize): bytes [p, p+n) will not be read again soon. Weights read in
  * place from a mapped file give their pages back; nothing else changes. */

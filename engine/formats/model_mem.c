@@ -34,6 +34,19 @@ nm_model_free(nm_model *m)
 	nm_memset(m, 0, sizeof *m);
 }
 
+nm_u64
+nm_model_bytes(const nm_model *m)
+{
+	nm_u64 bytes = nm_alloc_size(m->owned) + nm_alloc_size(m->views.v);
+
+	for (int i = 0; i < m->n_owned; i++)
+		bytes += nm_alloc_size(m->owned[i]);
+	for (int i = 0; i < m->views.n; i++)
+		if (m->views.v[i].mapped)	/* a heap copy is an nm_alloc block, counted above */
+			bytes += m->views.v[i].len;
+	return bytes;
+}
+
 int
 nm_views_open(nm_views *vs, const char *path, const nm_u8 **data, nm_u64 *len, char *err, int errlen)
 {

@@ -52,6 +52,8 @@ nm_state *nm_state_new_ctx(const nm_model *m, int ctx, const char **err);
 /* nm_state_new_ctx(m, 0, err). */
 nm_state *nm_state_new(const nm_model *m, const char **err);
 void nm_state_free(nm_state *s);
+/* Bytes s really holds (KV caches, activations, scratch). */
+nm_u64 nm_state_bytes(nm_state *s);
 
 /* Checks the shape rules the forward pass relies on; nil when m is usable,
  * otherwise a one-line reason. */

@@ -52,7 +52,11 @@ nm_generate(nm_state *s, const nm_model *m, const nm_exec *e, nm_sampler *sp,
 
 	token = prompt[pos];
 	while (pos < steps) {
-		float *logits = nm_forward(s, m, e, token, pos);
+		float *logits;
+
+		if (cb != nil && cb->stop != nil && cb->stop(cb->arg))
+			break;
+		logits = nm_forward(s, m, e, token, pos);
 		if (logits == nil)
 			return -1;
 		if (cb != nil && cb->on_logits != nil)

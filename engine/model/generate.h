@@ -34,6 +34,10 @@ typedef struct {
 	 * (prompt tokens included, the terminating BOS not). May be nil. */
 	void (*on_token)(void *arg, int prev, int token);
 	void *arg;
+	/* Asked before each position's forward pass (may be nil): non-zero
+	 * ends the generation there, as if the steps were used up (llmfs's
+	 * cancel of a session). */
+	int (*stop)(void *arg);
 } nm_gen_callbacks;
 
 /*

@@ -73,6 +73,18 @@ nm_state_free(nm_state *s)
 	nm_free(s);
 }
 
+nm_u64
+nm_state_bytes(nm_state *s)
+{
+	if (s == nil)
+		return 0;
+	return nm_alloc_size(s) + nm_alloc_size(s->x) + nm_alloc_size(s->xb) + nm_alloc_size(s->xb2) +
+	       nm_alloc_size(s->hb) + nm_alloc_size(s->hb2) + nm_alloc_size(s->q) +
+	       nm_alloc_size(s->att) + nm_alloc_size(s->logits) + nm_alloc_size(s->key_cache) +
+	       nm_alloc_size(s->value_cache) + nm_alloc_size(s->xq) + nm_alloc_size(s->xs) +
+	       nm_alloc_size(s->freqs);
+}
+
 int
 nm_default_ctx(const nm_model *m)
 {

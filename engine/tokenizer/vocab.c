@@ -155,3 +155,10 @@ nm_vocab_lookup(const nm_vocab *v, const char *s, int len)
 	}
 	return -1;
 }
+
+nm_u64
+nm_vocab_bytes(const nm_vocab *v)
+{
+	return nm_alloc_size(v->piece) + nm_alloc_size(v->piece_len) + nm_alloc_size(v->score) +
+	       nm_alloc_size(v->type) + nm_alloc_size(v->sorted) + nm_alloc_size(v->blob);
+}

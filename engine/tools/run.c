@@ -184,6 +184,7 @@ main(int argc, char **argv)
 		cb.on_logits = nil;
 		cb.on_token = on_token;
 		cb.arg = &st;
+		cb.stop = nil;
 		pos = nm_generate(s, &m, &ex, &sp, prompt_ids, n_prompt, steps, &cb);
 	}
 	print("\n");
