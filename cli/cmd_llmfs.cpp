@@ -28,10 +28,11 @@ void on_signal(int sig) {
   _exit(128 + sig);
 }
 
-// Loopback unless the user names another host: tcp!127.0.0.1!PORT,
-// tcp!localhost!PORT, tcp!::1!PORT and unix!PATH need nothing more.
+// Loopback unless the user names another host: a tcp! address other than
+// 127.x, localhost or ::1 needs --any-address (other transports are local,
+// or refused by nm_announce).
 bool loopback(const std::string& addr) {
-  return addr.rfind("unix!", 0) == 0 || addr.rfind("tcp!127.", 0) == 0 || addr.rfind("tcp!localhost!", 0) == 0 ||
+  return addr.rfind("tcp!", 0) != 0 || addr.rfind("tcp!127.", 0) == 0 || addr.rfind("tcp!localhost!", 0) == 0 ||
          addr.rfind("tcp!::1!", 0) == 0;
 }
 
