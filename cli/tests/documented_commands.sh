@@ -154,8 +154,26 @@ has '^model: generated 15m f32 \(dim 288, layers 6, vocab 32000\), ' "bench --sh
 ok bench --shape 110m --type q8 --no-probe --threads 2 --repeat 1 --prompt 1 --tokens 1
 has '^model: generated 110m q8 \(dim 768, layers 12, vocab 32000\), ' "bench --shape 110m"
 
+# llmfs: every option once; it serves until SIGTERM (exit 143). Its sessions: cli.llmfs.
+mkdir -p "$TMP/llm"
+cp "$V0" "$TMP/llm/v0.bin"
+cp "$G" "$TMP/llm/g.gguf"
+cp "$Z" "$TMP/llm/tok.bin"
+args=(llmfs --listen "tcp!127.0.0.1!0" --any-address --models "$TMP/llm" --load "$TMP/llm/v0.bin" "$TMP/llm/tok.bin"
+  --pool-load g "$TMP/llm/g.gguf" - --max-sessions 4 --max-prompt 1000 --max-steps 64 --msize 8192 --max-models 3
+  --max-bytes 100000000 --max-connections 2 --threads 2)
+printf '%s\n' "${args[*]}" >>"$RAN"
+"$NINEML" "${args[@]}" >"$TMP/out" 2>&1 &
+server=$!
+for _ in $(seq 100); do grep -q 'serving on' "$TMP/out" && break; sleep 0.1; done
+has '^9ml llmfs: serving on tcp!127\.0\.0\.1![1-9][0-9]*$' "llmfs"
+kill -TERM "$server"
+wait "$server"
+st=$?
+[ "$st" -eq 143 ] || fail "llmfs: SIGTERM gave exit $st"
+
 # vm: --help only (the guests: vmharness/tests); every command's --help.
-for c in conform "report diff" fixtures tokenize detokenize run info quantize convert accuracy bench vm; do
+for c in conform "report diff" fixtures tokenize detokenize run info quantize convert accuracy bench llmfs vm; do
   # shellcheck disable=SC2086
   ok $c --help
   has '^Usage: ' "$c --help"
