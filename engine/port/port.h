@@ -154,7 +154,11 @@ int nm_same_file(const char *a, const char *b);
  * ---- Memory accounting (posix.c, plan9.c) ----
  * The bytes nm_alloc really holds: the allocator's usable size of each
  * block (malloc_usable_size, Plan 9's msize), not the size asked for.
- * llmfs's pool reports them (docs/LLMFS.md).
+ * nm_alloc_live is the sum over every block nm_alloc returned and nm_free
+ * has not yet released, across all threads: so memory from nm_alloc is
+ * released with nm_free only, and nm_free takes nothing else (the port
+ * layer's own bookkeeping uses the C library directly and is not counted).
+ * llmfs's pool reports these figures (docs/LLMFS.md).
  */
 nm_u64 nm_alloc_size(void *p);	/* of one nm_alloc block; 0 for nil */
 nm_u64 nm_alloc_live(void);	/* every nm_alloc block not yet freed, in this process */
@@ -166,9 +170,11 @@ nm_u64 nm_alloc_live(void);	/* every nm_alloc block not yet freed, in this proce
  * thread ends when it returns (pthreads; on Plan 9 an rfork(RFPROC|RFMEM|
  * RFNOWAIT) process, so arg and what it points to are in the heap, never on
  * a stack: see the pool's job block below). 0, or -1 with the reason in err.
- * nm_lock is a mutex; nm_cond a condition tied to one lock (Plan 9: QLock
- * and Rendez), waited on and signalled with that lock held. A nil from
- * nm_lock_new/nm_cond_new means out of memory.
+ * nm_lock is a mutex (not recursive); nm_cond a condition tied to one lock
+ * (Plan 9: QLock and Rendez), waited on and broadcast with that lock held.
+ * nm_cond_wait releases the lock while it sleeps and holds it again when it
+ * returns; it may return without a broadcast, so wait in a loop that tests
+ * the condition. A nil from nm_lock_new/nm_cond_new means out of memory.
  */
 typedef struct nm_lock nm_lock;
 typedef struct nm_cond nm_cond;
@@ -189,22 +195,28 @@ void nm_cond_broadcast(nm_cond *c);
 /*
  * ---- Byte-stream servers (posix_net.c, plan9.c) ----
  * Addresses are Plan 9 dial strings:
- *	tcp!HOST!PORT	HOST a numeric IPv4/IPv6 address, "localhost" or "*" (every
- *			interface); PORT a number (0: any free port)
- *	unix!PATH	a Unix-domain socket (POSIX); a stale socket file at PATH
- *			is replaced, any other file refuses
- *	srv!NAME	Plan 9: a pipe whose other end is posted as /srv/NAME
- *			(mount /srv/NAME /mnt/llm); one connection, the mount's
- * nm_announce returns a listener handle or -1 with "ADDR: reason" in err;
- * nm_announced writes the address really bound ("tcp!127.0.0.1!40123" for
- * port 0) into out. nm_accept blocks for the next connection: a handle, or
- * -1 with the reason (srv!: after its one connection). nm_conn_read returns
- * the bytes read (> 0), 0 at end of stream, -1 on error; nm_conn_write
- * writes all n bytes or returns -1 (a peer that went away never kills the
- * process: no SIGPIPE, Plan 9's "write on closed pipe" note is ignored).
- * nm_conn_shutdown makes a blocked nm_conn_read of that handle return 0;
- * nm_conn_close releases it; nm_announce_close stops listening (and removes
- * a unix socket file or the /srv entry it made).
+ *	tcp!HOST!PORT	HOST a numeric IPv4/IPv6 address, "localhost" (127.0.0.1)
+ *			or "*" (every interface); PORT a number (0: any free port)
+ *	unix!PATH	a Unix-domain socket (POSIX only); a stale socket file at
+ *			PATH (no server listening) is replaced, any other file
+ *			refuses (the check connects once: a server listening
+ *			there sees a connection that ends at once)
+ *	srv!NAME	Plan 9 only: a pipe whose other end is posted as /srv/NAME
+ *			(mount /srv/NAME /mnt/llm); the pipe is the one connection,
+ *			every mount of /srv/NAME shares it
+ * nm_announce returns a listener handle or -1 with "ADDR: reason" (one line)
+ * in err; nm_announced writes the address really bound into out
+ * ("tcp!127.0.0.1!40123" for tcp!127.0.0.1!0, "tcp!*!5640"), 0 or -1 if
+ * cap is too small. nm_accept blocks for the next connection: a handle, or
+ * -1 with "ADDR: reason" (srv!: every call after the first). nm_conn_read
+ * returns the bytes read (> 0, possibly fewer than n, the rest left for
+ * the next read), 0 at end of stream, -1 on error; nm_conn_write writes all
+ * n bytes or returns -1 (a peer that went away never kills the process: no
+ * SIGPIPE, Plan 9's "write on closed pipe" note is ignored). nm_conn_shutdown
+ * (from any thread) makes a blocked or later nm_conn_read of that handle
+ * return 0 (or -1 after an error) and later writes fail; nm_conn_close
+ * releases the handle (once no thread uses it); nm_announce_close stops
+ * listening and removes the unix socket file or the /srv entry it made.
  */
 int nm_announce(const char *addr, char *err, int errlen);
 int nm_announced(int listener, char *out, int cap);

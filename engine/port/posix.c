@@ -4,24 +4,55 @@
 #include "port/port.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __APPLE__
+#include <malloc/malloc.h>
+#define usable_size(p) malloc_size(p)
+#else
+#include <malloc.h>
+#define usable_size(p) malloc_usable_size(p)
+#endif
+
+/* The usable bytes of every nm_alloc block not yet freed (nm_alloc_live). */
+static _Atomic nm_u64 alloc_live;
 
 void *
 nm_alloc(nm_u64 bytes)
 {
+	void *p;
+
 	if (bytes != (nm_u64)(size_t)bytes)
 		return nil;
 	// calloc(1, 0) may return NULL; a zero-byte request still succeeds.
-	return calloc(1, bytes ? (size_t)bytes : 1);
+	p = calloc(1, bytes ? (size_t)bytes : 1);
+	if (p != nil)
+		atomic_fetch_add_explicit(&alloc_live, (nm_u64)usable_size(p), memory_order_relaxed);
+	return p;
 }
 
 void
 nm_free(void *p)
 {
+	if (p == nil)
+		return;
+	atomic_fetch_sub_explicit(&alloc_live, (nm_u64)usable_size(p), memory_order_relaxed);
 	free(p);
+}
+
+nm_u64
+nm_alloc_size(void *p)
+{
+	return p == nil ? 0 : (nm_u64)usable_size(p);
+}
+
+nm_u64
+nm_alloc_live(void)
+{
+	return atomic_load_explicit(&alloc_live, memory_order_relaxed);
 }
 
 void

@@ -76,7 +76,7 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 		if (n <= 0) {
 			snprintf(err, (size_t)errlen, "%s: read error (%s)", path,
 			         n == 0 ? "file shrank while reading" : strerror(errno));
-			free(buf);
+			nm_free(buf);
 			close(fd);
 			return -1;
 		}
@@ -142,4 +142,26 @@ nm_view_drop(const nm_file_view *v, const void *p, nm_u64 n)
 	hi = hi / pg * pg;
 	if (hi > lo)
 		madvise((void *)(size_t)lo, (size_t)(hi - lo), MADV_DONTNEED);
+}
+
+int
+nm_real_path(const char *path, char *out, int cap, char *err, int errlen)
+{
+	char *r = realpath(path, NULL);
+	size_t n;
+
+	if (r == NULL) {
+		snprintf(err, (size_t)errlen, "%s: cannot resolve (%s)", path, strerror(errno));
+		return -1;
+	}
+	n = strlen(r);
+	if (cap <= 0 || n >= (size_t)cap) {
+		snprintf(err, (size_t)errlen, "%s: resolves to a path of %zu bytes, longer than %d", path, n,
+		         cap > 0 ? cap - 1 : 0);
+		free(r);
+		return -1;
+	}
+	memcpy(out, r, n + 1);
+	free(r);
+	return 0;
 }
