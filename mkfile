@@ -164,11 +164,20 @@ componentclean:V:
 #   mk llmfs    $O.llmfs   llmfs [-s SRVNAME | -a ADDR] [-m MODELSDIR]... [-l CTL]... [-t THREADS]
 
 LLMFSOFILES=\
+	llmfs/buf.$O\
+	llmfs/ctl.$O\
 	llmfs/fcall.$O\
+	llmfs/parse.$O\
+	llmfs/pool.$O\
+	llmfs/session.$O\
+	llmfs/srv.$O\
+	llmfs/tree.$O\
 
 LLMFSHFILES=\
 	llmfs/llmfs.h\
 	llmfs/fcall.h\
+	llmfs/internal.h\
+	llmfs/tree.h\
 
 llmfs:V: $O.llmfs
 

@@ -16,7 +16,7 @@ reply(lf_server *s, lf_conn *c, lf_fcall *r)
 
 	if (n == 0 || c->gone)
 		return -1;
-	if (nm_conn_write(c->fd, s->wbuf, n) != (long)n) {
+	if (nm_conn_write(c->fd, s->wbuf, n) < 0) {	/* all n bytes, or -1 */
 		c->gone = 1;	/* the reader sees the end too */
 		nm_conn_shutdown(c->fd);
 		return -1;
@@ -609,10 +609,10 @@ static int
 readn(int fd, nm_u8 *buf, nm_u32 n)
 {
 	nm_u32 got = 0;
-	long m;
+	int m;
 
 	while (got < n) {
-		m = nm_conn_read(fd, buf + got, (long)(n - got));
+		m = (int)nm_conn_read(fd, buf + got, n - got);
 		if (m <= 0)
 			return -1;
 		got += (nm_u32)m;
