@@ -134,9 +134,12 @@ static int
 gen_stop(void *arg)
 {
 	Gen *g = arg;
+	int stop;
 
-	/* read without the lock: a stale 0 costs one more token */
-	return g->ss->cancel;
+	nm_lock_acquire(g->s->lk);
+	stop = g->ss->cancel;
+	nm_lock_release(g->s->lk);
+	return stop;
 }
 
 static void
