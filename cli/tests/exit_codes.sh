@@ -34,7 +34,8 @@ expect_err 2 "9ml: --kernel softmx: no such kernel; did you mean softmax?" "$NIN
 expect_err 2 "9ml: --kernel softmx: no such kernel; did you mean softmax?" \
   "$NINEML" vm --guest host --kernel softmx --run-dir "$TMP/vm" --out "$TMP/vr"
 # Unknown commands: not the top-level help with exit 0.
-expect_err 2 "9ml: unknown command 'llmfs'; commands: conform, report," "$NINEML" llmfs --help
+# llmfs is a command now: its unknown options are usage errors too.
+expect_err 2 "9ml: The following argument was not expected: --nosuch (see 9ml llmfs --help)" "$NINEML" llmfs --nosuch
 expect_err 2 "9ml: unknown command 'check-port'; commands: conform," "$NINEML" check-port --help
 expect_err 2 "9ml: unknown command 'nosuch'; commands: conform," "$NINEML" nosuch
 expect_err 2 "9ml: unknown command 'conformm'; did you mean conform? commands: conform," "$NINEML" conformm
