@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Linux's own 9P client against the host's `9ml llmfs` (issue 17): the Linux
+# guest with Debian's standard kernel (--kernel-flavor standard) and no
+# network mounts the server through a virtio-serial port whose other end is
+# the server's unix socket, and runs the classic shell session
+# (llmfs_session.sh): load, clone, temp/topp/seed/steps, prompt, generate,
+# output, status, ids; pool-load of two models, a session bound to each,
+# pool/list and pool/memory, pool-unload of a model in use refused with the
+# server's text. The host then checks what the session printed and that each
+# session's ids equal `9ml run --ids` with the same model, prompt, temp, topp,
+# seed and steps.
+source "$(dirname "$0")/lib.sh"
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed (scripts/install-deps.sh installs qemu-system-x86)"
+SRV_PID=
+trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
+
+# Bad uses of the options: one line naming the option, exit 2, nothing booted.
+bad() {  # WANT ARGS...
+  local want=$1
+  shift
+  "$NINEML" vm --guest linux --kernel rng --run-dir "$T/run-bad" --out "$T/rep-bad" "$@" >"$T/log-bad" 2>&1
+  local rc=$?
+  [ $rc -eq 2 ] && [ "$(wc -l <"$T/log-bad")" -eq 1 ] && grep -qF -- "$want" "$T/log-bad" ||
+    fail "$*: exit $rc, expected 2 and one line with '$want': $(cat "$T/log-bad")"
+}
+bad "--kernel-flavor tiny: expected cloud or standard" --kernel-flavor tiny
+bad "--llmfs-socket needs --guest linux --kernel-flavor standard" --llmfs-socket "$T/nosuch.sock"
+bad "--llmfs-socket $T/nosuch.sock: not a listening unix socket" --kernel-flavor standard --llmfs-socket "$T/nosuch.sock"
+echo "ok: option errors"
+
+# The models: the project's generated fixtures (a llama2.c v0 model with its
+# tokenizer, a GGUF Q8_0 llama3 model with an embedded one).
+"$NINEML" fixtures --out "$T/fx" --kernel rng >/dev/null || fail "9ml fixtures"
+M1=$T/fx/models/llama2-v0/model.bin
+M2=$T/fx/models/llama3-gguf-q8_0/model.bin
+Z=$T/fx/vocab/test-vocab.bin
+PROMPT="Once upon a time"
+TEMP=0.8 TOPP=0.9 SEED=42 STEPS=40 GSTEPS=24
+
+SOCK=$T/llmfs.sock
+"$NINEML" llmfs --listen "unix!$SOCK" --models "$T/fx" >"$T/srv.log" 2>&1 &
+SRV_PID=$!
+sock_up() { [ -S "$SOCK" ]; }
+poll 30 sock_up || { cat "$T/srv.log"; fail "9ml llmfs did not create $SOCK"; }
+
+mkdir -p "$T/put"
+cp "$(dirname "$0")/llmfs_session.sh" "$T/put/llmfs_session.sh"
+cat >"$T/put/params.sh" <<EOF
+M1='$M1'
+M2='$M2'
+Z='$Z'
+PROMPT='$PROMPT'
+TEMP=$TEMP TOPP=$TOPP SEED=$SEED STEPS=$STEPS GSTEPS=$GSTEPS
+EOF
+"$NINEML" vm --guest linux --kernel-flavor standard --llmfs-socket "$SOCK" --kernel rng --smp 1 \
+  --run-dir "$T/run" --out "$T/rep" --boot-timeout 240 --test-timeout 300 \
+  --put "$T/put/llmfs_session.sh" --put "$T/put/params.sh" \
+  --after 'sh put/llmfs_session.sh put/params.sh >after/session.txt 2>&1' >"$T/log" 2>&1
+rc=$?
+cat "$T/log"
+got=$T/run/collected/after
+echo "--- the guest's session"
+cat "$got/session.txt" 2>/dev/null
+echo "---"
+[ $rc -eq 0 ] || { tail -40 "$T/rep/console.log" 2>/dev/null; echo "server: $(cat "$T/srv.log")"; fail "linux guest llmfs session: exit status $rc"; }
+kill -0 "$SRV_PID" 2>/dev/null || { cat "$T/srv.log"; fail "9ml llmfs is gone after the session"; }
+S=$got/session.txt
+! grep -q '^FAIL' "$S" && ! grep -q 'FAIL:' "$S" || fail "the guest session failed (above)"
+grep -qx "session done" "$S" || fail "the guest session did not finish"
+val() { sed -n "s/^$1: //p" "$S" | head -1; }
+[ "$(val net)" = "lo " ] || fail "the guest had network devices: $(val net)"
+for f in ctl model clone pool; do
+  [[ " $(val root)" == *" $f "* ]] || fail "root listing lacks $f: $(val root)"
+done
+for f in count memory list limit; do
+  [[ " $(val pool)" == *" $f "* ]] || fail "pool listing lacks $f: $(val pool)"
+done
+for f in ctl model prompt output stream status ids; do
+  [[ " $(val files)" == *" $f "* ]] || fail "session listing lacks $f: $(val files)"
+done
+[[ $(val model) == *" "* ]] || fail "model info: $(val model)"
+[ "$(val 'status before')" = idle ] || fail "status before generate: $(val 'status before')"
+for k in 'status after' 'status a' 'status b'; do
+  [[ $(val "$k") =~ ^done\ [0-9.]+\ tok/s$ ]] || fail "$k: $(val "$k")"
+done
+[ "$(val bound)" = "(default)" ] || fail "the first session's model: $(val bound)"
+[ "$(val 'bound a')" = small ] || fail "session a's model: $(val 'bound a')"
+[ "$(val 'bound b')" = big ] || fail "session b's model: $(val 'bound b')"
+# pool-unload of a model in use: the server's error text, and nothing changed.
+a=$(val sessions | cut -d' ' -f1)
+[ "$(val 'unload in use')" = "pool-unload small: in use by session $a" ] || fail "unload in use: $(val 'unload in use')"
+# Pool figures: the two named models listed, memory grows with each load and
+# shrinks with the unload.
+field() { val "$1" | sed -n "s/.*$2 \([^ ]*\).*/\1/p"; }
+m0=$(field 'pool before' memory) m1=$(field 'pool after small' memory) m2=$(field 'pool after big' memory)
+m3=$(field 'pool after unload' memory)
+for m in "$m0" "$m1" "$m2" "$m3"; do [[ $m =~ ^[0-9]+$ ]] || fail "pool/memory not a decimal: $m"; done
+[ "$m1" -gt "$m0" ] && [ "$m2" -gt "$m1" ] && [ "$m3" -lt "$m2" ] || fail "pool/memory: $m0 -> $m1 -> $m2 -> $m3"
+c0=$(field 'pool before' count) c2=$(field 'pool after big' count) c3=$(field 'pool after unload' count)
+[ "$c2" -eq $((c0 + 2)) ] && [ "$c3" -eq $((c0 + 1)) ] || fail "pool/count: $c0 -> $c2 -> $c3"
+[ "$(field 'pool after refusal' count)" = "$c2" ] || fail "a refused pool-unload changed pool/count"
+case ",$(field 'pool bound' list)," in *,small,*) ;; *) fail "pool/list lacks small: $(field 'pool bound' list)" ;; esac
+case ",$(field 'pool bound' list)," in *,big,*) ;; *) fail "pool/list lacks big: $(field 'pool bound' list)" ;; esac
+case ",$(field 'pool after unload' list)," in *,small,*) fail "pool/list after the unload: $(field 'pool after unload' list)" ;; esac
+[ "$(field 'pool after big' list | cut -d, -f1)" = big ] || fail "pool/list after pool-load big: most recent first: $(field 'pool after big' list)"
+echo "ok: the session's files and pool figures"
+
+# Each session's ids are `9ml run --ids`'s with the same settings.
+same_ids() {  # NAME MODEL RUN-ARGS...
+  local name=$1 model=$2
+  shift 2
+  "$NINEML" run "$model" "$@" -i "$PROMPT" --ids 2>/dev/null | grep -E '^(prompt|generated):' >"$T/want-$name.txt" ||
+    fail "host 9ml run for $name"
+  cmp -s "$got/ids-$name.txt" "$T/want-$name.txt" ||
+    fail "$name: llmfs ids $(cat "$got/ids-$name.txt") vs 9ml run $(cat "$T/want-$name.txt")"
+  [ -s "$got/output-$name.txt" ] || fail "$name: empty output"
+  echo "same ids as 9ml run: $name ($(wc -w <"$T/want-$name.txt") words)"
+}
+same_ids default "$M1" -z "$Z" -t $TEMP -p $TOPP -s $SEED -n $STEPS
+same_ids small "$M1" -z "$Z" -t 0 -n $GSTEPS
+same_ids big "$M2" -t 0 -n $GSTEPS
+grep -E '^9ml vm: (boot|after)' "$T/log" | sed 's/^/time: /'
+kill "$SRV_PID"
+wait "$SRV_PID" 2>/dev/null
+SRV_PID=
+no_guest_left "$T/run"
+echo "PASS"
