@@ -59,6 +59,23 @@ need_9front() {
   NF_DIR="$dest/9front-qemu"
   [ -f "$NF_DIR/9pc64q" ] && [ -f "$NF_DIR/root.img" ] || fail "$tarball holds no 9front-qemu/9pc64q and root.img"
 }
+# need_linux_standard: what a Linux guest with Debian's standard kernel
+# (--kernel-flavor standard) needs: qemu-system-x86_64 and the kernel's .deb
+# that scripts/install-deps.sh downloads into /var/cache/9ml/linux-image
+# (NINEML_LINUX_DEB_DIR names another). Without them the test did not run:
+# exit 77 (CTest: skipped), except in CI, where it fails.
+need_linux_standard() {
+  local dir=${NINEML_LINUX_DEB_DIR:-/var/cache/9ml/linux-image} why=
+  if ! command -v qemu-system-x86_64 >/dev/null; then
+    why="qemu-system-x86_64 is not installed (scripts/install-deps.sh installs qemu-system-x86)"
+  elif ! ls "$dir" 2>/dev/null | grep -qE '^linux-image-[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64_[^_]+_amd64\.deb$'; then
+    why="no linux-image-X.Y.Z-N-amd64_*.deb in $dir (the standard kernel; scripts/install-deps.sh downloads it)"
+  fi
+  [ -z "$why" ] && return 0
+  if [ "${CI:-}" = "true" ]; then fail "$why: the Linux standard-kernel tests must run in CI"; fi
+  echo "SKIP: did not run: $why"
+  exit 77
+}
 # The 9front options of `9ml vm` for NF_DIR.
 nine_front_args() {
   echo --guest 9front --kernel-file "$NF_DIR/9pc64q" --append console=0 --image "$NF_DIR/root.img"

@@ -10,7 +10,7 @@
 # session's ids equal `9ml run --ids` with the same model, prompt, temp, topp,
 # seed and steps.
 source "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed (scripts/install-deps.sh installs qemu-system-x86)"
+need_linux_standard
 SRV_PID=
 trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
 
