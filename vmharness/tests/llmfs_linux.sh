@@ -27,6 +27,7 @@ bad "--kernel-flavor tiny: expected cloud or standard" --kernel-flavor tiny
 bad "--llmfs-socket needs --guest linux --kernel-flavor standard" --llmfs-socket "$T/nosuch.sock"
 bad "--llmfs-socket $T/nosuch.sock: not a listening unix socket" --kernel-flavor standard --llmfs-socket "$T/nosuch.sock"
 echo "ok: option errors"
+echo "progress: 9ml fixtures, 9ml llmfs, then the guest (TCG: boot about 6 s)"
 
 # The models: the project's generated fixtures (a llama2.c v0 model with its
 # tokenizer, a GGUF Q8_0 llama3 model with an embedded one).
@@ -52,8 +53,10 @@ Z='$Z'
 PROMPT='$PROMPT'
 TEMP=$TEMP TOPP=$TOPP SEED=$SEED STEPS=$STEPS GSTEPS=$GSTEPS
 EOF
+# Its own cache: the cloud-kernel tests, which CTest may run at the same
+# time, stage their initramfs in BUILD/vm-cache.
 "$NINEML" vm --guest linux --kernel-flavor standard --llmfs-socket "$SOCK" --kernel rng --smp 1 \
-  --run-dir "$T/run" --out "$T/rep" --boot-timeout 240 --test-timeout 300 \
+  --cache-dir "$BUILD/vm-cache-llmfs" --run-dir "$T/run" --out "$T/rep" --boot-timeout 240 --test-timeout 300 \
   --put "$T/put/llmfs_session.sh" --put "$T/put/params.sh" \
   --after 'sh put/llmfs_session.sh put/params.sh >after/session.txt 2>&1' >"$T/log" 2>&1
 rc=$?
