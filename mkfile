@@ -136,7 +136,7 @@ engine/tools/runq.$O: engine/tools/run.c $HFILES
 # Component tests (conformance/component/, docs/VMHARNESS.md): one program
 # per kernel family, 6.ct_NAME, run by `9ml vm --guest 9front`.
 #
-#   mk component   build every 6.ct_* program
+#   mk component   build every 6.ct_* program and 6.port_check
 
 CTPROGS=ct_rmsnorm ct_softmax ct_matmul ct_rope ct_attention ct_elementwise ct_q8 ct_gguf ct_rng ct_sampling
 
@@ -145,7 +145,7 @@ CTOFILES=\
 	conformance/component/ct_npy.$O\
 	conformance/component/port/plan9.$O\
 
-component:V: ${CTPROGS:%=$O.%}
+component:V: ${CTPROGS:%=$O.%} $O.port_check
 
 $O.ct_%: conformance/component/ct_%.$O $CTOFILES $LIB
 	$LD $LDFLAGS -o $target $prereq
@@ -153,8 +153,13 @@ $O.ct_%: conformance/component/ct_%.$O $CTOFILES $LIB
 conformance/component/%.$O: conformance/component/%.c conformance/component/ct.h $HFILES
 	$CC $CFLAGS -Iconformance/component -o $target conformance/component/$stem.c
 
+# port.h's server layer (threads, locks, srv!, notes) checked in 9front
+# itself: $O.port_check prints one line per check and PASS or FAIL last.
+$O.port_check: conformance/component/port/plan9_port_check.$O $LIB
+	$LD $LDFLAGS -o $target $prereq
+
 componentclean:V:
-	rm -f $CTOFILES conformance/component/ct_*.$O $O^.ct_*
+	rm -f $CTOFILES conformance/component/ct_*.$O $O^.ct_* conformance/component/port/plan9_port_check.$O $O.port_check
 
 # llmfs (llmfs/, docs/LLMFS.md): inference served as a 9P2000 file system,
 # the same server core as the host's `9ml llmfs` behind a Plan 9 main

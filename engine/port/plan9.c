@@ -8,19 +8,53 @@
 /* Largest count handed to one memmove/memset call. */
 #define CHUNK (1U << 30)
 
+/* The usable bytes (msize) of every nm_alloc block not yet freed. */
+static Lock alloclk;
+static uvlong alloclive;
+
 void *
 nm_alloc(nm_u64 bytes)
 {
+	void *p;
+
 	// A size that does not survive the conversion to ulong cannot be met.
 	if (bytes != (nm_u64)(ulong)bytes)
 		return nil;
-	return mallocz((ulong)(bytes ? bytes : 1), 1);
+	p = mallocz((ulong)(bytes ? bytes : 1), 1);
+	if (p != nil) {
+		lock(&alloclk);
+		alloclive += msize(p);
+		unlock(&alloclk);
+	}
+	return p;
 }
 
 void
 nm_free(void *p)
 {
+	if (p == nil)
+		return;
+	lock(&alloclk);
+	alloclive -= msize(p);
+	unlock(&alloclk);
 	free(p);
+}
+
+nm_u64
+nm_alloc_size(void *p)
+{
+	return p == nil ? 0 : msize(p);
+}
+
+nm_u64
+nm_alloc_live(void)
+{
+	uvlong n;
+
+	lock(&alloclk);
+	n = alloclive;
+	unlock(&alloclk);
+	return n;
 }
 
 void
@@ -119,7 +153,7 @@ nm_read_file(const char *path, nm_u8 **data, nm_u64 *len, char *err, int errlen)
 		n = read(fd, buf + got, size - got > CHUNK ? CHUNK : (long)(size - got));
 		if (n <= 0) {
 			snprint(err, errlen, "%s: read error (%r)", path);
-			free(buf);
+			nm_free(buf);
 			close(fd);
 			return -1;
 		}
@@ -546,4 +580,563 @@ nm_pool_run(nm_pool *p, void (*fn)(void *arg, int task), const void *arg, int ar
 	run_share(p, 0);
 	for (i = 1; i < p->n; i++)
 		semacquire(&p->done, 1);
+}
+
+/*
+ * Notes (notify(2)). A peer that went away makes a write post "sys: write
+ * on closed pipe", and nm_conn_shutdown interrupts a blocked read with
+ * SHUTNOTE: both are continued (the system call returns -1), every other
+ * note keeps its default. The kernel's handler is per process and copied
+ * by rfork, while atnotify registers it only in the first process that
+ * calls it (its flag is in the shared data): so catch_notes runs before
+ * any thread is forked (nm_thread_start) and in nm_announce.
+ */
+static char SHUTNOTE[] = "nm: connection shut down";
+static Lock notelk;
+static int noting;
+
+static int
+on_note(void *ureg, char *note)
+{
+	USED(ureg);
+	if (strncmp(note, "sys: write on closed pipe", 25) == 0 || strcmp(note, SHUTNOTE) == 0)
+		return 1;
+	return 0;
+}
+
+static void
+catch_notes(void)
+{
+	lock(&notelk);
+	if (!noting) {
+		atnotify(on_note, 1);
+		noting = 1;
+	}
+	unlock(&notelk);
+}
+
+/*
+ * Threads: rfork(RFPROC|RFMEM|RFNOWAIT) processes sharing data, bss, heap
+ * and the file descriptor table; each runs on its own copy of the stack as
+ * it was here (fn and arg are copied with it), and ends with _exits so
+ * that the parent's atexit handlers never run in it.
+ */
+int
+nm_thread_start(void (*fn)(void *arg), void *arg, char *err, int errlen)
+{
+	catch_notes();
+	switch (rfork(RFPROC|RFMEM|RFNOWAIT)) {
+	case -1:
+		snprint(err, errlen, "cannot start a thread (%r)");
+		return -1;
+	case 0:
+		fn(arg);
+		_exits(nil);
+	}
+	return 0;
+}
+
+struct nm_lock {
+	QLock q;
+};
+
+struct nm_cond {
+	Rendez r;
+};
+
+nm_lock *
+nm_lock_new(void)
+{
+	return mallocz(sizeof(nm_lock), 1);
+}
+
+void
+nm_lock_free(nm_lock *l)
+{
+	free(l);
+}
+
+void
+nm_lock_acquire(nm_lock *l)
+{
+	qlock(&l->q);
+}
+
+void
+nm_lock_release(nm_lock *l)
+{
+	qunlock(&l->q);
+}
+
+nm_cond *
+nm_cond_new(nm_lock *l)
+{
+	nm_cond *c = mallocz(sizeof(nm_cond), 1);
+
+	if (c != nil)
+		c->r.l = &l->q;
+	return c;
+}
+
+void
+nm_cond_free(nm_cond *c)
+{
+	free(c);
+}
+
+void
+nm_cond_wait(nm_cond *c)
+{
+	rsleep(&c->r);
+}
+
+void
+nm_cond_broadcast(nm_cond *c)
+{
+	rwakeupall(&c->r);
+}
+
+/*
+ * Byte-stream servers. A listener handle indexes `listeners`; a connection
+ * handle is a file descriptor, recorded in `conns` so that
+ * nm_conn_shutdown can find the process reading it.
+ *
+ * srv!NAME is lib9p's postsrv: a pipe whose end 0 is posted in
+ * /srv/NAME (create with ORCLOSE, so the entry goes when the process does,
+ * or at nm_announce_close) and whose end 1 is the one connection.
+ * tcp!HOST!PORT is announce(2); nm_accept is listen + accept.
+ */
+enum { MAXLISTEN = 16, SRVKIND = 1, TCPKIND = 2 };
+
+typedef struct Listener Listener;
+struct Listener {
+	int kind;
+	char *addr;		/* as announced, for messages */
+	char *announced;	/* nm_announced's text */
+	int ctl;		/* tcp: the announcement's ctl; srv: the /srv entry */
+	char adir[NETPATHLEN];
+	int conn;		/* srv: the server's end, -1 once accepted */
+};
+
+static Lock listenlk;
+static Listener *listeners[MAXLISTEN];
+
+typedef struct Conn Conn;
+struct Conn {
+	int fd;
+	int reader;	/* pid of the process in nm_conn_read, or 0 */
+	int shut;
+	Conn *next;
+};
+
+static Lock connlk;
+static Conn *conns;
+
+static Conn *
+findconn(int fd)
+{
+	Conn *c;
+
+	for (c = conns; c != nil; c = c->next)
+		if (c->fd == fd)
+			return c;
+	return nil;
+}
+
+/* Records fd as a connection; -1 (fd closed) when out of memory. */
+static int
+addconn(int fd)
+{
+	Conn *c = mallocz(sizeof(Conn), 1);
+
+	if (c == nil) {
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	lock(&connlk);
+	c->next = conns;
+	conns = c;
+	unlock(&connlk);
+	return fd;
+}
+
+static void
+freelistener(Listener *l)
+{
+	free(l->addr);
+	free(l->announced);
+	free(l);
+}
+
+static int
+addlistener(Listener *l, char *err, int errlen)
+{
+	int i;
+
+	lock(&listenlk);
+	for (i = 0; i < MAXLISTEN; i++)
+		if (listeners[i] == nil) {
+			listeners[i] = l;
+			unlock(&listenlk);
+			return i;
+		}
+	unlock(&listenlk);
+	snprint(err, errlen, "%s: too many listeners (at most %d)", l->addr, MAXLISTEN);
+	return -1;
+}
+
+static Listener *
+getlistener(int h)
+{
+	Listener *l;
+
+	if (h < 0 || h >= MAXLISTEN)
+		return nil;
+	lock(&listenlk);
+	l = listeners[h];
+	unlock(&listenlk);
+	return l;
+}
+
+static int
+announce_srv(Listener *l, char *name, char *err, int errlen)
+{
+	char path[256];
+	int p[2];
+
+	if (name[0] == 0 || strchr(name, '/') != nil) {
+		snprint(err, errlen, "%s: want srv!NAME (a name without /)", l->addr);
+		return -1;
+	}
+	if (pipe(p) < 0) {
+		snprint(err, errlen, "%s: cannot make a pipe (%r)", l->addr);
+		return -1;
+	}
+	snprint(path, sizeof path, "/srv/%s", name);
+	l->ctl = create(path, OWRITE|ORCLOSE|OCEXEC, 0600);
+	if (l->ctl < 0) {
+		snprint(err, errlen, "%s: cannot post %s (%r)", l->addr, path);
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (fprint(l->ctl, "%d", p[0]) < 0) {
+		snprint(err, errlen, "%s: cannot post %s (%r)", l->addr, path);
+		close(l->ctl);
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[0]);	// the /srv entry holds it now
+	l->kind = SRVKIND;
+	l->conn = p[1];
+	l->announced = smprint("srv!%s", name);
+	return 0;
+}
+
+static int
+announce_tcp(Listener *l, char *host, char *port, char *err, int errlen)
+{
+	char local[128], *bang, *s;
+	int fd, n, any = strcmp(host, "*") == 0;
+
+	if (*port == 0) {
+		snprint(err, errlen, "%s: want tcp!HOST!PORT", l->addr);
+		return -1;
+	}
+	for (s = port; *s != 0; s++)
+		if (*s < '0' || *s > '9' || s - port > 5) {
+			snprint(err, errlen, "%s: port '%s' is not a number from 0 to 65535", l->addr, port);
+			return -1;
+		}
+	if (atoi(port) > 65535) {
+		snprint(err, errlen, "%s: port '%s' is not a number from 0 to 65535", l->addr, port);
+		return -1;
+	}
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	s = smprint("tcp!%s!%s", host, port);
+	if (s == nil) {
+		snprint(err, errlen, "%s: out of memory", l->addr);
+		return -1;
+	}
+	l->ctl = announce(s, l->adir);
+	free(s);
+	if (l->ctl < 0) {
+		snprint(err, errlen, "%s: cannot announce (%r)", l->addr);
+		return -1;
+	}
+	// The port really bound: DIR/local is "ADDRESS!PORT\n".
+	snprint(local, sizeof local, "%s/local", l->adir);
+	fd = open(local, OREAD);
+	n = fd < 0 ? -1 : read(fd, local, sizeof local - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || (local[n] = 0, bang = strrchr(local, '!')) == nil) {
+		snprint(err, errlen, "%s: cannot read the address bound (%r)", l->addr);
+		close(l->ctl);
+		return -1;
+	}
+	*bang++ = 0;
+	if ((s = strchr(bang, '\n')) != nil)
+		*s = 0;
+	l->kind = TCPKIND;
+	l->conn = -1;
+	l->announced = smprint("tcp!%s!%s", any ? "*" : local, bang);
+	return 0;
+}
+
+int
+nm_announce(const char *addr, char *err, int errlen)
+{
+	Listener *l;
+	char *buf, *rest, *port;
+	int rc, h;
+
+	catch_notes();
+	l = mallocz(sizeof(Listener), 1);
+	buf = strdup(addr);
+	if (l == nil || buf == nil || (l->addr = strdup(addr)) == nil) {
+		snprint(err, errlen, "%s: out of memory", addr);
+		free(buf);
+		if (l != nil)
+			freelistener(l);
+		return -1;
+	}
+	l->ctl = -1;
+	l->conn = -1;
+	rest = strchr(buf, '!');
+	if (rest != nil)
+		*rest++ = 0;
+	if (strcmp(buf, "srv") == 0)
+		rc = announce_srv(l, rest != nil ? rest : "", err, errlen);
+	else if (strcmp(buf, "tcp") == 0) {
+		port = rest == nil ? nil : strchr(rest, '!');
+		if (port == nil || port == rest || strchr(port + 1, '!') != nil) {
+			snprint(err, errlen, "%s: want tcp!HOST!PORT", addr);
+			rc = -1;
+		} else {
+			*port++ = 0;
+			rc = announce_tcp(l, rest, port, err, errlen);
+		}
+	} else if (strcmp(buf, "unix") == 0) {
+		snprint(err, errlen, "%s: Unix-domain sockets are POSIX only (want srv!NAME or tcp!HOST!PORT)", addr);
+		rc = -1;
+	} else {
+		snprint(err, errlen, "%s: unknown network '%s' (want srv!NAME or tcp!HOST!PORT)", addr, buf);
+		rc = -1;
+	}
+	free(buf);
+	if (rc == 0 && l->announced == nil) {
+		snprint(err, errlen, "%s: out of memory", addr);
+		rc = -1;
+	}
+	if (rc == 0 && (h = addlistener(l, err, errlen)) >= 0)
+		return h;
+	if (l->ctl >= 0)
+		close(l->ctl);
+	if (l->conn >= 0)
+		close(l->conn);
+	freelistener(l);
+	return -1;
+}
+
+int
+nm_announced(int h, char *out, int cap)
+{
+	Listener *l = getlistener(h);
+
+	if (l == nil || cap <= 0 || strlen(l->announced) >= cap)
+		return -1;
+	strcpy(out, l->announced);
+	return 0;
+}
+
+int
+nm_accept(int h, char *err, int errlen)
+{
+	Listener *l = getlistener(h);
+	char ldir[NETPATHLEN];
+	int lcfd, fd;
+
+	if (l == nil) {
+		snprint(err, errlen, "listener %d: not announced", h);
+		return -1;
+	}
+	if (l->kind == SRVKIND) {
+		lock(&listenlk);
+		fd = l->conn;
+		l->conn = -1;
+		unlock(&listenlk);
+		if (fd < 0) {
+			snprint(err, errlen, "%s: one connection only (every mount shares the pipe)", l->addr);
+			return -1;
+		}
+		return addconn(fd);
+	}
+	lcfd = listen(l->adir, ldir);
+	if (lcfd < 0) {
+		snprint(err, errlen, "%s: cannot listen (%r)", l->addr);
+		return -1;
+	}
+	fd = accept(lcfd, ldir);
+	close(lcfd);
+	if (fd < 0) {
+		snprint(err, errlen, "%s: cannot accept (%r)", l->addr);
+		return -1;
+	}
+	return addconn(fd);
+}
+
+/* A read that a note interrupted is retried unless the connection is shut. */
+long
+nm_conn_read(int fd, void *buf, long n)
+{
+	char e[ERRMAX];
+	Conn *c;
+	long got;
+
+	for (;;) {
+		lock(&connlk);
+		c = findconn(fd);
+		if (c != nil) {
+			if (c->shut) {
+				unlock(&connlk);
+				return 0;
+			}
+			c->reader = getpid();
+		}
+		unlock(&connlk);
+		got = read(fd, buf, n);
+		if (got < 0)
+			rerrstr(e, sizeof e);
+		if (c == nil)
+			return got < 0 ? -1 : got;
+		lock(&connlk);
+		c->reader = 0;
+		if (got < 0 && c->shut)
+			got = 0;
+		unlock(&connlk);
+		if (got >= 0 || strstr(e, "interrupted") == nil)
+			return got < 0 ? -1 : got;
+	}
+}
+
+long
+nm_conn_write(int fd, const void *buf, long n)
+{
+	uchar *p = (uchar *)buf;
+	long done = 0, w;
+	Conn *c;
+	int shut;
+
+	lock(&connlk);
+	c = findconn(fd);
+	shut = c != nil && c->shut;
+	unlock(&connlk);
+	if (shut)
+		return -1;
+	while (done < n) {
+		w = write(fd, p + done, n - done);
+		if (w <= 0)
+			return -1;
+		done += w;
+	}
+	return n;
+}
+
+/*
+ * Nothing closes a pipe under a process blocked reading it (the /srv entry
+ * and the mounts hold the other end), so the reader gets a note. A note
+ * that arrives before the read sleeps makes the read fail at once; one
+ * handled just before the read starts would leave it asleep, so the note
+ * is posted again while the reader stays in nm_conn_read (at most ~2 s).
+ */
+void
+nm_conn_shutdown(int fd)
+{
+	Conn *c;
+	int i, pid;
+
+	for (i = 0; i < 200; i++) {
+		lock(&connlk);
+		c = findconn(fd);
+		if (c == nil) {
+			unlock(&connlk);
+			return;
+		}
+		c->shut = 1;
+		pid = c->reader;
+		unlock(&connlk);
+		if (pid == 0 || pid == getpid())
+			return;
+		postnote(PNPROC, pid, SHUTNOTE);
+		sleep(10);
+	}
+}
+
+void
+nm_conn_close(int fd)
+{
+	Conn **pp, *c = nil;
+
+	lock(&connlk);
+	for (pp = &conns; *pp != nil; pp = &(*pp)->next)
+		if ((*pp)->fd == fd) {
+			c = *pp;
+			*pp = c->next;
+			break;
+		}
+	unlock(&connlk);
+	free(c);
+	close(fd);
+}
+
+void
+nm_announce_close(int h)
+{
+	Listener *l = nil;
+
+	lock(&listenlk);
+	if (h >= 0 && h < MAXLISTEN) {
+		l = listeners[h];
+		listeners[h] = nil;
+	}
+	unlock(&listenlk);
+	if (l == nil)
+		return;
+	close(l->ctl);	// srv: ORCLOSE removes /srv/NAME; tcp: the announcement ends
+	if (l->conn >= 0)
+		close(l->conn);
+	freelistener(l);
+}
+
+/* fd2path of the opened file: the name space's own name for it, with ".."
+ * already resolved by the walk (Plan 9 has no symlinks; binds show under
+ * the name they are reached by). */
+int
+nm_real_path(const char *path, char *out, int cap, char *err, int errlen)
+{
+	char buf[1024];
+	int fd;
+
+	fd = open(path, OREAD);
+	if (fd < 0) {
+		snprint(err, errlen, "%s: cannot resolve (%r)", path);
+		return -1;
+	}
+	if (fd2path(fd, buf, sizeof buf) != 0) {
+		snprint(err, errlen, "%s: cannot resolve (%r)", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (cap <= 0 || strlen(buf) >= cap) {
+		snprint(err, errlen, "%s: resolves to a path of %d bytes, longer than %d", path, (int)strlen(buf),
+		        cap > 0 ? cap - 1 : 0);
+		return -1;
+	}
+	strcpy(out, buf);
+	return 0;
 }

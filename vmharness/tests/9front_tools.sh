@@ -52,6 +52,9 @@ done
 for m in $(for mp in $models; do echo "${mp%%:*}"; done | sort -u); do
   after+=(--after "./6.export info put/$m >after/info-$m.txt")
 done
+# port.h's server layer (threads, locks, conditions, srv!, tcp!) on the real
+# kernel: conformance/component/port/plan9_port_check.c, built by mk component.
+[ "$MODE" = fixtures ] || after+=(--after "./6.port_check >after/port_check.txt >[2=1]")
 # shellcheck disable=SC2046
 puts=()
 for f in "$T"/put/*; do puts+=(--put "$f"); done
@@ -86,5 +89,12 @@ for f in "$got"/info-*.txt; do
   cmp -s "$T/info-host" "$T/info-9front" || fail "export info $m: $(diff "$T/info-host" "$T/info-9front")"
   echo "same info fields: $m"
 done
+if [ "$MODE" != fixtures ]; then
+  tr -d '\r' <"$got/port_check.txt" >"$T/port_check.txt"
+  cat "$T/port_check.txt"
+  grep -q '^FAIL' "$T/port_check.txt" && fail "6.port_check: $(grep '^FAIL' "$T/port_check.txt" | head -3)"
+  [ "$(tail -1 "$T/port_check.txt")" = PASS ] || fail "6.port_check did not end with PASS"
+  [ "$(grep -c '^ok ' "$T/port_check.txt")" -ge 10 ] || fail "6.port_check ran too few checks"
+fi
 no_guest_left "$T/run"
 echo "PASS"
