@@ -26,8 +26,8 @@ fail(char *status, char *what, char *msg)
 	exits(status);
 }
 
-/* The child's word to the parent, which waits for it: "+ADDRESS" (serving),
- * or "u" (usage) or "f" (failure) and the error line. */
+/* The child's word to the parent, which waits for it: "+ADDRESS" (serving)
+ * or "-" and the error line. */
 static void
 report(int fd, char *msg)
 {
@@ -92,13 +92,10 @@ main(int argc, char **argv)
 	 * rest and tells the parent through the pipe whether it serves. */
 	if (pipe(p) < 0)
 		fail("fail", "pipe", "cannot make one");
-	switch (rfork(RFPROC | RFFDG | RFNOTEG | RFNOWAIT)) {
-	case -1:
+	n = rfork(RFPROC | RFFDG | RFNOTEG | RFNOWAIT);
+	if (n < 0)
 		fail("fail", "fork", "cannot start the server");
-	case 0:
-		close(p[0]);
-		break;
-	default:
+	if (n > 0) {
 		close(p[1]);
 		got = 0;
 		while (got < (int)sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) > 0)
@@ -108,11 +105,22 @@ main(int argc, char **argv)
 			fail("fail", "llmfs", "the server ended before it served");
 		if (buf[0] != '+') {
 			fprint(2, "%s\n", buf + 1);
-			exits(buf[0] == 'u' ? "usage" : "fail");
+			exits("fail");
 		}
 		if (show)
 			print("%s\n", buf + 1);
 		exits(nil);
+	}
+	close(p[0]);
+	/* Nothing holds the caller's input or output open (a `{...} or $(...)
+	 * around the command would wait for the server's end); errors still go
+	 * to fd 2. */
+	n = open("/dev/null", ORDWR);
+	if (n >= 0) {
+		dup(n, 0);
+		dup(n, 1);
+		if (n > 1)
+			close(n);
 	}
 
 	lf_limits_default(&lim);
@@ -120,28 +128,28 @@ main(int argc, char **argv)
 		lim.threads = threads;
 	s = lf_server_new(&lim, err, sizeof err);
 	if (s == nil) {
-		strcpy(line, "fllmfs: ");
+		strcpy(line, "-llmfs: ");
 		strcat(line, err);
 		report(p[1], line);
 		exits("fail");
 	}
 	for (i = 0; i < ndirs; i++)
 		if (lf_server_allow(s, dirs[i], err, sizeof err) != 0) {
-			strcpy(line, "ullmfs: -m: ");
+			strcpy(line, "-llmfs: -m: ");
 			strcat(line, err);
 			report(p[1], line);
-			exits("usage");
+			exits("fail");
 		}
 	for (i = 0; i < nctls; i++)
 		if (lf_server_ctl(s, ctls[i], err, sizeof err) != 0) {
-			strcpy(line, "fllmfs: -l: ");
+			strcpy(line, "-llmfs: -l: ");
 			strcat(line, err);
 			report(p[1], line);
 			exits("fail");
 		}
 	listener = nm_announce(addr, err, sizeof err);
 	if (listener < 0) {
-		strcpy(line, "fllmfs: ");
+		strcpy(line, "-llmfs: ");
 		strcat(line, err);
 		report(p[1], line);
 		exits("fail");
