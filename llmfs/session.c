@@ -203,7 +203,7 @@ gen_main(void *arg)
 	nm_sampler sp;
 	nm_exec ex;
 	nm_gen_callbacks cb;
-	int *ids = nil, n = 0, pos = -1, steps, ok = 0;
+	int *ids, n, pos, steps, ok = 0;
 	nm_u64 bytes = 0, seed;
 	const char *why = "out of memory";
 	char err[LF_ERRLEN];

@@ -202,7 +202,7 @@ do_read(lf_server *s, lf_conn *c, lf_fcall *t, lf_fid *f)
 	}
 	if (t->count > c->msize - LF_IOHDRSZ)
 		t->count = c->msize - LF_IOHDRSZ;
-	if (lf_qid_of(f->path).type & LF_QTDIR) {
+	if (lf_is_dir(f->path)) {
 		read_dir(s, c, t, f);
 		return;
 	}
@@ -417,14 +417,14 @@ do_walk(lf_server *s, lf_conn *c, lf_fcall *t, lf_fid *f)
 	r.type = LF_Rwalk;
 	r.tag = t->tag;
 	for (i = 0; i < t->nwname; i++) {
-		if (!(lf_qid_of(path).type & LF_QTDIR) || lf_walk1(s, path, t->wname[i], &next) != 0)
+		if (!lf_is_dir(path) || lf_walk1(s, path, t->wname[i], &next) != 0)
 			break;
 		path = next;
 		r.wqid[i] = lf_qid_of(path);
 	}
 	r.nwqid = i;
 	if (i == 0 && t->nwname > 0) {
-		rerror(s, c, t->tag, lf_qid_of(f->path).type & LF_QTDIR ? "file does not exist" : "walk in a non-directory");
+		rerror(s, c, t->tag, lf_is_dir(f->path) ? "file does not exist" : "walk in a non-directory");
 		return;
 	}
 	if (i == t->nwname) {
@@ -519,7 +519,7 @@ do_version(lf_server *s, lf_conn *c, lf_fcall *t)
 static void
 handle(lf_server *s, lf_conn *c, lf_fcall *t)
 {
-	lf_fid *f = nil;
+	lf_fid *f;
 	lf_pending **pp, *p;
 	lf_fcall r;
 
@@ -606,7 +606,7 @@ handle(lf_server *s, lf_conn *c, lf_fcall *t)
 }
 
 static int
-readn(int fd, nm_u8 *buf, nm_u32 n)
+read_full(int fd, nm_u8 *buf, nm_u32 n)
 {
 	nm_u32 got = 0;
 	int m;
@@ -678,14 +678,14 @@ serve_conn(lf_server *s, int fd, int counted)
 		s->nconns++;
 	nm_lock_release(s->lk);
 	while (c->rbuf != nil && c->strs != nil && !c->gone) {
-		if (readn(fd, c->rbuf, 4) != 0)
+		if (read_full(fd, c->rbuf, 4) != 0)
 			break;
 		size = lf_size_field(c->rbuf);
 		/* a size the connection cannot hold has no reply: 9P cannot
 		 * resynchronize after it, so the connection ends */
 		if (size < 7 || size > c->msize)
 			break;
-		if (readn(fd, c->rbuf + 4, size - 4) != 0)
+		if (read_full(fd, c->rbuf + 4, size - 4) != 0)
 			break;
 		nm_lock_acquire(s->lk);
 		if (lf_unpack(c->rbuf, size, c->msize, &t, c->strs, (int)cap, err, sizeof err) != 0)

@@ -41,12 +41,21 @@ lf_qid
 lf_qid_of(nm_u64 path)
 {
 	lf_qid q;
-	const lf_file *f = lf_file_of(LF_FILE(path));
 
-	q.type = f != nil && (f->mode & LF_DMDIR) ? LF_QTDIR : LF_QTFILE;
+	q.type = lf_is_dir(path) ? LF_QTDIR : LF_QTFILE;
 	q.vers = 0;
 	q.path = path;
 	return q;
+}
+
+/* Whether path is a directory. (Not lf_qid_of(path).type: 6c reads a
+ * member of a returned struct wrongly, docs/PLAN9_SUBSET.md.) */
+int
+lf_is_dir(nm_u64 path)
+{
+	const lf_file *f = lf_file_of(LF_FILE(path));
+
+	return f != nil && (f->mode & LF_DMDIR) != 0;
 }
 
 /* Session numbers as directory names: decimal, no sign or leading zero. */

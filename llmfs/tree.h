@@ -24,6 +24,7 @@ typedef struct {
 
 const lf_file *lf_file_of(int file);
 lf_qid lf_qid_of(nm_u64 path);
+int lf_is_dir(nm_u64 path);
 /* One walk step from a directory: 0 and *to, or -1 when there is no such name. */
 int lf_walk1(lf_server *s, nm_u64 from, const char *name, nm_u64 *to);
 /* The directory entry of path; a session directory's name goes in namebuf. */

@@ -74,6 +74,7 @@ __builtin	__builtin: GCC builtin, not in 6c
 (^|[^A-Za-z0-9_])(SET|USED|signof|typestr)([^A-Za-z0-9_]|$)	SET/USED/signof/typestr are 6c keywords
 (^|[^A-Za-z0-9_])(__asm__|__asm|asm|__typeof__|typeof|__extension__|__int128|_Generic|_Atomic|_Thread_local|_Alignas|_Alignof|_Complex)([^A-Za-z0-9_]|$)	GNU/C11 extension keyword: not in 6c
 (^|[^A-Za-z0-9_.>])([A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])*)[ \t]*[!=]=[ \t]*\2([^A-Za-z0-9_[(]|$)	self-compare NaN idiom: 6c does not order NaN compares, use nm_isnan
+[A-Za-z0-9_]\(([^()]|\([^()]*\))*\)[ \t]*\.[ \t]*[A-Za-z_]	member of a returned struct (f(x).m): 6c reads the wrong bytes; assign the struct to a variable first
 RULES
 }
 
@@ -122,6 +123,8 @@ self_test() {
 		'__asm__("nop");'
 		'int nan = x != x;'
 		'int ok = a[i] == a[i];'
+		'if (qid_of(f->path).type & 0x80)'
+		'int t = qid_of(g(x)).type;'
 	)
 	local snippet
 	for snippet in "${bad[@]}"; do
@@ -146,6 +149,7 @@ static const char *msg = "long __builtin x != x";
 int longest, settle, used_up, typestring;
 int cmp(int x, int y) { return x != y && x == y + 0; }
 int same(int *a, int i) { return a[i] != a[i + 1]; }
+int mem(S *p, S s) { return (*p).x + s.y + f(p)->z + (int)(s).w + g(1.5); }
 GOOD
 	if ! out=$(check_files "$dir/good.c"); then
 		echo "self-test: false positives on clean code:"
