@@ -94,6 +94,10 @@ Action add_vm(CLI::App& app) {
                   "with this one (10.0.0.1) and run this rc line in its share (repeatable); its after/ is collected "
                   "into RUN_DIR/collected/peer/after")
       ->type_name("CMD");
+  sub->add_option("--after-case", o->after_case,
+                  "Report the --after and --peer-after commands as one case KERNEL/NAME of the report (passed when "
+                  "every one exits with an ok status), beside the kernels' cases")
+      ->type_name("KERNEL/NAME");
   sub->add_flag("--verbose", o->guest.verbose, "More progress lines");
   sub->footer(
       "Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run (bad options, "

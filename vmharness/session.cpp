@@ -140,6 +140,30 @@ report::CaseResult build_result(const std::string& impl, const Fault& f) {
   return r;
 }
 
+// --after-case KERNEL/NAME: the --after and --peer-after commands as one
+// case of the report, so a guest-side check (llmfs's sessions in 9front)
+// sits in report.json and junit.xml beside the kernels' cases. It passes
+// when every command ended with an ok status; its failure is the first
+// fault (a later one usually follows from it).
+report::CaseResult after_result(const std::string& name, const std::string& impl, const VmOptions& o,
+                                const std::vector<Fault>& faults) {
+  report::CaseResult r;
+  r.kernel = name.substr(0, name.find('/'));
+  r.impl = impl;
+  r.case_id = name;
+  std::string cmds;
+  for (const auto& c : o.after) cmds += (cmds.empty() ? "" : "; ") + c;
+  for (const auto& c : o.peer_after) cmds += (cmds.empty() ? "" : "; ") + ("peer: " + c);
+  r.repro = cmds;
+  r.contract = "every command exits with an ok status";
+  r.passed = faults.empty();
+  if (!faults.empty())
+    r.failure = faults.front().text() +
+                (faults.size() > 1 ? " (and " + std::to_string(faults.size() - 1) + " later faults)" : "");
+  r.ulp_histogram.assign(report::kUlpBins, 0);
+  return r;
+}
+
 void copy_tree(const fs::path& from, const fs::path& to) {
   fs::create_directories(to);
   fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
@@ -183,6 +207,13 @@ int run(const VmOptions& o, const std::string& command) {
     throw UsageError(std::string(peer ? "--peer-after" : "--guestfwd") + " needs --guest 9front");
   if (peer && o.guestfwd_port > 0) throw UsageError("--peer-after and --guestfwd cannot be combined (one network per guest)");
   if (peer) check_our_image(g.run_dir + "/" + kPeerImage);
+  if (!o.after_case.empty()) {
+    const size_t slash = o.after_case.find('/');
+    if (slash == 0 || slash == std::string::npos || slash + 1 == o.after_case.size() ||
+        o.after_case.find_first_of(" \t\n,") != std::string::npos)
+      throw UsageError("--after-case " + o.after_case + ": want KERNEL/NAME (no spaces or commas)");
+    if (o.after.empty() && !peer) throw UsageError("--after-case needs --after or --peer-after commands");
+  }
   if (g.guest == "linux") check_linux_cache(g.cache_dir, g.kernel_flavor);
   reset_owned_dir(g.share_dir, "--run-dir");
   reset_owned_dir(collected, "--run-dir");
@@ -390,6 +421,11 @@ int run(const VmOptions& o, const std::string& command) {
         }
         rep.cases.push_back(std::move(r));
       }
+  }
+  if (!o.after_case.empty()) {
+    std::vector<Fault> all = after_faults;
+    if (global.any() && all.empty()) all.push_back(global);
+    rep.cases.push_back(after_result(o.after_case, impl_name, o, all));
   }
   rep.seconds = since(t0);
   report::write_all(rep, o.out);

@@ -20,6 +20,7 @@ struct VmOptions {
   // 9front networks (network.hpp), loopback only:
   int guestfwd_port = 0;                // > 0: user networking, restrict=on, tcp!10.0.2.100!564 -> 127.0.0.1:PORT
   std::vector<std::string> peer_after;  // non-empty: a peer guest on a socket network runs these after `after`
+  std::string after_case;               // KERNEL/NAME: the after and peer commands reported as that one case
 };
 
 // Returns the exit status: 0 every case passed, 1 a case failed or a fault

@@ -33,6 +33,10 @@ expect_err 2 "--impl engine-avx2: does not run kernel rng" "$NINEML" conform --k
 expect_err 2 "9ml: --kernel softmx: no such kernel; did you mean softmax?" "$NINEML" fixtures --kernel softmx --out "$TMP/fx"
 expect_err 2 "9ml: --kernel softmx: no such kernel; did you mean softmax?" \
   "$NINEML" vm --guest host --kernel softmx --run-dir "$TMP/vm" --out "$TMP/vr"
+expect_err 2 "9ml vm: --after-case llmfs: want KERNEL/NAME (no spaces or commas)" \
+  "$NINEML" vm --guest host --kernel rng --after-case llmfs --after true --run-dir "$TMP/vm" --out "$TMP/vr"
+expect_err 2 "9ml vm: --after-case needs --after or --peer-after commands" \
+  "$NINEML" vm --guest host --kernel rng --after-case llmfs/x --run-dir "$TMP/vm" --out "$TMP/vr"
 # Unknown commands: not the top-level help with exit 0.
 # llmfs is a command now: its unknown options are usage errors too.
 expect_err 2 "9ml: The following argument was not expected: --nosuch (see 9ml llmfs --help)" "$NINEML" llmfs --nosuch

@@ -40,7 +40,18 @@ TOPP=$TOPP
 SEED=$SEED
 STEPS=$STEPS
 GSTEPS=$GSTEPS
+WANT=put
 EOF
+# The ids each session must give: the host's 9ml run (scalar, 1 thread).
+want() {  # NAME MODEL RUN-ARGS...
+  local name=$1 model=$2
+  shift 2
+  "$NINEML" run "$model" "$@" -i "$PROMPT" --ids --no-simd --threads 1 2>/dev/null | grep -E '^(prompt|generated):' \
+    >"$T/put/want-$name.txt" && [ -s "$T/put/want-$name.txt" ] || fail "host 9ml run for $name"
+}
+want default "$T/put/f32.bin" -z "$T/put/vocab.bin" -t $TEMP -p $TOPP -s $SEED -n $STEPS
+want small "$T/put/f32.bin" -z "$T/put/vocab.bin" -t 0 -n $GSTEPS
+want big "$T/put/q80.gguf" -t 0 -n $GSTEPS
 session="rc put/session.rc put/params.rc /mnt/llm >after/session.txt >[2=1]"
 serve=("--after" "mk llmfs >[2=1]" "--after" "./6.llmfs -s llm -m /mnt/host/put" "--after" "mount -c /srv/llm /mnt/llm")
 case $MODE in
@@ -68,7 +79,7 @@ puts=()
 for f in "$T"/put/*; do puts+=(--put "$f"); done
 # shellcheck disable=SC2046
 "$NINEML" vm $(nine_front_args) --kernel rng "${puts[@]}" --run-dir "$T/run" --out "$T/rep" --boot-timeout 120 \
-  --test-timeout 600 "${args[@]}" >"$T/log" 2>&1
+  --test-timeout 600 --after-case "llmfs/$MODE" "${args[@]}" >"$T/log" 2>&1
 rc=$?
 cat "$T/log"
 echo "--- the guest's session"
@@ -108,20 +119,22 @@ case ",$(field 'pool after unload' list)," in *,small,*) fail "pool/list after t
 [ "$(field 'pool after big' list | cut -d, -f1)" = big ] || fail "pool/list: most recent first: $(field 'pool after big' list)"
 echo "ok: the session's files and pool figures"
 
-# Each session's ids are `9ml run --ids`'s with the same settings (scalar, 1 thread: what 6.llmfs runs).
-same_ids() {  # NAME MODEL RUN-ARGS...
-  local name=$1 model=$2
-  shift 2
-  "$NINEML" run "$model" "$@" -i "$PROMPT" --ids --no-simd --threads 1 2>/dev/null | grep -E '^(prompt|generated):' \
-    >"$T/want-$name.txt" || fail "host 9ml run for $name"
+# Each session's ids are `9ml run --ids`'s with the same settings (scalar, 1
+# thread: what 6.llmfs runs): the guest's session compares them itself (the
+# report's case llmfs/MODE), and the host once more here.
+for name in default small big; do
   tr -d '\r' <"$got/ids-$name.txt" >"$T/got-$name.txt"
-  cmp -s "$T/got-$name.txt" "$T/want-$name.txt" ||
-    fail "$name: llmfs ids $(cat "$T/got-$name.txt") vs 9ml run $(cat "$T/want-$name.txt")"
+  cmp -s "$T/got-$name.txt" "$T/put/want-$name.txt" ||
+    fail "$name: llmfs ids $(cat "$T/got-$name.txt") vs 9ml run $(cat "$T/put/want-$name.txt")"
   [ -s "$got/output-$name.txt" ] || fail "$name: empty output"
-  echo "same ids as 9ml run: $name ($(wc -w <"$T/want-$name.txt") words)"
-}
-same_ids default "$T/put/f32.bin" -z "$T/put/vocab.bin" -t $TEMP -p $TOPP -s $SEED -n $STEPS
-same_ids small "$T/put/f32.bin" -z "$T/put/vocab.bin" -t 0 -n $GSTEPS
-same_ids big "$T/put/q80.gguf" -t 0 -n $GSTEPS
+  echo "same ids as 9ml run: $name ($(wc -w <"$T/put/want-$name.txt") words)"
+done
+# The report holds the session as one case beside the kernels'.
+python3 - "$T/rep/report.json" "$MODE" <<'PY' || fail "report.json: no passed case llmfs/$MODE"
+import json, sys
+cases = [c for c in json.load(open(sys.argv[1]))["cases"] if c["case_id"] == "llmfs/" + sys.argv[2]]
+sys.exit(0 if len(cases) == 1 and cases[0]["passed"] else 1)
+PY
+echo "report case llmfs/$MODE: passed"
 no_guest_left "$T/run"
 echo "PASS"

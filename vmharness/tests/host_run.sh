@@ -12,4 +12,21 @@ report_has "$T/rep-truncate" "truncated"
 report_has "$T/rep-badsum" "bad checksum"
 report_has "$T/rep-nooutput" "missing"
 report_has "$T/rep-crash" "killed by signal 11"
+# --after-case: the --after commands as one case of the report, passed only
+# when every command exits 0 (llmfs's 9front sessions use it).
+case_of() {  # REPORT-DIR CASE-ID -> "passed|failed FAILURE"
+  python3 - "$1/report.json" "$2" <<'PY'
+import json, sys
+c = [c for c in json.load(open(sys.argv[1]))["cases"] if c["case_id"] == sys.argv[2]]
+print("none" if len(c) != 1 else ("passed" if c[0]["passed"] else "failed " + c[0]["failure"]))
+PY
+}
+"$NINEML" vm --guest host --kernel rng --run-dir "$T/run-ac" --out "$T/rep-ac" --after true --after 'test -d after' \
+  --after-case after/ok >"$T/log-ac" 2>&1 || { cat "$T/log-ac"; fail "--after-case with passing commands failed"; }
+[ "$(case_of "$T/rep-ac" after/ok)" = passed ] || fail "after/ok: $(case_of "$T/rep-ac" after/ok)"
+"$NINEML" vm --guest host --kernel rng --run-dir "$T/run-ac" --out "$T/rep-ac2" --after true --after 'exit 3' \
+  --after-case after/bad >"$T/log-ac2" 2>&1
+[ $? -eq 1 ] || { cat "$T/log-ac2"; fail "a failing --after command did not fail the run"; }
+[[ $(case_of "$T/rep-ac2" after/bad) == "failed "*"exit 3"* ]] || fail "after/bad: $(case_of "$T/rep-ac2" after/bad)"
+grep -q 'after/bad' "$T/rep-ac2/junit.xml" || fail "after/bad is not in junit.xml"
 echo "PASS"
