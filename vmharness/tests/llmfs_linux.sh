@@ -72,41 +72,7 @@ S=$got/session.txt
 grep -qx "session done" "$S" || fail "the guest session did not finish"
 val() { sed -n "s/^$1: //p" "$S" | head -1; }
 [ "$(val net)" = "lo " ] || fail "the guest had network devices: $(val net)"
-for f in ctl model clone pool; do
-  [[ " $(val root)" == *" $f "* ]] || fail "root listing lacks $f: $(val root)"
-done
-for f in count memory list limit; do
-  [[ " $(val pool)" == *" $f "* ]] || fail "pool listing lacks $f: $(val pool)"
-done
-for f in ctl model prompt output stream status ids; do
-  [[ " $(val files)" == *" $f "* ]] || fail "session listing lacks $f: $(val files)"
-done
-[[ $(val model) == *" "* ]] || fail "model info: $(val model)"
-[ "$(val 'status before')" = idle ] || fail "status before generate: $(val 'status before')"
-for k in 'status after' 'status a' 'status b'; do
-  [[ $(val "$k") =~ ^done\ [0-9.]+\ tok/s$ ]] || fail "$k: $(val "$k")"
-done
-[ "$(val bound)" = "(default)" ] || fail "the first session's model: $(val bound)"
-[ "$(val 'bound a')" = small ] || fail "session a's model: $(val 'bound a')"
-[ "$(val 'bound b')" = big ] || fail "session b's model: $(val 'bound b')"
-# pool-unload of a model in use: the server's error text, and nothing changed.
-a=$(val sessions | cut -d' ' -f1)
-[ "$(val 'unload in use')" = "pool-unload small: in use by session $a" ] || fail "unload in use: $(val 'unload in use')"
-# Pool figures: the two named models listed, memory grows with each load and
-# shrinks with the unload.
-field() { val "$1" | sed -n "s/.*$2 \([^ ]*\).*/\1/p"; }
-m0=$(field 'pool before' memory) m1=$(field 'pool after small' memory) m2=$(field 'pool after big' memory)
-m3=$(field 'pool after unload' memory)
-for m in "$m0" "$m1" "$m2" "$m3"; do [[ $m =~ ^[0-9]+$ ]] || fail "pool/memory not a decimal: $m"; done
-[ "$m1" -gt "$m0" ] && [ "$m2" -gt "$m1" ] && [ "$m3" -lt "$m2" ] || fail "pool/memory: $m0 -> $m1 -> $m2 -> $m3"
-c0=$(field 'pool before' count) c2=$(field 'pool after big' count) c3=$(field 'pool after unload' count)
-[ "$c2" -eq $((c0 + 2)) ] && [ "$c3" -eq $((c0 + 1)) ] || fail "pool/count: $c0 -> $c2 -> $c3"
-[ "$(field 'pool after refusal' count)" = "$c2" ] || fail "a refused pool-unload changed pool/count"
-case ",$(field 'pool bound' list)," in *,small,*) ;; *) fail "pool/list lacks small: $(field 'pool bound' list)" ;; esac
-case ",$(field 'pool bound' list)," in *,big,*) ;; *) fail "pool/list lacks big: $(field 'pool bound' list)" ;; esac
-case ",$(field 'pool after unload' list)," in *,small,*) fail "pool/list after the unload: $(field 'pool after unload' list)" ;; esac
-[ "$(field 'pool after big' list | cut -d, -f1)" = big ] || fail "pool/list after pool-load big: most recent first: $(field 'pool after big' list)"
-echo "ok: the session's files and pool figures"
+check_llmfs_session "$S"
 
 # Each session's ids are `9ml run --ids`'s with the same settings.
 same_ids() {  # NAME MODEL RUN-ARGS...
