@@ -33,10 +33,15 @@ srv=$!
 trap 'kill $srv 2>/dev/null; rm -rf "$T"' EXIT
 poll 20 test -s "$T/port" || fail "the host server did not start"
 port=$(cat "$T/port")
+# greeted_dial N: an rc line that sends pingN, keeps the connection open until
+# the host's greeting has arrived (at most 30 s: the relay is a process the
+# host starts per connection, slow on a loaded machine), then closes it.
+greeted_dial() {
+  echo "{echo ping$1; n=(); while(! grep -s 'hello from the host' after/d$1.txt && ! ~ \$#n 30) {sleep 1; n=(\$n 1)}} | aux/dial tcp!10.0.2.100!564 >after/d$1.txt; status=''"
+}
 # shellcheck disable=SC2046
 "$NINEML" vm $(nine_front_args) --kernel rng --run-dir "$T/run1" --out "$T/rep1" --boot-timeout 120 --guestfwd "$port" \
-  --after "{echo ping1; sleep 1} | aux/dial tcp!10.0.2.100!564 >after/d1.txt; status=''" \
-  --after "{echo ping2; sleep 1} | aux/dial tcp!10.0.2.100!564 >after/d2.txt; status=''" \
+  --after "$(greeted_dial 1)" --after "$(greeted_dial 2)" \
   --after "aux/dial tcp!10.0.2.2!$port </dev/null >[2]after/gw.txt; echo \$status >>after/gw.txt" >"$T/log1" 2>&1
 rc=$?
 cat "$T/log1"
