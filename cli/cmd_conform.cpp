@@ -11,6 +11,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "environment.hpp"
 #include "fault.hpp"
 #include "runner.hpp"
 
@@ -104,7 +105,8 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   report::Report r = conformance::run(s, progress);
   for (const auto& n : r.not_run) fmt::print("NOT RUN {}: {}\n", n.impl, n.reason);
   r.command = command;
-  r.tool_version = "0.1.0";
+  r.tool_version = report::tool_version();
+  r.environment = report::host_environment();
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   char iso[32];

@@ -153,7 +153,14 @@ void write_html(const Report& r, const std::string& path) {
   out += fmt::format("<li>command: <code>{}</code></li>\n", xml_escape(r.command));
   out += fmt::format("<li>host: {}; tool: {} {}; created: {}</li>\n", xml_escape(r.host), xml_escape(r.tool),
                      xml_escape(r.tool_version), xml_escape(r.created_utc));
-  out += "</ul>\n<table>\n<tr><th>kernel</th><th>impl</th><th>cases</th><th>failed</th><th>max ULP</th>"
+  out += "</ul>\n";
+  if (!r.environment.empty()) {
+    out += "<table class=\"env\">\n<caption>Environment</caption>\n";
+    for (const auto& [k, v] : r.environment)
+      out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(v));
+    out += "</table>\n";
+  }
+  out += "<table>\n<tr><th>kernel</th><th>impl</th><th>cases</th><th>failed</th><th>max ULP</th>"
          "<th>max bound ratio</th><th>tolerance</th></tr>\n";
   for (size_t i = 0; i < summaries.size(); i++) out += summary_row(summaries[i], i);
   out += "</table>\n";

@@ -59,6 +59,12 @@ void write_junit(const Report& r, const std::string& path) {
     out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\" hostname=\"{}\">\n",
                        xml_escape(kernel), cases.size(), suite_failures, seconds_attr(suite_seconds),
                        xml_escape(r.host));
+    if (!r.environment.empty()) {
+      out += "    <properties>\n";
+      for (const auto& [k, v] : r.environment)
+        out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", xml_escape(k), xml_escape(v));
+      out += "    </properties>\n";
+    }
     for (const CaseResult* c : cases) write_testcase(out, *c);
     out += "  </testsuite>\n";
   }

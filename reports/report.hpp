@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,9 @@ struct Report {
   std::string command;      // the command line that produced it
   std::vector<CaseResult> cases;
   std::vector<NotRun> not_run;  // JSON "not_run"; optional on input
+  // Where it ran (environment.hpp: host_environment(), plus the guest's
+  // facts for VM runs): JSON "environment", string values; optional on input.
+  std::map<std::string, std::string> environment;
   double seconds = 0;
 };
 

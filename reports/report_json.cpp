@@ -237,6 +237,10 @@ Report decode_report(const Decoder& d, const json& j) {
   r.cases.reserve(cases.size());
   for (size_t i = 0; i < cases.size(); i++)
     r.cases.push_back(decode_case(d, cases[i], "cases[" + std::to_string(i) + "]"));
+  if (j.contains("environment")) {
+    d.require_object(j["environment"], "environment");
+    for (const auto& [k, v] : j["environment"].items()) r.environment[k] = d.str(j["environment"], k.c_str(), "environment");
+  }
   if (j.contains("not_run")) {
     const json& nr = d.array(j, "not_run", "");
     for (size_t i = 0; i < nr.size(); i++) {
@@ -266,6 +270,9 @@ void write_json(const Report& r, const std::string& path) {
   ojson not_run = ojson::array();
   for (const NotRun& n : r.not_run) not_run.push_back({{"impl", n.impl}, {"reason", n.reason}});
   j["not_run"] = std::move(not_run);
+  ojson env = ojson::object();
+  for (const auto& [k, v] : r.environment) env[k] = v;
+  j["environment"] = std::move(env);
   // Invalid UTF-8 in a string (say, a mangled guest line) becomes U+FFFD
   // rather than aborting the whole report.
   std::string text = j.dump(2, ' ', false, ojson::error_handler_t::replace);

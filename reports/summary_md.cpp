@@ -28,6 +28,11 @@ void write_markdown(const Report& r, const std::string& path) {
   out += fmt::format("- host: {}\n", md_code(r.host));
   out += fmt::format("- tool: {} {}\n", md_cell(r.tool), md_cell(r.tool_version));
   out += fmt::format("- created: {}\n\n", md_cell(r.created_utc));
+  if (!r.environment.empty()) {
+    out += "## Environment\n\n| | |\n| --- | --- |\n";
+    for (const auto& [k, v] : r.environment) out += fmt::format("| {} | {} |\n", md_cell(k), md_cell(v));
+    out += "\n";
+  }
   if (!r.not_run.empty()) {
     out += "## Implementations not run\n\n";
     for (const NotRun& n : r.not_run) out += fmt::format("- {}: {}\n", md_cell(n.impl), md_cell(n.reason));

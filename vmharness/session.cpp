@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +23,7 @@
 #include "owned.hpp"
 #include "peer.hpp"
 #include "plan.hpp"
+#include "environment.hpp"
 #include "report.hpp"
 
 namespace nineml::vm {
@@ -162,6 +164,18 @@ report::CaseResult after_result(const std::string& name, const std::string& impl
                 (faults.size() > 1 ? " (and " + std::to_string(faults.size() - 1) + " later faults)" : "");
   r.ulp_histogram.assign(report::kUlpBins, 0);
   return r;
+}
+
+// A guest file named so that two runs' guests can be told apart without
+// hashing a gigabyte: its path, size and modification time.
+std::string file_identity(const std::string& path) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (ec) return path + " (unreadable)";
+  struct stat st;
+  char when[32] = "?";
+  if (::stat(path.c_str(), &st) == 0) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&st.st_mtime));
+  return fs::absolute(path).lexically_normal().string() + " (" + std::to_string(size) + " bytes, modified " + when + ")";
 }
 
 void copy_tree(const fs::path& from, const fs::path& to) {
@@ -391,7 +405,16 @@ int run(const VmOptions& o, const std::string& command) {
   report::Report rep;
   rep.host = impl_name;
   rep.command = command;
-  rep.tool_version = "0.1.0";
+  rep.tool_version = report::tool_version();
+  // The build and host that ran the harness, then the guest's identity.
+  rep.environment = report::host_environment();
+  rep.environment["guest"] = impl_name;
+  rep.environment["accelerator"] = accel;
+  if (g.guest != "host") {
+    rep.environment["guest_cpus"] = std::to_string(g.smp);
+    if (!g.image.empty()) rep.environment["guest_image"] = file_identity(g.image);
+    if (!g.kernel.empty()) rep.environment["guest_kernel"] = file_identity(g.kernel);
+  }
   std::time_t now = std::time(nullptr);
   char iso[32];
   std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "arrays.hpp"
+#include "environment.hpp"
 #include "kernel.hpp"
 #include "result_dict.hpp"
 #include "runner.hpp"
@@ -241,7 +242,8 @@ void bind_compare(py::module_& m) {
              rep::Report r;
              r.host = host;
              r.command = command;
-             r.tool_version = "0.1.0";
+             r.tool_version = rep::tool_version();
+             r.environment = rep::host_environment();
              r.created_utc = now_utc();
              return r;
            }),

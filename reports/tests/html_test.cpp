@@ -62,6 +62,17 @@ TEST(Html, EscapesCraftedNamesAndMessages) {
   EXPECT_NE(html.find("host: &lt;script&gt;alert(5)&lt;/script&gt;"), std::string::npos);
 }
 
+TEST(Html, EnvironmentTable) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.environment = {{"commit", "abc"}, {"cpu_model", "<script>x</script>"}};
+  write_html(r, dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  EXPECT_NE(html.find("<caption>Environment</caption>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>commit</th><td>abc</td></tr>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>cpu_model</th><td>&lt;script&gt;x&lt;/script&gt;</td></tr>"), std::string::npos);
+}
+
 TEST(Html, EmptyHistogramStillDrawsAFrame) {
   ScratchDir dir;
   Report r = make_report();

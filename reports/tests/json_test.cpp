@@ -72,6 +72,7 @@ Report tricky_report() {
   c.bound_ratio = 0.1 + 0.2;  // needs all 17 digits to round-trip
   c.seed = std::numeric_limits<uint64_t>::max();
   c.elements = std::numeric_limits<int64_t>::max();
+  r.environment = {{"cpu_model", "AMD \"EPYC\" <x> \u00e9"}, {"commit", "abc-dirty"}, {"empty", ""}};
   c.tolerance_kind = "fixed-epsilon";
   c.tolerance_note = "no bound for exp near overflow; \"quoted\" \u00e9";
   c.contract = "bit-exact with reference llama2c";
@@ -96,6 +97,7 @@ TEST(Json, RoundTripKeepsEveryValueIncludingNonFinite) {
   EXPECT_EQ(back.created_utc, r.created_utc);
   EXPECT_EQ(back.host, r.host);
   EXPECT_EQ(back.command, r.command);
+  EXPECT_EQ(back.environment, r.environment);
   expect_same(back.seconds, r.seconds, "seconds");
   ASSERT_EQ(back.cases.size(), r.cases.size());
   for (size_t i = 0; i < r.cases.size(); i++) expect_same_case(r.cases[i], back.cases[i]);

@@ -41,6 +41,23 @@ TEST(Junit, OneSuitePerKernelOneCasePerCase) {
             std::string::npos);
 }
 
+TEST(Junit, EnvironmentIsEverySuitesProperties) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.environment = {{"commit", "abc"}, {"cpu_model", "A <b> & \"c\""}};
+  write_junit(r, dir.file("junit.xml"));
+  std::string xml = slurp(dir.file("junit.xml"));
+  size_t suites = 0, props = 0;
+  for (size_t p = xml.find("<testsuite "); p != std::string::npos; p = xml.find("<testsuite ", p + 1)) suites++;
+  for (size_t p = xml.find("<properties>"); p != std::string::npos; p = xml.find("<properties>", p + 1)) props++;
+  EXPECT_EQ(suites, 2u);
+  EXPECT_EQ(props, suites);
+  EXPECT_NE(xml.find("<property name=\"cpu_model\" value=\"A &lt;b&gt; &amp; &quot;c&quot;\"/>"), std::string::npos)
+      << xml;
+  // Properties come before the suite's test cases (the JUnit schema's order).
+  EXPECT_LT(xml.find("</properties>"), xml.find("<testcase"));
+}
+
 TEST(Junit, EscapesMarkupInNamesAndMessages) {
   ScratchDir dir;
   Report r = make_report();

@@ -61,6 +61,18 @@ TEST(Markdown, EscapesCraftedNamesAndMessages) {
   EXPECT_NE(md.find("&lt;img src=x onerror=alert(4)&gt;\\|"), std::string::npos) << md;
 }
 
+TEST(Markdown, EnvironmentTable) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.environment = {{"commit", "abc"}, {"cpu_model", "A|<b>"}};
+  write_markdown(r, dir.file("summary.md"));
+  std::string md = slurp(dir.file("summary.md"));
+  EXPECT_NE(md.find("## Environment"), std::string::npos) << md;
+  EXPECT_NE(md.find("| commit | abc |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| cpu_model | A\\|&lt;b&gt; |"), std::string::npos) << md;
+  EXPECT_LT(md.find("## Environment"), md.find("## Results by kernel"));
+}
+
 TEST(Markdown, AllPassingSaysSo) {
   ScratchDir dir;
   Report r = make_report();

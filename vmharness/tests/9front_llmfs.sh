@@ -104,8 +104,10 @@ done
 # The report holds the session as one case beside the kernels'.
 python3 - "$T/rep/report.json" "$MODE" <<'PY' || fail "report.json: no passed case llmfs/$MODE"
 import json, sys
-cases = [c for c in json.load(open(sys.argv[1]))["cases"] if c["case_id"] == "llmfs/" + sys.argv[2]]
-sys.exit(0 if len(cases) == 1 and cases[0]["passed"] else 1)
+rep = json.load(open(sys.argv[1]))
+cases = [c for c in rep["cases"] if c["case_id"] == "llmfs/" + sys.argv[2]]
+env = rep["environment"]
+sys.exit(0 if len(cases) == 1 and cases[0]["passed"] and env["guest"] == "guest:9front" and "root.img" in env["guest_image"] else 1)
 PY
 echo "report case llmfs/$MODE: passed"
 no_guest_left "$T/run"
