@@ -8,12 +8,14 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "args.hpp"
 #include "commands.hpp"
 #include "environment.hpp"
 #include "fault.hpp"
 #include "runner.hpp"
+#include "shard.hpp"
 
 namespace nineml::cli {
 
@@ -22,6 +24,7 @@ struct ConformOptions {
   std::vector<std::string> kernels, impls, cases;
   uint64_t seed = 1;
   std::string out = "reports/out";
+  std::string shard, shard_durations;
   bool list = false, quiet = false;
 };
 
@@ -40,6 +43,10 @@ void check_runs_something(const conformance::Selection& s, bool need_cpu) {
   std::vector<std::string> kernels, runs_on, not_here;
   for (const auto& c : cases)
     if (std::find(kernels.begin(), kernels.end(), c.kernel->name()) == kernels.end()) kernels.push_back(c.kernel->name());
+  if (cases.empty() && s.shard_count > 0)
+    throw std::runtime_error("--shard " + std::to_string(s.shard_index) + "/" + std::to_string(s.shard_count) +
+                             ": this shard has no cases (the selection has " +
+                             std::to_string(conformance::select_all_cases(s).size()) + ")");
   if (cases.empty()) throw std::runtime_error("the selection has no cases");
   bool covered = false;
   for (const conformance::Impl* i : impls) {
@@ -81,6 +88,11 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   // Every argument before the run: names and NINEML_FAULT (exit 2), then
   // --out, created and written to (exit 1), so a run cannot fail at its end.
   std::optional<conformance::fault::Fault> fault;
+  as_usage([&] {
+    if (!o.shard.empty()) std::tie(s.shard_index, s.shard_count) = conformance::parse_shard(o.shard);
+    else if (!o.shard_durations.empty()) throw std::runtime_error("--shard-durations goes with --shard K/N");
+  });
+  if (!o.shard_durations.empty()) s.shard_costs = conformance::measured_costs(report::read_json(o.shard_durations));
   as_usage([&] {
     check_runs_something(s, !o.list);
     if (!o.list) fault = conformance::fault::from_env();
@@ -151,6 +163,14 @@ Action add_conform(CLI::App& app) {
       ->type_name("REPRO");
   sub->add_option("--out", o->out, "Directory for report.json, junit.xml, summary.md, index.html")
       ->type_name("DIR");
+  sub->add_option("--shard", o->shard,
+                  "Run only shard K of N (1 <= K <= N): every case is in exactly one shard, balanced by cost; "
+                  "join the shards' reports with `9ml report merge` (docs/CI.md)")
+      ->type_name("K/N");
+  sub->add_option("--shard-durations", o->shard_durations,
+                  "With --shard: balance by the case times of this earlier report.json instead of the estimate "
+                  "from case sizes (every shard must be given the same file)")
+      ->type_name("REPORT");
   sub->add_flag("--list", o->list, "Print the selected case keys and exit");
   sub->add_flag("--quiet", o->quiet, "No progress lines");
   sub->footer(
@@ -163,6 +183,8 @@ Action add_conform(CLI::App& app) {
     for (const auto& i : o->impls) command += " --impl " + i;
     for (const auto& c : o->cases) command += " --case " + c;
     if (sub->count("--seed")) command += " --seed " + std::to_string(o->seed);
+    if (!o->shard.empty()) command += " --shard " + o->shard;
+    if (!o->shard_durations.empty()) command += " --shard-durations " + o->shard_durations;
     return run_conform(*o, command);
   };
 }

@@ -1,6 +1,9 @@
-// `9ml report diff OLD NEW`: regressions between two reports.
+// `9ml report diff OLD NEW`: regressions between two reports; `9ml report
+// merge A B ... --out DIR`: shard reports joined into one (docs/CI.md).
 #include <fmt/core.h>
 
+#include <chrono>
+#include <ctime>
 #include <memory>
 
 #include <cfloat>
@@ -9,6 +12,7 @@
 #include "commands.hpp"
 #include "detail.hpp"
 #include "report.hpp"
+#include "shard.hpp"
 
 namespace nineml::cli {
 
@@ -18,6 +22,8 @@ Action add_report(CLI::App& app) {
     report::DiffOptions diff;
     bool across = false;
     std::string old_impl, new_impl, md;
+    std::vector<std::string> merge_inputs;
+    std::string merge_out = "reports/merged";
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("report", "Work with reports");
@@ -36,7 +42,32 @@ Action add_report(CLI::App& app) {
   d->add_option("--new-impl", o->new_impl, "--across: NEW's implementation (default: NEW's host field)")->type_name("I");
   d->add_option("--md", o->md, "--across: also write the table to this Markdown file")->type_name("FILE");
   d->footer("Exit status: 0 no regression, 1 regressions or unreadable input, 2 bad arguments (docs/CLI.md).");
-  return [o]() {
+  auto* m = sub->add_subcommand("merge", "Join the reports of `conform --shard K/N` runs into one report");
+  m->add_option("REPORT", o->merge_inputs, "A shard's report.json (two or more)")->required()->expected(2, 10000);
+  m->add_option("--out", o->merge_out, "Directory for the merged report.json, junit.xml, summary.md, index.html "
+                                        "(default reports/merged)")
+      ->type_name("DIR");
+  m->footer("Exit status: 0 every case passed, 1 a case failed, an input is unreadable, two inputs hold the same "
+            "case or come from different builds, 2 bad arguments (docs/CLI.md, docs/CI.md).");
+  return [o, m]() {
+    if (m->parsed()) {
+      check_writable_dir("--out", o->merge_out);
+      std::vector<report::Report> parts;
+      for (const auto& path : o->merge_inputs) parts.push_back(report::read_json(path));
+      report::Report r = conformance::merge_reports(parts, o->merge_inputs);
+      r.command = "9ml report merge";
+      for (const auto& path : o->merge_inputs) r.command += " " + path;
+      std::time_t now = std::time(nullptr);
+      char iso[32];
+      std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+      r.created_utc = iso;
+      report::write_all(r, o->merge_out);
+      size_t failed = 0;
+      for (const auto& c : r.cases) failed += !c.passed;
+      fmt::print("merged {} reports: {} case runs, {} passed, {} failed; report in {}/\n", parts.size(), r.cases.size(),
+                 r.cases.size() - failed, failed, o->merge_out);
+      return failed ? 1 : 0;
+    }
     if (!o->across && (!o->old_impl.empty() || !o->new_impl.empty() || !o->md.empty()))
       throw UsageError("--old-impl, --new-impl and --md go with --across");
     report::Report a = report::read_json(o->old_path);

@@ -1,4 +1,5 @@
 #include "runner.hpp"
+#include "shard.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -83,6 +84,12 @@ void check_impl_names(const std::vector<std::string>& names) {
 }
 
 std::vector<SelectedCase> select_cases(const Selection& s) {
+  std::vector<SelectedCase> all = select_all_cases(s);
+  if (s.shard_count == 0) return all;
+  return shard_cases(all, s.shard_index, s.shard_count, s.shard_costs);
+}
+
+std::vector<SelectedCase> select_all_cases(const Selection& s) {
   check_kernel_names(s.kernels);
   std::vector<SelectedCase> out;
   if (!s.case_keys.empty()) {

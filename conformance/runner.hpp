@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,18 @@ struct Selection {
   std::vector<std::string> impls;    // empty: all
   uint64_t seed = 1;
   std::vector<std::string> case_keys;  // non-empty: exactly these cases
+  // --shard K/N (shard.hpp): only shard K (1-based) of N; 0/0 = all.
+  int shard_index = 0, shard_count = 0;
+  std::map<std::string, double> shard_costs;  // case key -> measured seconds (--shard-durations)
 };
 
 struct SelectedCase {
   const Kernel* kernel;
   CaseSpec spec;
 };
+
+// The selection's cases before --shard (select_cases applies it).
+std::vector<SelectedCase> select_all_cases(const Selection& s);
 
 // The end of an unknown-name error: "did you mean softmax?" naming the valid
 // names within a small edit distance of `name` (or starting with it), else

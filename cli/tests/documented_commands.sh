@@ -45,6 +45,12 @@ key=$(grep -m1 '^rmsnorm/' "$TMP/out")
 ok conform --case "$key" --out "$TMP/c3" --quiet
 has '^[1-9] passed, 0 failed$' "conform --case"
 
+# conform --shard and report merge: two shards joined give the unsharded counts.
+ok conform --kernel rng --shard 1/2 --out "$TMP/sh1" --quiet
+ok conform --kernel rng --shard 2/2 --shard-durations "$TMP/sh1/report.json" --out "$TMP/sh2" --quiet
+ok report merge "$TMP/sh1/report.json" "$TMP/sh2/report.json" --out "$TMP/shm"
+has '^merged 2 reports: [1-9][0-9]* case runs, [1-9][0-9]* passed, 0 failed' "report merge"
+
 # report diff: two equal runs, thresholds, --across by impl and by host.
 ok report diff "$TMP/c1/report.json" "$TMP/c2/report.json" --factor 1.5 --ulp-floor 0
 has '^0 regression\(s\) between ' "report diff"
