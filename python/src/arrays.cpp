@@ -2,6 +2,7 @@
 // mismatch is reported with the argument's name, the expectation and what
 // was given.
 #include "arrays.hpp"
+#include "paths.hpp"
 
 #include <climits>
 
@@ -33,6 +34,11 @@ void register_exception_translators() {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const IndexErr& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const OsErr& e) {
+      // OSError(errno, message, filename) is constructed as the errno's subclass.
+      py::object err = py::reinterpret_steal<py::object>(
+          PyObject_CallFunction(PyExc_OSError, "iss", e.err, e.msg.c_str(), e.path.c_str()));
+      if (err) PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(err.ptr())), err.ptr());
     }
   });
 }

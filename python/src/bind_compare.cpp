@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "arrays.hpp"
+#include "paths.hpp"
 #include "environment.hpp"
 #include "kernel.hpp"
 #include "result_dict.hpp"
@@ -117,6 +118,12 @@ py::dict compare(const py::object& expected, const py::object& got, const py::ob
     conf::Tensors in = k->inputs(c);
     conf::Expected e = k->expected(c, in);
     if (!expected.is_none()) {
+      // The registry's bounds belong to the registry's exact values: a
+      // caller's own expected values come with the caller's own bounds.
+      if (bound.is_none())
+        throw ValueErr("compare: argument 'expected' was given for registry case '" + c.key() +
+                       "', so 'bound' is required too (the registry's bounds hold for its own expected values; "
+                       "leave expected=None to use both from the registry)");
       auto ex = values_of(expected, "compare: argument 'expected'");
       require_len(ex, e.value.size(), "compare: argument 'expected'");
       e.value = std::move(ex);
@@ -249,7 +256,7 @@ void bind_compare(py::module_& m) {
            }),
            arg("host") = "python", arg("command") = "p9ml")
       .def_static(
-          "read", [](const std::string& path) { return rep::read_json(path); }, arg("path"),
+          "read", [](const py::object& path) { return rep::read_json(input_file(path, "Report.read")); }, arg("path"),
           "Reads a report.json.")
       .def(
           "add", [](rep::Report& r, const py::dict& d) { r.cases.push_back(result_from_dict(d)); }, arg("result"),
@@ -274,10 +281,12 @@ void bind_compare(py::module_& m) {
       .def("__len__", [](const rep::Report& r) { return r.cases.size(); })
       .def("summary", &summaries, "Per kernel x impl aggregates, as in summary.md.")
       .def(
-          "write", [](const rep::Report& r, const std::string& dir) { rep::write_all(r, dir); }, arg("dir"),
+          "write", [](const rep::Report& r, const py::object& dir) { rep::write_all(r, path_arg(dir, "Report.write")); },
+          arg("dir"),
           "Writes report.json, junit.xml, summary.md and index.html into dir.")
       .def(
-          "write_json", [](const rep::Report& r, const std::string& path) { rep::write_json(r, path); },
+          "write_json",
+          [](const rep::Report& r, const py::object& path) { rep::write_json(r, path_arg(path, "Report.write_json")); },
           arg("path"));
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "arrays.hpp"
+#include "paths.hpp"
 #include "impl_select.hpp"
 #include "model_checks.hpp"
 #include "writers.hpp"
@@ -256,7 +257,10 @@ class Model {
 void bind_model(py::module_& m) {
   using py::arg;
   py::class_<Tokenizer, std::shared_ptr<Tokenizer>>(m, "Tokenizer", "The engine's BPE tokenizer (engine/tokenizer.h).")
-      .def(py::init<const std::string&, long long>(), arg("path"), arg("vocab_size") = 0,
+      .def(py::init([](const py::object& path, long long vocab_size) {
+             return std::make_shared<Tokenizer>(input_file(path, "Tokenizer"), vocab_size);
+           }),
+           arg("path"), arg("vocab_size") = 0,
            "Reads a llama2.c tokenizer.bin; vocab_size > 0 requires exactly that many tokens.")
       .def("__len__", &Tokenizer::size)
       .def("encode", &Tokenizer::encode, arg("text"), arg("bos") = true, arg("eos") = false)
@@ -287,10 +291,12 @@ void bind_model(py::module_& m) {
            "token_embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3, rms_final, wcls.");
   m.def(
       "load",
-      [](const std::string& path, const py::object& tokenizer, const std::string& impl) {
+      [](const py::object& path_obj, const py::object& tokenizer, const std::string& impl) {
+        const std::string path = input_file(path_obj, "load");
+        const std::string tok = tokenizer.is_none() ? "" : input_file(tokenizer, "load: tokenizer");
         auto md = std::make_unique<Model>(path, impl);
         if (!tokenizer.is_none())
-          md->tokenizer = std::make_shared<Tokenizer>(tokenizer.cast<std::string>(), md->cfg().vocab_size);
+          md->tokenizer = std::make_shared<Tokenizer>(tok, md->cfg().vocab_size);
         else if (md->model().vocab_n > 0)
           md->tokenizer = std::make_shared<Tokenizer>(md->model());
         return md;

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "arrays.hpp"
+#include "paths.hpp"
 #include "model_checks.hpp"
 #include "ref_model.hpp"
 #include "reference.hpp"
@@ -90,8 +91,8 @@ void bind_reference(py::module_& m) {
       arg("x"), arg("group_size"), "Exact Q8_0 scales max|x|/127 per group, float64.");
 
   py::class_<RefModel>(r, "Transformer", "The reference Transformer (reference/transformer.cpp) over a v0 checkpoint.")
-      .def(py::init([](const std::string& path, const std::string& mode) {
-             return std::make_unique<RefModel>(path, parse_mode(mode));
+      .def(py::init([](const py::object& path, const std::string& mode) {
+             return std::make_unique<RefModel>(input_file(path, "Transformer"), parse_mode(mode));
            }),
            arg("path"), arg("mode") = "exact")
       .def_property_readonly("mode", [](const RefModel& rm) { return std::string(ref::mode_name(rm.mode)); })

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "arrays.hpp"
+#include "environment.hpp"
 
 namespace p9ml {
 void bind_kernels(py::module_& m);
@@ -14,6 +15,9 @@ void bind_model(py::module_& m);
 PYBIND11_MODULE(p9ml, m) {
   m.doc() = "9ml from Python: engine and reference kernels on NumPy arrays, the conformance "
             "comparator and reports, models (docs/PYTHON.md).";
+  // CMake's project version and the build's commit (reports/environment.hpp).
+  m.attr("__version__") = nineml::report::tool_version();
+  m.attr("__commit__") = nineml::report::build_commit();
   p9ml::register_exception_translators();
   p9ml::bind_kernels(m);
   p9ml::bind_reference(m);

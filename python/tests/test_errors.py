@@ -105,7 +105,8 @@ def test_bad_model_file(tmp_path):
     bad.write_bytes(b"\x01\x02")
     with pytest.raises(ValueError, match=str(bad)):
         p9ml.load(str(bad))
-    with pytest.raises(ValueError, match="nonexistent"):
+    # A missing file is the standard FileNotFoundError (test_api.py), not ValueError.
+    with pytest.raises(FileNotFoundError, match="nonexistent"):
         p9ml.load(str(tmp_path / "nonexistent.bin"))
 
 
