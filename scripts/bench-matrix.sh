@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The issue-4 benchmark matrix: `9ml bench` on the generated stories15M and
+# The benchmark matrix: `9ml bench` on the generated stories15M and
 # stories110M shapes, f32 and Q8, 1 and 2 threads, each with its own
 # before/after bandwidth probe. Writes OUT/bench-SHAPE-TYPE.json and prints
 # the tables (docs/PERFORMANCE.md). Usage: scripts/bench-matrix.sh [BUILD] [OUT]

@@ -1,6 +1,7 @@
 # `9ml bench` runs a generated model end to end at two thread counts and
-# writes JSON with a positive rate for each (best of --repeat runs) and
-# the issue-4 target verdicts; on a model file it reports that model's
+# writes JSON with a positive rate for each (the median of --repeat runs,
+# with min, max, stddev and every sample), the environment (commit, CPU,
+# compiler) and the target verdicts; on a model file it reports that model's
 # shape; every argument is checked before the bandwidth probe: bad values
 # exit 2, a missing model or an unwritable --json 1 (docs/CLI.md).
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +16,16 @@ assert all(r["decode_tokens_per_s"] > 0 and r["prefill_tokens_per_s"] > 0 for r 
 assert j["bytes_per_token"] > 1e6
 assert j["repeat"] == 2
 assert all(abs(r["prefill_over_decode"] - r["prefill_tokens_per_s"] / r["decode_tokens_per_s"]) < 1e-9 for r in runs)
+import statistics
+for r in runs:
+    for fig in ("prefill", "decode"):
+        s = r[fig]
+        assert len(s["samples"]) == 2, s
+        assert s["median"] == statistics.median(s["samples"]) == r[fig + "_tokens_per_s"], s
+        assert s["min"] == min(s["samples"]) and s["max"] == max(s["samples"]), s
+        assert abs(s["stddev"] - statistics.stdev(s["samples"])) <= 1e-9 * max(1.0, s["stddev"]), s
+for k in ("commit", "tool_version", "compiler", "cpu_model", "simd_dispatched"):
+    assert j["environment"][k], k
 # 15m q8 has a tokens/s target at 2 threads, and every run a prefill ratio.
 whats = sorted((t["threads"], t["what"]) for t in j["targets"])
 assert whats == [(1, "prefill/decode tokens per second"), (2, "decode tokens/s"),
