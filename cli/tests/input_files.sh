@@ -46,7 +46,7 @@ done
 python3 "$EDIT" set-u32 "$g" "$TMP/long.gguf" llama.context_length 30000000
 expect_status 0 "$NINEML" info "$TMP/long.gguf"
 grep -q "30000000" "$TMP/out" || fail "info does not show the declared context: $(cat "$TMP/out")"
-expect_status 0 "$NINEML" run "$g" -n 12 --ids --no-simd --threads 1
+expect_status 0 "$NINEML" run "$g" -n 12 -s 7 --ids --no-simd --threads 1
 want=$(grep '^generated:' "$TMP/out")
 [ -n "$want" ] || fail "run printed no ids: $(cat "$TMP/out")"
 if ldd "$NINEML" 2>/dev/null | grep -q libasan; then
@@ -54,6 +54,6 @@ if ldd "$NINEML" 2>/dev/null | grep -q libasan; then
 else
   limit="ulimit -v 2000000;"   # 2 GB: one cache of 30M positions is 15 GB
 fi
-expect_status 0 bash -c "$limit exec \"\$0\" run \"\$1\" -n 12 --ids --no-simd --threads 1" "$NINEML" "$TMP/long.gguf"
+expect_status 0 bash -c "$limit exec \"\$0\" run \"\$1\" -n 12 -s 7 --ids --no-simd --threads 1" "$NINEML" "$TMP/long.gguf"
 [ "$(grep '^generated:' "$TMP/out")" = "$want" ] || fail "long-context header: $(cat "$TMP/out"), want $want"
 echo ok
