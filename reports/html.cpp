@@ -1,7 +1,14 @@
 // index.html: one self-contained page (inline CSS and SVG, no scripts, no
-// external assets) with the summary table and a ULP histogram per kernel x impl.
+// external assets). Evidence before verdicts: the run and where it ran, then
+// every failing case with its worst elements and repro line, a legend, the
+// kernel x impl summary, and per kernel x impl a ULP histogram, the worst
+// elements of its worst case, its failed cases and (folded) its passing cases
+// closest to their bound. docs/REPORT_SCHEMA.md, "index.html".
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -19,23 +26,45 @@ namespace {
 using detail::format_number;
 using detail::xml_escape;
 
+// How many passing cases a section lists (those closest to their bound). The
+// page's size then grows with kernels x impls and failures, not with the
+// number of cases; report.json has every case.
+constexpr size_t kPassingShown = 10;
+
+// Long unbroken text (repro lines, case keys, flags) wraps anywhere rather
+// than widening the page past the window.
 constexpr const char* kStyle = R"(
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+body { font-family: sans-serif; margin: 1.5em 2em; color: #222; }
+h1 { margin: 0 0 0.3em 0; }
+table { border-collapse: collapse; margin: 0.6em 0; }
+th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; overflow-wrap: anywhere; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+caption { text-align: left; font-weight: bold; }
+table.env { font-size: 0.85em; }
+table.env th, table.env td { padding: 0.05em 0.5em; }
+table.failures { width: 100%; }
+table.failures > tbody > tr.fail > td:first-child { min-width: 16em; }
+table.failures > tbody > tr.worst > td { border-top: none; padding: 0 0.6em 0.4em 2em; }
+table.worst { margin: 0.2em 0; font-size: 0.9em; }
+table.worst td, table.worst th { padding: 0.05em 0.5em; }
 tr.fail td, li.fail { background: #fdd; }
+tr.over td { background: #fdd; }
 p.fail { color: #a00; font-weight: bold; }
 p.pass { color: #070; font-weight: bold; }
-code { background: #f4f4f4; padding: 0 0.2em; }
-section { border-top: 1px solid #ccc; margin-top: 2em; }
+p.fault { background: #ffe9a8; padding: 0.3em 0.6em; }
+code { background: #f4f4f4; padding: 0 0.2em; overflow-wrap: anywhere; }
+section { border-top: 1px solid #ccc; margin-top: 1.5em; }
+dl.legend dt { font-weight: bold; }
+dl.legend dd { margin: 0 0 0.4em 1.5em; }
+svg { max-width: 100%; height: auto; }
 svg .bar { fill: #4a7ab5; }
 svg .bar.overflow { fill: #c33; }
 svg .axis { stroke: #444; stroke-width: 1; }
 svg text { font-size: 10px; fill: #222; }
+svg text.title { font-size: 12px; }
 )";
 
-// Counts above bars must fit a bar's width: at most about four characters.
+// Counts beside bars stay short: at most about five characters.
 std::string compact_count(int64_t n) {
   if (n < 10000) return std::to_string(n);
   static const char* const kSuffix[] = {"k", "M", "G", "T", "P"};
@@ -48,18 +77,98 @@ std::string compact_count(int64_t n) {
   return v < 10 ? fmt::format("{:.1f}{}", v, kSuffix[i]) : fmt::format("{:.0f}{}", v, kSuffix[i]);
 }
 
+// A value as people compare floats: enough digits to tell float32 values
+// apart, and nan / inf / -inf.
+std::string value_text(double v) {
+  if (std::isnan(v) || std::isinf(v)) return format_number(v);
+  return fmt::format("{:.9g}", v);
+}
+
+// The float32 bits of a value (the implementation's output is float32; the
+// exact reference rounded to float32), as 0x%08x.
+std::string f32_bits(double v) {
+  return fmt::format("0x{:08x}", std::bit_cast<uint32_t>(static_cast<float>(v)));
+}
+
+// An element's error / bound as the runner judges it (conformance/runner.cpp):
+// 0 / 0 is 0, a nonzero or NaN error against a zero bound is infinite.
+double element_ratio(const Element& e) {
+  if (std::isnan(e.abs_error)) return std::numeric_limits<double>::infinity();
+  if (e.bound > 0) return e.abs_error / e.bound;
+  if (std::isnan(e.bound)) return std::numeric_limits<double>::infinity();
+  return e.abs_error == 0 ? 0 : std::numeric_limits<double>::infinity();
+}
+
+// Whether a case really met a NaN or an infinity (in its metrics or its
+// worst elements): only then is the histogram's last bin ">2^31,nan" shown as
+// an alarm; a quantized kernel's huge but finite ULP distances are not one.
+bool has_nonfinite(const CaseResult& c) {
+  auto bad = [](double v) { return std::isnan(v) || std::isinf(v); };
+  if (bad(c.max_ulp) || bad(c.max_abs) || bad(c.max_rel)) return true;
+  for (const Element& e : c.worst)
+    if (bad(e.got) || bad(e.expected) || bad(e.abs_error) || bad(e.ulp)) return true;
+  return false;
+}
+
+// Sort key "worse than": NaN above everything, then larger.
+bool worse(double a, double b) {
+  if (std::isnan(b)) return false;
+  if (std::isnan(a)) return true;
+  return a > b;
+}
+
+// The worst case of a kernel x impl: failed before passed, then the largest
+// bound ratio, then the largest ULP distance; the first such in report order.
+const CaseResult* worst_case(const std::vector<const CaseResult*>& cases) {
+  const CaseResult* w = nullptr;
+  for (const CaseResult* c : cases) {
+    if (!w) {
+      w = c;
+      continue;
+    }
+    if (c->passed != w->passed) {
+      if (!c->passed) w = c;
+      continue;
+    }
+    if (worse(c->bound_ratio, w->bound_ratio) ||
+        (!worse(w->bound_ratio, c->bound_ratio) && worse(c->max_ulp, w->max_ulp)))
+      w = c;
+  }
+  return w;
+}
+
+std::string worst_table(const CaseResult& c) {
+  if (c.worst.empty()) return "<p>No worst elements recorded for this case.</p>\n";
+  std::string s =
+      "<table class=\"worst\">\n<tr><th>index</th><th>got</th><th>got f32 bits</th><th>expected</th>"
+      "<th>expected f32 bits</th><th>|error|</th><th>ULP</th><th>bound</th><th>ratio</th></tr>\n";
+  for (const Element& e : c.worst) {
+    const double ratio = element_ratio(e);
+    s += fmt::format(
+        "<tr{}><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td class=\"num\">{}</td>"
+        "<td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td></tr>\n",
+        ratio > 1 ? " class=\"over\"" : "", e.index, value_text(e.got), f32_bits(e.got), value_text(e.expected),
+        f32_bits(e.expected), value_text(e.abs_error), format_number(e.ulp), value_text(e.bound),
+        format_number(ratio));
+  }
+  s += "</table>\n";
+  return s;
+}
+
 // Bar heights are log-scaled so one stray 1000-ULP element stays visible
-// next to a million exact ones.
-std::string histogram_svg(const std::vector<int64_t>& hist) {
-  constexpr int kBarW = 22, kPlotH = 120, kLeft = 40, kTop = 16, kLabelH = 70;
+// next to a million exact ones. Counts stand rotated above their bars (a
+// bar is 22 px wide, a rotated label 10 px), so neighbours never collide.
+std::string histogram_svg(const std::vector<int64_t>& hist, bool nonfinite) {
+  constexpr int kBarW = 22, kPlotH = 120, kLeft = 48, kTop = 42, kLabelH = 62, kTitleH = 18;
   const int bins = static_cast<int>(hist.size());
-  const int width = kLeft + bins * kBarW + 10;
-  const int height = kTop + kPlotH + kLabelH;
+  const int width = kLeft + std::max(bins, 1) * kBarW + 10;
+  const int height = kTop + kPlotH + kLabelH + kTitleH;
   const int64_t max_count = hist.empty() ? 0 : *std::max_element(hist.begin(), hist.end());
 
   std::string s = fmt::format(
       "<svg width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" "
-      "aria-label=\"ULP error histogram, log-scaled counts\">\n",
+      "aria-label=\"histogram of output elements by ULP distance, log-scaled counts\">\n",
       width, height, width, height);
   const int base = kTop + kPlotH;
   s += fmt::format("<line class=\"axis\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>\n", kLeft, base,
@@ -68,6 +177,12 @@ std::string histogram_svg(const std::vector<int64_t>& hist) {
   s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", kLeft - 4, kTop + 4,
                    compact_count(max_count));
   s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text>\n", kLeft - 4, base);
+  s += fmt::format(
+      "<text class=\"title\" transform=\"translate(14,{}) rotate(-90)\" text-anchor=\"middle\">"
+      "output elements (log scale)</text>\n",
+      kTop + kPlotH / 2);
+  s += fmt::format("<text class=\"title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">ULP distance</text>\n",
+                   kLeft + bins * kBarW / 2, height - 5);
   if (max_count == 0) {
     s += fmt::format("<text x=\"{}\" y=\"{}\">no ULP histogram recorded</text>\n", kLeft + 10, kTop + kPlotH / 2);
   }
@@ -77,11 +192,12 @@ std::string histogram_svg(const std::vector<int64_t>& hist) {
     const int64_t n = hist[b];
     if (n > 0) {
       int h = std::max(1, static_cast<int>(std::lround(kPlotH * std::log1p(static_cast<double>(n)) / scale)));
-      s += fmt::format("<rect class=\"bar{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{} ULP: {}</title></rect>\n",
-                       b == kUlpBins - 1 ? " overflow" : "", x + 2, base - h, kBarW - 4, h,
-                       xml_escape(ulp_bin_label(b)), n);
-      s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x + kBarW / 2, base - h - 3,
-                       compact_count(n));
+      const bool alarm = b == kUlpBins - 1 && nonfinite;
+      s += fmt::format(
+          "<rect class=\"bar{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{} ULP: {} elements</title></rect>\n",
+          alarm ? " overflow" : "", x + 2, base - h, kBarW - 4, h, xml_escape(ulp_bin_label(b)), n);
+      s += fmt::format("<text class=\"count\" transform=\"translate({},{}) rotate(-90)\">{}</text>\n",
+                       x + kBarW / 2 + 4, base - h - 3, compact_count(n));
     }
     s += fmt::format("<text transform=\"translate({},{}) rotate(-60)\" text-anchor=\"end\">{}</text>\n",
                      x + kBarW / 2 + 3, base + 8, xml_escape(ulp_bin_label(b)));
@@ -98,38 +214,90 @@ std::string summary_row(const KernelSummary& k, size_t section) {
       format_number(k.max_ulp), format_number(k.max_bound_ratio), xml_escape(k.tolerance_kind));
 }
 
-std::string case_row(const CaseResult& c) {
-  return fmt::format(
-      "<tr{}><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-      "<td class=\"num\">{}</td><td>{}</td></tr>\n",
-      c.passed ? "" : " class=\"fail\"", xml_escape(c.case_id), c.passed ? "pass" : "FAIL",
-      format_number(c.max_ulp), format_number(c.bound_ratio), format_number(c.max_abs), xml_escape(c.failure));
+std::string case_row(const CaseResult& c, bool with_repro) {
+  std::string s = fmt::format(
+      "<tr{}><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+      c.passed ? "" : " class=\"fail\"", xml_escape(c.case_id), format_number(c.max_ulp),
+      format_number(c.bound_ratio), format_number(c.max_abs));
+  if (with_repro)
+    s += fmt::format("<td>{}</td><td><code>{}</code></td>", xml_escape(c.failure.empty() ? "failed" : c.failure),
+                     xml_escape(c.repro));
+  return s + "</tr>\n";
+}
+
+// The tolerance kinds and notes of a section's cases, distinct, in order.
+std::string tolerance_text(const std::vector<const CaseResult*>& cases) {
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const CaseResult* c : cases) {
+    std::pair<std::string, std::string> kn{c->tolerance_kind, c->tolerance_note};
+    if (std::find(seen.begin(), seen.end(), kn) == seen.end()) seen.push_back(kn);
+  }
+  std::string s;
+  for (const auto& [kind, note] : seen) {
+    s += fmt::format("<p class=\"tol\">Tolerance <strong>{}</strong>{}{}</p>\n", xml_escape(kind.empty() ? "?" : kind),
+                     note.empty() ? "" : ": ", xml_escape(note));
+  }
+  return s;
 }
 
 std::string section_html(const KernelSummary& k, size_t index, const std::vector<const CaseResult*>& cases) {
   std::string s = fmt::format("<section id=\"s{}\">\n<h2>{} <small>[{}]</small></h2>\n", index,
                               xml_escape(k.kernel), xml_escape(k.impl));
-  s += fmt::format("<p>{} cases, {} failed; max ULP {}, max bound ratio {}, tolerance {}</p>\n", k.cases,
-                   k.failed, format_number(k.max_ulp), format_number(k.max_bound_ratio),
-                   xml_escape(k.tolerance_kind));
-  s += histogram_svg(k.ulp_histogram);
-  if (k.failed) {
-    s += "<h3>Failed cases</h3>\n<ul>\n";
-    for (const CaseResult* c : cases) {
-      if (c->passed) continue;
-      s += fmt::format("<li class=\"fail\"><code>{}</code>: {}<br>repro: <code>{}</code></li>\n",
-                       xml_escape(c->case_id), xml_escape(c->failure.empty() ? "failed" : c->failure),
-                       xml_escape(c->repro));
-    }
-    s += "</ul>\n";
+  s += fmt::format("<p>{} cases, {} failed; max ULP {}, max bound ratio {}</p>\n", k.cases, k.failed,
+                   format_number(k.max_ulp), format_number(k.max_bound_ratio));
+  s += tolerance_text(cases);
+  const bool nonfinite = std::any_of(cases.begin(), cases.end(), [](const CaseResult* c) { return has_nonfinite(*c); });
+  s += histogram_svg(k.ulp_histogram, nonfinite);
+  if (const CaseResult* w = worst_case(cases)) {
+    s += fmt::format("<h3>Worst elements of the worst case: <code>{}</code> ({}; bound ratio {})</h3>\n",
+                     xml_escape(w->case_id), w->passed ? "pass" : "FAIL", format_number(w->bound_ratio));
+    s += worst_table(*w);
   }
-  // <details> folds the full case list without needing any script.
-  s += fmt::format("<details><summary>All {} cases</summary>\n<table>\n", cases.size());
-  s += "<tr><th>case</th><th>result</th><th>max ULP</th><th>bound ratio</th><th>max abs</th><th>failure</th></tr>\n";
-  for (const CaseResult* c : cases) s += case_row(*c);
-  s += "</table>\n</details>\n</section>\n";
+  const std::string head = "<tr><th>case</th><th>max ULP</th><th>bound ratio</th><th>max abs</th>";
+  if (k.failed) {
+    s += fmt::format("<h3>Failed cases ({})</h3>\n<table class=\"cases\">\n", k.failed);
+    s += head + "<th>failure</th><th>repro</th></tr>\n";
+    for (const CaseResult* c : cases)
+      if (!c->passed) s += case_row(*c, true);
+    s += "</table>\n";
+  }
+  // The passing cases fold away (<details>, no script); only those closest
+  // to their bound are listed, so the page stays small for any run size.
+  std::vector<const CaseResult*> passing;
+  for (const CaseResult* c : cases)
+    if (c->passed) passing.push_back(c);
+  if (!passing.empty()) {
+    const size_t shown = std::min(passing.size(), kPassingShown);
+    std::stable_sort(passing.begin(), passing.end(),
+                     [](const CaseResult* a, const CaseResult* b) { return worse(a->bound_ratio, b->bound_ratio); });
+    s += fmt::format("<details><summary>{} passing cases{}</summary>\n<table class=\"cases\">\n", passing.size(),
+                     shown < passing.size() ? fmt::format(": the {} closest to their bound (all in report.json)", shown)
+                                            : std::string());
+    s += head + "</tr>\n";
+    for (size_t i = 0; i < shown; i++) s += case_row(*passing[i], false);
+    s += "</table>\n</details>\n";
+  }
+  s += "</section>\n";
   return s;
 }
+
+constexpr const char* kLegend = R"(<section id="legend">
+<h2>Reading this report</h2>
+<dl class="legend">
+<dt>ULP distance</dt>
+<dd>How many float32 values lie between the implementation's output (got) and the exact value rounded to float32
+(expected): 0 is the same float, 1 the neighbouring one. The histograms count output elements by it.</dd>
+<dt>bound</dt>
+<dd>The largest error the kernel's error analysis allows for that element (its tolerance, below each kernel's
+heading); 0 where the result must be exact.</dd>
+<dt>bound ratio (tightness)</dt>
+<dd>|got &#8722; expected| / bound. A case fails when an element's ratio exceeds 1; near 1 the bound is tight,
+near 0 it leaves much room. A NaN or nonzero error against a zero bound counts as inf.</dd>
+<dt>f32 bits</dt>
+<dd>The value's float32 bit pattern in hex, to tell signed zeros, NaNs and neighbouring floats apart.</dd>
+</dl>
+</section>
+)";
 
 }  // namespace
 
@@ -141,13 +309,21 @@ void write_html(const Report& r, const std::string& path) {
     if (!c.passed) failed++;
   }
   const std::vector<KernelSummary> summaries = summarize(r);
+  std::map<std::pair<std::string, std::string>, size_t> section_of;
+  for (size_t i = 0; i < summaries.size(); i++) section_of[{summaries[i].kernel, summaries[i].impl}] = i;
 
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   out += "<title>9ml conformance report</title>\n<style>";
   out += kStyle;
   out += "</style>\n</head>\n<body>\n<h1>9ml conformance report</h1>\n";
   out += fmt::format("<p class=\"{}\">{}: {} cases, {} passed, {} failed</p>\n", failed ? "fail" : "pass",
                      failed ? "FAIL" : "PASS", r.cases.size(), r.cases.size() - failed, failed);
+  if (auto it = r.environment.find("fault_injection"); it != r.environment.end())
+    out += fmt::format(
+        "<p class=\"fault\">Fault injection was on (<code>NINEML_FAULT={}</code>): failures of that kernel are a "
+        "self-test of the checks, not a regression.</p>\n",
+        xml_escape(it->second));
   out += "<ul>\n";
   out += fmt::format("<li>time: {} s</li>\n", format_number(r.seconds));
   out += fmt::format("<li>command: <code>{}</code></li>\n", xml_escape(r.command));
@@ -160,10 +336,32 @@ void write_html(const Report& r, const std::string& path) {
       out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(v));
     out += "</table>\n";
   }
+
+  // Failures first: every failing case, its repro line and its worst elements.
+  out += fmt::format("<section id=\"failures\">\n<h2>Failures ({})</h2>\n", failed);
+  if (failed == 0) {
+    out += "<p class=\"pass\">No case failed.</p>\n";
+  } else {
+    out += "<table class=\"failures\">\n<tr><th>case</th><th>impl</th><th>failure</th><th>repro</th></tr>\n";
+    for (const CaseResult& c : r.cases) {
+      if (c.passed) continue;
+      out += fmt::format(
+          "<tr class=\"fail\"><td><a href=\"#s{}\"><code>{}</code></a></td><td>{}</td><td>{}</td>"
+          "<td><code>{}</code></td></tr>\n",
+          section_of[{c.kernel, c.impl}], xml_escape(c.case_id), xml_escape(c.impl),
+          xml_escape(c.failure.empty() ? "failed" : c.failure), xml_escape(c.repro));
+      out += "<tr class=\"worst\"><td colspan=\"4\">" + worst_table(c) + "</td></tr>\n";
+    }
+    out += "</table>\n";
+  }
+  out += "</section>\n";
+  out += kLegend;
+
+  out += "<section id=\"summary\">\n<h2>Kernels</h2>\n";
   out += "<table>\n<tr><th>kernel</th><th>impl</th><th>cases</th><th>failed</th><th>max ULP</th>"
          "<th>max bound ratio</th><th>tolerance</th></tr>\n";
   for (size_t i = 0; i < summaries.size(); i++) out += summary_row(summaries[i], i);
-  out += "</table>\n";
+  out += "</table>\n</section>\n";
   for (size_t i = 0; i < summaries.size(); i++) {
     const KernelSummary& k = summaries[i];
     out += section_html(k, i, by_key[{k.kernel, k.impl}]);
