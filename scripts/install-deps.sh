@@ -20,6 +20,9 @@ packages=(
   zstd
   # p9ml Python module, NumPy oracle, pytest suite, plots (docs/PYTHON.md)
   python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
+  # headless browser for reports.html_chromium: index.html rendered, its DOM,
+  # layout and a screenshot checked (docs/REPORT_SCHEMA.md, "index.html")
+  chromium
 )
 
 missing=()
