@@ -336,6 +336,12 @@ void write_html(const Report& r, const std::string& path) {
       out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(v));
     out += "</table>\n";
   }
+  if (!r.not_run.empty()) {
+    out += "<table class=\"env\">\n<caption>Not run (skipped, with the reason)</caption>\n";
+    for (const NotRun& n : r.not_run)
+      out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(n.impl), xml_escape(n.reason));
+    out += "</table>\n";
+  }
 
   // Failures first: every failing case, its repro line and its worst elements.
   out += fmt::format("<section id=\"failures\">\n<h2>Failures ({})</h2>\n", failed);

@@ -1,4 +1,6 @@
-// junit.xml for CI: one <testsuite> per kernel, one <testcase> per case.
+// junit.xml for CI: one <testsuite> per kernel, one <testcase> per case,
+// and a "not_run" suite with each implementation that did not run as a
+// skipped test with its reason (a CI page tells "not run" from "absent").
 #include <map>
 #include <string>
 #include <vector>
@@ -47,8 +49,8 @@ void write_junit(const Report& r, const std::string& path) {
   }
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"9ml\" tests=\"{}\" failures=\"{}\" time=\"{}\">\n",
-                     r.cases.size(), failures, seconds_attr(r.seconds));
+  out += fmt::format("<testsuites name=\"9ml\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">\n",
+                     r.cases.size() + r.not_run.size(), failures, r.not_run.size(), seconds_attr(r.seconds));
   for (const auto& [kernel, cases] : by_kernel) {
     int suite_failures = 0;
     double suite_seconds = 0;
@@ -66,6 +68,17 @@ void write_junit(const Report& r, const std::string& path) {
       out += "    </properties>\n";
     }
     for (const CaseResult* c : cases) write_testcase(out, *c);
+    out += "  </testsuite>\n";
+  }
+  if (!r.not_run.empty()) {
+    out += fmt::format(
+        "  <testsuite name=\"not_run\" tests=\"{}\" failures=\"0\" errors=\"0\" skipped=\"{}\" time=\"0.000000\" "
+        "hostname=\"{}\">\n",
+        r.not_run.size(), r.not_run.size(), xml_escape(r.host));
+    for (const NotRun& n : r.not_run)
+      out += fmt::format("    <testcase name=\"{}\" classname=\"9ml.not_run\" time=\"0.000000\">\n"
+                         "      <skipped message=\"{}\"/>\n    </testcase>\n",
+                         xml_escape(n.impl), xml_escape(n.reason));
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";

@@ -81,6 +81,16 @@ TEST(Html, EnvironmentTable) {
   EXPECT_NE(html.find("<tr><th>cpu_model</th><td>&lt;script&gt;x&lt;/script&gt;</td></tr>"), std::string::npos);
 }
 
+TEST(Html, NotRunImplementationsAreListedWithTheirReason) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.not_run = {{"engine-avx512", "this CPU lacks <avx512f>"}};
+  write_html(r, dir.file("index.html"));
+  std::string html = slurp(dir.file("index.html"));
+  EXPECT_NE(html.find("<caption>Not run (skipped, with the reason)</caption>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>engine-avx512</th><td>this CPU lacks &lt;avx512f&gt;</td></tr>"), std::string::npos);
+}
+
 TEST(Html, EmptyHistogramStillDrawsAFrame) {
   ScratchDir dir;
   Report r = make_report();

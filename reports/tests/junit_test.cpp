@@ -58,6 +58,23 @@ TEST(Junit, EnvironmentIsEverySuitesProperties) {
   EXPECT_LT(xml.find("</properties>"), xml.find("<testcase"));
 }
 
+TEST(Junit, NotRunImplementationsAreSkippedTestsWithTheirReason) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.not_run = {{"engine-avx512", "this CPU lacks avx512f"}, {"engine-<x>", "a & b"}};
+  write_junit(r, dir.file("junit.xml"));
+  std::string xml = slurp(dir.file("junit.xml"));
+  EXPECT_NE(xml.find("<testsuites name=\"9ml\" tests=\"6\" failures=\"1\" skipped=\"2\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testsuite name=\"not_run\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"2\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("<testcase name=\"engine-avx512\" classname=\"9ml.not_run\" time=\"0.000000\">\n"
+                     "      <skipped message=\"this CPU lacks avx512f\"/>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase name=\"engine-&lt;x&gt;\""), std::string::npos);
+  EXPECT_NE(xml.find("<skipped message=\"a &amp; b\"/>"), std::string::npos);
+}
+
 TEST(Junit, EscapesMarkupInNamesAndMessages) {
   ScratchDir dir;
   Report r = make_report();
