@@ -23,9 +23,14 @@ double ulp_distance(float a, float b) {
 Metrics compute_metrics(std::span<const double> expected, std::span<const double> got) {
   Metrics m;
   double err2 = 0, ref2 = 0, dot = 0, got2 = 0;
+  bool mismatch = false;
   for (size_t i = 0; i < expected.size() && i < got.size(); i++) {
     double e = expected[i], g = got[i];
-    if (!std::isfinite(e)) continue;
+    if (!std::isfinite(e)) {
+      bool same = std::isnan(e) ? std::isnan(g) : g == e;
+      if (!same) mismatch = true;
+      continue;
+    }
     double err = std::fabs(g - e);
     if (std::isnan(err)) err = std::numeric_limits<double>::infinity();
     m.max_abs = std::max(m.max_abs, err);
@@ -42,6 +47,11 @@ Metrics compute_metrics(std::span<const double> expected, std::span<const double
   m.nmse = ref2 > 0 ? err2 / ref2 : (err2 > 0 ? std::numeric_limits<double>::infinity() : 0.0);
   if (ref2 > 0 && got2 > 0) m.cosine = dot / std::sqrt(ref2 * got2);
   else m.cosine = (ref2 == 0 && got2 == 0) ? 1.0 : 0.0;
+  if (mismatch) {
+    const double inf = std::numeric_limits<double>::infinity();
+    m.max_abs = m.max_rel = m.max_ulp = m.nmse = inf;
+    m.cosine = 0;
+  }
   return m;
 }
 

@@ -182,6 +182,12 @@ report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, c
       ok = (g == ex);
       ratio = ok ? 0 : std::numeric_limits<double>::infinity();
       err = ok ? 0 : std::numeric_limits<double>::infinity();
+    } else if (std::isnan(b)) {
+      // No finite bound for this element (the kernel's error analysis does
+      // not cover its inputs): only the exact value passes.
+      if (std::isnan(err)) err = std::numeric_limits<double>::infinity();
+      ok = err == 0;
+      ratio = ok ? 0 : std::numeric_limits<double>::infinity();
     } else {
       if (std::isnan(err)) err = std::numeric_limits<double>::infinity();
       ok = err <= b;
@@ -189,9 +195,15 @@ report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, c
     }
     r.ulp_histogram[static_cast<size_t>(report::ulp_bin(ulp))]++;
     r.bound_ratio = std::max(r.bound_ratio, ratio);
-    if (!ok && failure.empty())
-      failure = "element " + std::to_string(i) + ": got " + fmt_g(g) + ", exact " + fmt_g(ex) +
-                ", error " + fmt_g(err) + " > bound " + fmt_g(b);
+    if (!ok && failure.empty()) {
+      failure = "element " + std::to_string(i) + ": got " + fmt_g(g) + ", exact " + fmt_g(ex);
+      if (!std::isfinite(ex))
+        failure += " (a non-finite exact value is matched exactly)";
+      else if (std::isnan(b))
+        failure += ", error " + fmt_g(err) + " (no finite bound for this element: exact required)";
+      else
+        failure += ", error " + fmt_g(err) + " > bound " + fmt_g(b);
+    }
     scored.push_back({ratio, {static_cast<int64_t>(i), ex, g, err, ulp, b}});
   }
   Metrics m = compute_metrics(cmp.expected, cmp.got);

@@ -32,6 +32,24 @@ TEST(Metrics, AggregatesOverFiniteExpectedValues) {
   EXPECT_GT(m.cosine, 0.99);
 }
 
+TEST(Metrics, AMismatchedNonFiniteElementIsNeverAPerfectSummary) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // NaN expected, 1.5 got: the judge fails it, so the metrics must not say 0 ULP and cosine 1.
+  std::vector<double> e = {1.0, NAN}, g = {1.0, 1.5};
+  Metrics m = compute_metrics(e, g);
+  EXPECT_EQ(m.max_abs, inf);
+  EXPECT_EQ(m.max_ulp, inf);
+  EXPECT_EQ(m.max_rel, inf);
+  EXPECT_EQ(m.nmse, inf);
+  EXPECT_EQ(m.cosine, 0);
+  // The wrong infinity is a mismatch too; the same one is not.
+  std::vector<double> ei = {1.0, inf}, gi = {1.0, -inf}, gs = {1.0, inf};
+  EXPECT_EQ(compute_metrics(ei, gi).max_ulp, inf);
+  Metrics same = compute_metrics(ei, gs);
+  EXPECT_EQ(same.max_ulp, 0);
+  EXPECT_EQ(same.cosine, 1);
+}
+
 TEST(Bounds, GammaMatchesDefinition) {
   EXPECT_DOUBLE_EQ(bounds::gamma(1), bounds::kU / (1 - bounds::kU));
   EXPECT_TRUE(std::isinf(bounds::gamma(int64_t{1} << 24)));
