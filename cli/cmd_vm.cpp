@@ -19,7 +19,8 @@ Action add_vm(CLI::App& app) {
   auto o = std::make_shared<vm::VmOptions>();
   auto kernels = std::make_shared<std::vector<std::string>>();
   auto cases = std::make_shared<std::vector<std::string>>();
-  o->guest.run_dir = "build/vm-run";
+  // In the build tree, wherever 9ml is started from (not ./build/vm-run).
+  o->guest.run_dir = NINEML_VM_RUN;
   o->guest.ct_dir = NINEML_CT_DIR;
   o->guest.cache_dir = NINEML_VM_CACHE;
   o->source_dir = NINEML_SOURCE_DIR;
@@ -45,7 +46,7 @@ Action add_vm(CLI::App& app) {
       ->type_name("N");
   sub->add_option("--out", o->out, "Report directory (report.json, junit.xml, summary.md, index.html, console.log)")
       ->type_name("DIR");
-  sub->add_option("--run-dir", o->guest.run_dir, "Scratch directory: shared disk, pidfile (default build/vm-run)")
+  sub->add_option("--run-dir", o->guest.run_dir, "Scratch directory: shared disk, pidfile (default: vm-run in the build tree)")
       ->type_name("DIR");
   sub->add_option("--cache-dir", o->guest.cache_dir, "Linux guest kernel and initramfs cache")->type_name("DIR");
   sub->add_option("--component-dir", o->guest.ct_dir, "Host-built component tests")->type_name("DIR");

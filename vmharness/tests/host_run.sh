@@ -12,6 +12,12 @@ report_has "$T/rep-truncate" "truncated"
 report_has "$T/rep-badsum" "bad checksum"
 report_has "$T/rep-nooutput" "missing"
 report_has "$T/rep-crash" "killed by signal 11"
+# The default run dir is in the build tree, not ./build/vm-run wherever 9ml
+# was started (issue 18): a run from an empty folder leaves only --out there.
+mkdir -p "$T/cwd"
+(cd "$T/cwd" && "$NINEML" vm --guest host --kernel rng --out rep >"$T/log-cwd" 2>&1) || { cat "$T/log-cwd"; fail "run from $T/cwd"; }
+[ "$(ls "$T/cwd")" = rep ] || fail "9ml vm left $(ls "$T/cwd") in the folder it was started from"
+[ -d "$(dirname "$NINEML")/vm-run/share" ] || fail "no vm-run in the build tree"
 # --after-case: the --after commands as one case of the report, passed only
 # when every command exits 0 (llmfs's 9front sessions use it).
 case_of() {  # REPORT-DIR CASE-ID -> "passed|failed FAILURE"
