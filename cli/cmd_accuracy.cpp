@@ -12,6 +12,7 @@
 
 #include "args.hpp"
 #include "checkpoint_gen.hpp"
+#include "checkpoint_of_model.hpp"
 #include "commands.hpp"
 #include "detail.hpp"
 #include "quant_accuracy.hpp"
@@ -40,8 +41,8 @@ int run_accuracy(const AccuracyOptions& o) {
   ref::Checkpoint ck;
   std::string arch = o.arch;
   if (!o.model.empty()) {
-    ck = ref::load_v0(o.model);  // throws "PATH: problem"
-    arch = "llama2";
+    // Any format the engine loads, dequantized to f32; its own architecture.
+    ck = conformance::checkpoint_of_model(o.model, &arch);  // throws "PATH: problem"
   } else {
     ck = fixtures::make_checkpoint(fixtures::arch_config(o.arch, 256), o.seed);
   }
@@ -68,14 +69,21 @@ Action add_accuracy(CLI::App& app) {
   auto* sub = app.add_subcommand("accuracy", "A quantized storage against f32: weights, products and logits vs derived bounds; top-1 agreement");
   sub->add_option("--arch", o->arch, "Generated fixture architecture: llama2, llama3, mistral (default llama2)")
       ->check(CLI::IsMember({"llama2", "llama3", "mistral"}));
-  sub->add_option("--model", o->model, "A llama2.c v0 checkpoint instead of the generated weights")->type_name("FILE");
+  sub->add_option("--model", o->model,
+                  "A model file in any format 9ml loads (quantized weights are dequantized to f32 first; its "
+                  "architecture is the file's) instead of the generated weights")
+      ->type_name("FILE");
   sub->add_option("--storage", o->storage, "q8 (runq: group 64, halved to divide the rows), q8_0 or q4_0 (default q8_0)")->type_name("S");
   integer(sub->add_option("--steps", o->steps, "Greedy f32 steps to compare, 0..seq_len (0, the default: 256, at most seq_len)")
               ->type_name("N"), 0, 1 << 20);
   unsigned_integer(sub->add_option("--seed", o->seed, "Seed of the generated weights, 0..2^64-1 (default 11)")->type_name("S"));
   sub->add_option("--json", o->json, "Also write the per-step report as JSON")->type_name("FILE");
   sub->add_flag("--summary", o->summary, "Print only the summary line");
-  return [o]() { return run_accuracy(*o); };
+  return [o, sub]() {
+    if (!o->model.empty() && sub->count("--arch") > 0)
+      throw UsageError("--arch: conflicts with --model (the file names its architecture)");
+    return run_accuracy(*o);
+  };
 }
 
 }  // namespace nineml::cli

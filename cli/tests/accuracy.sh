@@ -34,6 +34,21 @@ expect_status 0 "$NINEML" accuracy --arch mistral --storage q4_0 --steps 16 --su
 expect_status 0 "$NINEML" fixtures --out "$TMP/fx" --kernel softmax
 expect_status 0 "$NINEML" accuracy --model "$TMP/fx/models/tiny-shared.bin" --storage q8 --steps 8 --summary
 grep -q "(bound holds)" "$TMP/out" || fail "v0 model: $(cat "$TMP/out")"
+# --model reads every format 9ml loads, with the file's architecture: the
+# same weights as v0, GGUF f32 and safetensors give the same summary, a
+# llama3 GGUF Q8_0 runs as llama3; --arch with --model is a usage error.
+expect_status 0 "$NINEML" fixtures --out "$TMP/fxa"
+for f in llama2-v0 llama2-gguf-f32 llama2-safetensors-f32; do
+  expect_status 0 "$NINEML" accuracy --model "$TMP/fxa/models/$f/model.bin" --storage q8_0 --steps 8 --summary
+  cp "$TMP/out" "$TMP/acc-$f"
+  grep -q "^llama2 q8_0 vs f32, 8 steps: .*(bound holds)$" "$TMP/out" || fail "--model $f: $(cat "$TMP/out")"
+done
+cmp -s "$TMP/acc-llama2-v0" "$TMP/acc-llama2-gguf-f32" && cmp -s "$TMP/acc-llama2-v0" "$TMP/acc-llama2-safetensors-f32" ||
+  fail "one model's weights in three formats gave different accuracy lines"
+expect_status 0 "$NINEML" accuracy --model "$TMP/fxa/models/llama3-gguf-q8_0/model.bin" --storage q4_0 --steps 8 --summary
+grep -q "^llama3 q4_0 vs f32, 8 steps: " "$TMP/out" || fail "--model llama3 GGUF: $(cat "$TMP/out")"
+expect_status 2 "$NINEML" accuracy --model "$TMP/fxa/models/llama2-v0/model.bin" --arch mistral
+grep -qx -- "9ml: --arch: conflicts with --model (the file names its architecture)" "$TMP/out" || fail "--arch --model: $(cat "$TMP/out")"
 # hidden_dim 172 has no whole blocks of 32
 expect_status 1 "$NINEML" accuracy --model "$TMP/fx/models/tiny-shared.bin" --storage q4_0
 grep -q -- "--storage q4_0: dim 64 and hidden_dim 172 must be multiples of the block size 32" "$TMP/out" ||
