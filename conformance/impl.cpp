@@ -1,7 +1,6 @@
 #include "impl.hpp"
 
 #include <memory>
-#include <mutex>
 
 namespace nineml::conformance {
 
@@ -48,15 +47,18 @@ const char* level_of(ImplKind k) {
   }
 }
 
-// One pool per thread count, started on first use and kept for the run.
+// One pool per thread count and calling thread, started on first use and
+// kept until that thread ends. Per calling thread because a pool runs one
+// job at a time: nm_pool_run from two threads at once on one pool (conform
+// -j N with one pool per process) overwrites the other's job block and
+// pending count, and a case runs with another case's arguments or never
+// returns.
 nm_pool* pool_for(int threads) {
   struct Free {
     void operator()(nm_pool* p) const { nm_pool_free(p); }
   };
-  static std::mutex mu;
-  static std::unique_ptr<nm_pool, Free> pools[5];
+  thread_local std::unique_ptr<nm_pool, Free> pools[5];
   if (threads <= 1) return nullptr;
-  std::lock_guard<std::mutex> lock(mu);
   auto& p = pools[threads];
   if (!p) p.reset(nm_pool_create(threads));
   return p.get();

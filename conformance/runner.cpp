@@ -2,6 +2,11 @@
 #include "shard.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -279,6 +284,12 @@ std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
 }
 
 report::Report run(const Selection& s, const std::function<void(size_t, size_t)>& progress) {
+  RunControl control;
+  control.progress = progress;
+  return run(s, control);
+}
+
+report::Report run(const Selection& s, const RunControl& control, bool* stopped) {
   auto t0 = std::chrono::steady_clock::now();
   auto cases = select_cases(s);
   auto impls = select_impls(s);
@@ -288,10 +299,86 @@ report::Report run(const Selection& s, const std::function<void(size_t, size_t)>
     std::string why = unavailable_reason(impl->kind);
     if (!why.empty()) rep.not_run.push_back({impl->name, why});
   }
-  for (size_t i = 0; i < cases.size(); i++) {
-    for (auto& r : run_case(*cases[i].kernel, cases[i].spec, impls)) rep.cases.push_back(std::move(r));
-    if (progress) progress(i + 1, cases.size());
+  // The implementations of case i (--last-failed: only its listed pairs).
+  auto impls_of = [&](size_t i) {
+    if (s.pairs.empty()) return impls;
+    std::vector<const Impl*> out;
+    const std::string key = cases[i].spec.key();
+    for (const Impl* impl : impls)
+      if (s.pairs.count({key, impl->name})) out.push_back(impl);
+    return out;
+  };
+
+  // Workers take cases in order from `next` and leave their results in
+  // slot i; this thread takes the slots in order, so the report does not
+  // depend on -j. Thread safety: kernels, the engine's kernel tables and the
+  // reference are pure functions of their arguments; the one shared mutable
+  // state is the engine's thread pools (one job at a time per pool), which
+  // impl.cpp keeps per calling thread.
+  struct Slot {
+    bool done = false;
+    std::vector<report::CaseResult> results;
+    std::exception_ptr error;
+  };
+  std::vector<Slot> slots(cases.size());
+  std::mutex mu;
+  std::condition_variable ready;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto work = [&] {
+    for (;;) {
+      size_t i = next.fetch_add(1);
+      if (i >= cases.size() || stop.load()) return;
+      Slot slot;
+      try {
+        slot.results = run_case(*cases[i].kernel, cases[i].spec, impls_of(i));
+      } catch (...) {
+        slot.error = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      slot.done = true;
+      slots[i] = std::move(slot);
+      ready.notify_all();
+    }
+  };
+  const int jobs = std::max(1, control.jobs);
+  std::vector<std::thread> workers;
+  for (int w = 1; w < jobs && static_cast<size_t>(w) < cases.size(); w++) workers.emplace_back(work);
+  // Joins the workers on every way out (a case's exception included).
+  struct Joiner {
+    std::vector<std::thread>& t;
+    std::atomic<bool>& stop;
+    ~Joiner() {
+      stop = true;
+      for (auto& w : t) w.join();
+    }
+  } joiner{workers, stop};
+
+  size_t failures = 0;
+  bool ended = false;
+  for (size_t i = 0; i < cases.size() && !ended; i++) {
+    std::vector<report::CaseResult> results;
+    if (workers.empty()) {
+      results = run_case(*cases[i].kernel, cases[i].spec, impls_of(i));
+    } else {
+      std::unique_lock<std::mutex> lock(mu);
+      ready.wait(lock, [&] { return slots[i].done; });
+      if (slots[i].error) std::rethrow_exception(slots[i].error);
+      results = std::move(slots[i].results);
+    }
+    for (auto& r : results) {
+      if (control.annotate) control.annotate(r);
+      const bool counts = report::fails_run(r);
+      rep.cases.push_back(std::move(r));
+      if (counts && control.max_failures && ++failures >= control.max_failures) {
+        ended = true;
+        stop = true;
+        break;
+      }
+    }
+    if (control.progress) control.progress(i + 1, cases.size());
   }
+  if (stopped) *stopped = ended;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
 }

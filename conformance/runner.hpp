@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "case_spec.hpp"
@@ -22,6 +24,9 @@ struct Selection {
   // --shard K/N (shard.hpp): only shard K (1-based) of N; 0/0 = all.
   int shard_index = 0, shard_count = 0;
   std::map<std::string, double> shard_costs;  // case key -> measured seconds (--shard-durations)
+  // Non-empty (--last-failed): only these (case key, impl name) runs; the
+  // cases come from case_keys.
+  std::set<std::pair<std::string, std::string>> pairs;
 };
 
 struct SelectedCase {
@@ -59,7 +64,24 @@ std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
 report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, const Tensors& in,
                          const Expected& e, const Output& got, const Output* contract_ref);
 
-// The whole run, calling `progress` after each case.
+// How a run is carried out (conform's -j, -x/--maxfail, --xfail).
+struct RunControl {
+  // Worker threads running cases at once (-j N, >= 1). The report is the
+  // same for every value: cases are collected in selection order, each
+  // worker thread has its own engine thread pools.
+  int jobs = 1;
+  // Stop after this many case runs that fail the run (report::fails_run),
+  // counted in selection order; 0: never. The report ends at that case run.
+  size_t max_failures = 0;
+  // Called on every case run, in order, before it is counted (e.g. to mark
+  // an expected failure); may be empty.
+  std::function<void(report::CaseResult&)> annotate;
+  // Called after each case, in order.
+  std::function<void(size_t done, size_t total)> progress;
+};
+
+// The whole run. `stopped` (if given) is set when max_failures ended it early.
+report::Report run(const Selection& s, const RunControl& control, bool* stopped = nullptr);
 report::Report run(const Selection& s,
                    const std::function<void(size_t done, size_t total)>& progress = nullptr);
 

@@ -48,7 +48,18 @@ struct CaseResult {
   // Optional (out-of-process runs): the FNV-1a-64 of each output file's
   // bytes, hex, comma-separated, so that two runs' bits can be compared.
   std::string output_digest;
+  // Non-empty: a known deviation (conform --xfail FILE): the reason given
+  // there. With passed == false the case run is an expected failure
+  // ("xfailed", does not fail the run); with passed == true it is XPASS
+  // (the deviation is gone: fails the run, as pytest's strict xfail).
+  // JSON "xfail", optional.
+  std::string xfail;
 };
+
+inline bool xfailed(const CaseResult& c) { return !c.passed && !c.xfail.empty(); }
+inline bool xpassed(const CaseResult& c) { return c.passed && !c.xfail.empty(); }
+// Whether this case run makes the run fail: a failure not expected, or XPASS.
+inline bool fails_run(const CaseResult& c) { return c.passed != c.xfail.empty(); }
 
 // An implementation selected for the run that could not run here (e.g. a
 // SIMD level this CPU lacks): listed so that it is never a silent pass.
