@@ -1,9 +1,11 @@
 // `9ml conform`: run the conformance suite and write the standard report.
 #include <fmt/core.h>
+#include <fnmatch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -26,7 +28,69 @@ struct ConformOptions {
   std::string out = "reports/out";
   std::string shard, shard_durations;
   bool list = false, quiet = false;
+  bool exitfirst = false;      // -x
+  int maxfail = 0;             // --maxfail N (0: not given)
+  int jobs = 1;                // -j N
+  std::string last_failed;     // --last-failed REPORT
+  std::string xfail;           // --xfail FILE
 };
+
+// One line of an --xfail file: CASE-GLOB IMPL-GLOB reason...
+struct XfailRule {
+  std::string case_glob, impl_glob, reason;
+  int line = 0;
+  std::string text;
+  size_t matched = 0;
+};
+
+std::string trim(const std::string& t) {
+  size_t a = t.find_first_not_of(" \t\r"), b = t.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : t.substr(a, b - a + 1);
+}
+
+// Reads an --xfail file; throws std::runtime_error "FILE:LINE: problem".
+std::vector<XfailRule> read_xfail(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("--xfail " + path + ": cannot read the file");
+  std::vector<XfailRule> rules;
+  std::string raw;
+  for (int n = 1; std::getline(in, raw); n++) {
+    std::string t = trim(raw);
+    if (t.empty() || t[0] == '#') continue;
+    XfailRule r;
+    r.line = n;
+    r.text = t;
+    size_t a = t.find_first_of(" \t");
+    size_t b = a == std::string::npos ? a : t.find_first_not_of(" \t", a);
+    size_t c = b == std::string::npos ? b : t.find_first_of(" \t", b);
+    if (c == std::string::npos || trim(t.substr(c)).empty())
+      throw std::runtime_error("--xfail " + path + ":" + std::to_string(n) + ": expected CASE-GLOB IMPL-GLOB REASON, got '" +
+                               t + "'");
+    r.case_glob = t.substr(0, a);
+    r.impl_glob = t.substr(b, c - b);
+    r.reason = trim(t.substr(c));
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
+// The (case, impl) runs that failed the run of an earlier report, in its
+// order; throws std::runtime_error when it is unreadable, malformed or has none.
+std::vector<std::pair<std::string, std::string>> failed_pairs(const std::string& path) {
+  report::Report old;
+  try {
+    old = report::read_json(path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("--last-failed: ") + e.what());
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& c : old.cases)
+    if (report::fails_run(c)) out.push_back({c.case_id, c.impl});
+  if (out.empty())
+    throw std::runtime_error("--last-failed " + path + ": no case failed in that report (" +
+                             std::to_string(old.cases.size()) + " case runs); nothing to rerun");
+  return out;
+}
 
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string out;
@@ -88,7 +152,32 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   // Every argument before the run: names and NINEML_FAULT (exit 2), then
   // --out, created and written to (exit 1), so a run cannot fail at its end.
   std::optional<conformance::fault::Fault> fault;
+  std::vector<XfailRule> rules;
   as_usage([&] {
+    if (!o.last_failed.empty() && !o.cases.empty()) throw std::runtime_error("--last-failed and --case exclude each other");
+    if (!o.last_failed.empty()) {
+      conformance::check_kernel_names(o.kernels);
+      conformance::check_impl_names(o.impls);
+      auto want = [](const std::vector<std::string>& names, const std::string& n) {
+        return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
+      };
+      for (const auto& [key, impl] : failed_pairs(o.last_failed)) {
+        std::string kernel = key.substr(0, key.find('/'));
+        if (!want(o.kernels, kernel) || !want(o.impls, impl)) continue;
+        if (std::find(s.case_keys.begin(), s.case_keys.end(), key) == s.case_keys.end()) s.case_keys.push_back(key);
+        if (o.impls.empty() && std::find(s.impls.begin(), s.impls.end(), impl) == s.impls.end()) s.impls.push_back(impl);
+        s.pairs.insert({key, impl});
+      }
+      if (s.pairs.empty())
+        throw std::runtime_error("--last-failed " + o.last_failed + ": none of its failures is in the --kernel/--impl selection");
+      conformance::check_impl_names(s.impls);
+      // The impls in the tool's order, as an unfiltered run has them.
+      std::vector<std::string> ordered;
+      for (const auto& i : conformance::impls())
+        if (std::find(s.impls.begin(), s.impls.end(), i.name) != s.impls.end()) ordered.push_back(i.name);
+      s.impls = ordered;
+    }
+    if (!o.xfail.empty()) rules = read_xfail(o.xfail);
     if (!o.shard.empty()) std::tie(s.shard_index, s.shard_count) = conformance::parse_shard(o.shard);
     else if (!o.shard_durations.empty()) throw std::runtime_error("--shard-durations goes with --shard K/N");
   });
@@ -114,7 +203,25 @@ int run_conform(const ConformOptions& o, const std::string& command) {
       last_pct = pct;
     }
   };
-  report::Report r = conformance::run(s, progress);
+  conformance::RunControl control;
+  control.jobs = o.jobs;
+  control.max_failures = o.exitfirst ? 1 : static_cast<size_t>(o.maxfail);
+  control.progress = progress;
+  if (!rules.empty())
+    control.annotate = [&rules](report::CaseResult& c) {
+      for (auto& rule : rules)
+        if (fnmatch(rule.case_glob.c_str(), c.case_id.c_str(), 0) == 0 &&
+            fnmatch(rule.impl_glob.c_str(), c.impl.c_str(), 0) == 0) {
+          rule.matched++;
+          c.xfail = rule.reason;
+          return;
+        }
+    };
+  bool stopped = false;
+  report::Report r = conformance::run(s, control, &stopped);
+  for (const auto& rule : rules)
+    if (!rule.matched)
+      fmt::print(stderr, "9ml conform: warning: --xfail {}:{}: '{}' matches no case run\n", o.xfail, rule.line, rule.text);
   for (const auto& n : r.not_run) fmt::print("NOT RUN {}: {}\n", n.impl, n.reason);
   r.command = command;
   r.tool_version = report::tool_version();
@@ -126,8 +233,13 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   r.created_utc = iso;
   report::write_all(r, o.out);
 
-  size_t failed = 0;
-  for (const auto& c : r.cases) failed += !c.passed;
+  size_t failed = 0, xfailed = 0, xpassed = 0;
+  for (const auto& c : r.cases) {
+    failed += !c.passed && c.xfail.empty();
+    xfailed += report::xfailed(c);
+    xpassed += report::xpassed(c);
+  }
+  const size_t passed = r.cases.size() - failed - xfailed - xpassed;
   auto sums = report::summarize(r);
   fmt::print("{:<16} {:<14} {:>6} {:>6} {:>12} {:>12}  {}\n", "kernel", "impl", "cases", "failed",
              "max ULP", "max err/bnd", "tolerance");
@@ -136,15 +248,23 @@ int run_conform(const ConformOptions& o, const std::string& command) {
                k.max_ulp, k.max_bound_ratio, k.tolerance_kind);
   size_t shown = 0;
   for (const auto& c : r.cases)
-    if (!c.passed && shown++ < 20) fmt::print("FAIL {} [{}]: {}\n  repro: {}\n", c.case_id, c.impl, c.failure, c.repro);
+    if (report::fails_run(c) && shown++ < 20) {
+      if (c.passed) fmt::print("XPASS {} [{}]: passes, but --xfail expects it to fail: {}\n  repro: {}\n", c.case_id, c.impl, c.xfail, c.repro);
+      else fmt::print("FAIL {} [{}]: {}\n  repro: {}\n", c.case_id, c.impl, c.failure, c.repro);
+    }
   if (shown > 20) fmt::print("... and {} more failures (see {}/summary.md)\n", shown - 20, o.out);
   std::set<std::string> kernel_names;
   for (const auto& k : sums) kernel_names.insert(k.kernel);
   fmt::print("{} kernels ({} kernel x implementation pairs), {} case runs in {:.1f} s; report in {}/\n",
              kernel_names.size(), sums.size(), r.cases.size(), r.seconds, o.out);
   if (!r.not_run.empty()) fmt::print("{} implementation(s) not run on this CPU (listed above)\n", r.not_run.size());
-  fmt::print("{} passed, {} failed\n", r.cases.size() - failed, failed);
-  return failed ? 1 : 0;
+  if (stopped)
+    fmt::print("stopped after {} failure(s) ({}); the remaining cases did not run\n", failed + xpassed,
+               o.exitfirst ? "-x" : "--maxfail " + std::to_string(o.maxfail));
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  fmt::print("9ml conform: {} case runs: {} passed, {} failed, {} xfailed, {} xpassed\n", r.cases.size(), passed, failed,
+             xfailed, xpassed);
+  return failed || xpassed ? 1 : 0;
 }
 }  // namespace
 
@@ -171,6 +291,19 @@ Action add_conform(CLI::App& app) {
                   "With --shard: balance by the case times of this earlier report.json instead of the estimate "
                   "from case sizes (every shard must be given the same file)")
       ->type_name("REPORT");
+  sub->add_flag("-x,--exitfirst", o->exitfirst, "Stop after the first failing case run (the report holds the runs so far)");
+  integer(sub->add_option("--maxfail", o->maxfail, "Stop after N failing case runs, 1..1000000")->type_name("N"), 1, 1000000);
+  integer(sub->add_option("-j,--jobs", o->jobs,
+                          "Run N cases at once, 1..256 (default 1); the report is the same as with -j 1")
+              ->type_name("N"),
+          1, 256);
+  sub->add_option("--last-failed", o->last_failed,
+                  "Rerun only the (case, impl) runs that failed in this earlier report.json (narrowed by --kernel, --impl)")
+      ->type_name("REPORT");
+  sub->add_option("--xfail", o->xfail,
+                  "Known deviations: lines CASE-GLOB IMPL-GLOB REASON (# comments); a matching failure is xfailed, "
+                  "a matching pass is XPASS and fails the run")
+      ->type_name("FILE");
   sub->add_flag("--list", o->list, "Print the selected case keys and exit");
   sub->add_flag("--quiet", o->quiet, "No progress lines");
   sub->footer(
@@ -185,6 +318,11 @@ Action add_conform(CLI::App& app) {
     if (sub->count("--seed")) command += " --seed " + std::to_string(o->seed);
     if (!o->shard.empty()) command += " --shard " + o->shard;
     if (!o->shard_durations.empty()) command += " --shard-durations " + o->shard_durations;
+    if (o->exitfirst) command += " -x";
+    if (o->maxfail) command += " --maxfail " + std::to_string(o->maxfail);
+    if (o->jobs != 1) command += " -j " + std::to_string(o->jobs);
+    if (!o->last_failed.empty()) command += " --last-failed " + o->last_failed;
+    if (!o->xfail.empty()) command += " --xfail " + o->xfail;
     return run_conform(*o, command);
   };
 }

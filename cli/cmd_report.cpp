@@ -2,6 +2,7 @@
 // merge A B ... --out DIR`: shard reports joined into one (docs/CI.md).
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -66,7 +67,9 @@ Action add_report(CLI::App& app) {
       for (const auto& c : r.cases) failed += !c.passed;
       fmt::print("merged {} reports: {} case runs, {} passed, {} failed; report in {}/\n", parts.size(), r.cases.size(),
                  r.cases.size() - failed, failed, o->merge_out);
-      return failed ? 1 : 0;
+      return std::any_of(r.cases.begin(), r.cases.end(), [](const report::CaseResult& c) { return report::fails_run(c); })
+                 ? 1
+                 : 0;
     }
     if (!o->across && (!o->old_impl.empty() || !o->new_impl.empty() || !o->md.empty()))
       throw UsageError("--old-impl, --new-impl and --md go with --across");

@@ -319,6 +319,11 @@ void write_html(const Report& r, const std::string& path) {
   out += "</style>\n</head>\n<body>\n<h1>9ml conformance report</h1>\n";
   out += fmt::format("<p class=\"{}\">{}: {} cases, {} passed, {} failed</p>\n", failed ? "fail" : "pass",
                      failed ? "FAIL" : "PASS", r.cases.size(), r.cases.size() - failed, failed);
+  if (size_t xf = std::count_if(r.cases.begin(), r.cases.end(), xfailed),
+      xp = std::count_if(r.cases.begin(), r.cases.end(), xpassed);
+      xf || xp)
+    out += fmt::format("<p class=\"{}\">Known deviations (--xfail): {} xfailed (counted as failed above), {} xpassed "
+                       "(XPASS fails the run)</p>\n", xp ? "fail" : "pass", xf, xp);
   if (auto it = r.environment.find("fault_injection"); it != r.environment.end())
     out += fmt::format(
         "<p class=\"fault\">Fault injection was on (<code>NINEML_FAULT={}</code>): failures of that kernel are a "

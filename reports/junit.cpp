@@ -25,12 +25,23 @@ void write_testcase(std::string& out, const CaseResult& c) {
   out += fmt::format("    <testcase name=\"{}\" classname=\"9ml.{}.{}\" time=\"{}\"",
                      xml_escape(c.case_id), xml_escape(c.impl), xml_escape(c.kernel),
                      seconds_attr(c.seconds));
-  if (c.passed) {
+  if (c.passed && c.xfail.empty()) {
     out += "/>\n";
     return;
   }
-  std::string reason = c.failure.empty() ? "failed" : c.failure;
   out += ">\n";
+  if (xfailed(c)) {  // a known deviation (--xfail): skipped, with the reason
+    out += fmt::format("      <skipped message=\"xfail: {}\"/>\n    </testcase>\n", xml_escape(c.xfail));
+    return;
+  }
+  if (xpassed(c)) {
+    std::string reason = "XPASS: passes, but --xfail expects it to fail: " + c.xfail;
+    out += fmt::format("      <failure message=\"{}\" type=\"xpass\">{}&#10;repro: {}</failure>\n", xml_escape(reason),
+                       xml_escape(reason), xml_escape(c.repro));
+    out += "    </testcase>\n";
+    return;
+  }
+  std::string reason = c.failure.empty() ? "failed" : c.failure;
   out += fmt::format("      <failure message=\"{}\" type=\"{}\">{}&#10;repro: {}</failure>\n",
                      xml_escape(reason), xml_escape(c.tolerance_kind), xml_escape(reason),
                      xml_escape(c.repro));
@@ -45,21 +56,22 @@ void write_junit(const Report& r, const std::string& path) {
   int failures = 0;
   for (const CaseResult& c : r.cases) {
     by_kernel[c.kernel].push_back(&c);
-    if (!c.passed) failures++;
+    if (fails_run(c)) failures++;
   }
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"9ml\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">\n",
                      r.cases.size() + r.not_run.size(), failures, r.not_run.size(), seconds_attr(r.seconds));
   for (const auto& [kernel, cases] : by_kernel) {
-    int suite_failures = 0;
+    int suite_failures = 0, suite_skipped = 0;
     double suite_seconds = 0;
     for (const CaseResult* c : cases) {
-      if (!c->passed) suite_failures++;
+      if (fails_run(*c)) suite_failures++;
+      if (xfailed(*c)) suite_skipped++;
       if (c->seconds > 0) suite_seconds += c->seconds;
     }
-    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\" hostname=\"{}\">\n",
-                       xml_escape(kernel), cases.size(), suite_failures, seconds_attr(suite_seconds),
+    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" hostname=\"{}\">\n",
+                       xml_escape(kernel), cases.size(), suite_failures, suite_skipped, seconds_attr(suite_seconds),
                        xml_escape(r.host));
     if (!r.environment.empty()) {
       out += "    <properties>\n";

@@ -69,6 +69,7 @@ ojson encode_case(const CaseResult& c) {
   j["worst"] = std::move(worst);
   j["seconds"] = encode_double(c.seconds);
   if (!c.output_digest.empty()) j["output_digest"] = c.output_digest;
+  if (!c.xfail.empty()) j["xfail"] = c.xfail;
   return j;
 }
 
@@ -214,6 +215,7 @@ CaseResult decode_case(const Decoder& d, const json& j, const std::string& where
     c.worst.push_back(decode_element(d, worst[i], Decoder::join(where, "worst") + "[" + std::to_string(i) + "]"));
   c.seconds = d.number(j, "seconds", where);
   if (j.contains("output_digest")) c.output_digest = d.str(j, "output_digest", where);
+  if (j.contains("xfail")) c.xfail = d.str(j, "xfail", where);
   return c;
 }
 

@@ -15,14 +15,20 @@ using detail::md_cell;
 using detail::md_code;
 
 void write_markdown(const Report& r, const std::string& path) {
-  int failed = 0;
-  for (const CaseResult& c : r.cases)
-    if (!c.passed) failed++;
+  int failed = 0, xfail = 0, xpass = 0;
+  for (const CaseResult& c : r.cases) {
+    if (!c.passed && c.xfail.empty()) failed++;
+    xfail += xfailed(c);
+    xpass += xpassed(c);
+  }
   const int total = static_cast<int>(r.cases.size());
 
   std::string out = "# 9ml conformance report\n\n";
-  out += fmt::format("**{}**: {} cases, {} passed, {} failed\n\n", failed ? "FAIL" : "PASS", total,
-                     total - failed, failed);
+  out += fmt::format("**{}**: {} cases, {} passed, {} failed", failed || xpass ? "FAIL" : "PASS", total,
+                     total - failed - xfail - xpass, failed);
+  // Known deviations (conform --xfail): only when the run had any.
+  if (xfail || xpass) out += fmt::format(", {} xfailed, {} xpassed", xfail, xpass);
+  out += "\n\n";
   out += fmt::format("- time: {} s\n", format_number(r.seconds));
   out += fmt::format("- command: {}\n", md_code(r.command));
   out += fmt::format("- host: {}\n", md_code(r.host));
@@ -49,11 +55,20 @@ void write_markdown(const Report& r, const std::string& path) {
   }
 
   out += "\n## Failed cases\n\n";
-  if (failed == 0) out += "None.\n";
+  if (failed + xpass == 0) out += "None.\n";
   for (const CaseResult& c : r.cases) {
-    if (c.passed) continue;
-    out += fmt::format("- {} [{}]: {}\n  repro: {}\n", md_code(c.case_id), md_cell(c.impl),
-                       md_cell(c.failure.empty() ? "failed" : c.failure), md_code(c.repro));
+    if (!fails_run(c)) continue;
+    std::string why = c.passed ? "XPASS: passes, but --xfail expects it to fail: " + c.xfail
+                               : (c.failure.empty() ? "failed" : c.failure);
+    out += fmt::format("- {} [{}]: {}\n  repro: {}\n", md_code(c.case_id), md_cell(c.impl), md_cell(why),
+                       md_code(c.repro));
+  }
+  if (xfail) {
+    out += fmt::format("\n## Expected failures (--xfail)\n\n");
+    for (const CaseResult& c : r.cases)
+      if (xfailed(c))
+        out += fmt::format("- {} [{}]: {} (xfail: {})\n", md_code(c.case_id), md_cell(c.impl),
+                           md_cell(c.failure.empty() ? "failed" : c.failure), md_cell(c.xfail));
   }
 
   // Each fixed epsilon is a place where no error bound exists: list every

@@ -51,6 +51,16 @@ ok conform --kernel rng --shard 2/2 --shard-durations "$TMP/sh1/report.json" --o
 ok report merge "$TMP/sh1/report.json" "$TMP/sh2/report.json" --out "$TMP/shm"
 has '^merged 2 reports: [1-9][0-9]* case runs, [1-9][0-9]* passed, 0 failed' "report merge"
 
+# conform's CI habits: known deviations (--xfail) injected with NINEML_FAULT,
+# -j, --maxfail; then -x and --last-failed rerun a failed run's failures, fixed.
+printf '# a known deviation\nsoftmax/* engine-scalar perturbed on purpose\n' >"$TMP/xfail.txt"
+NINEML_FAULT=softmax ok conform --kernel softmax --impl engine-scalar -j 2 --maxfail 1 --xfail "$TMP/xfail.txt" \
+  --out "$TMP/ci1" --quiet
+has '^9ml conform: [1-9][0-9]* case runs: 0 passed, 0 failed, [1-9][0-9]* xfailed, 0 xpassed$' "conform --xfail"
+NINEML_FAULT=softmax expect_status 1 "$NINEML" conform --kernel softmax --impl engine-scalar --out "$TMP/ci2" --quiet
+ok conform -x --last-failed "$TMP/ci2/report.json" --out "$TMP/ci3" --quiet
+has '^9ml conform: [1-9][0-9]* case runs: [1-9][0-9]* passed, 0 failed, 0 xfailed, 0 xpassed$' "conform --last-failed"
+
 # report diff: two equal runs, thresholds, --across by impl and by host.
 ok report diff "$TMP/c1/report.json" "$TMP/c2/report.json" --factor 1.5 --ulp-floor 0
 has '^0 regression\(s\) between ' "report diff"
