@@ -53,15 +53,16 @@ void write_testcase(std::string& out, const CaseResult& c) {
 void write_junit(const Report& r, const std::string& path) {
   // Kernels in name order, cases within a kernel in report order.
   std::map<std::string, std::vector<const CaseResult*>> by_kernel;
-  int failures = 0;
+  int failures = 0, xfails = 0;
   for (const CaseResult& c : r.cases) {
     by_kernel[c.kernel].push_back(&c);
     if (fails_run(c)) failures++;
+    if (xfailed(c)) xfails++;
   }
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"9ml\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">\n",
-                     r.cases.size() + r.not_run.size(), failures, r.not_run.size(), seconds_attr(r.seconds));
+                     r.cases.size() + r.not_run.size(), failures, r.not_run.size() + xfails, seconds_attr(r.seconds));
   for (const auto& [kernel, cases] : by_kernel) {
     int suite_failures = 0, suite_skipped = 0;
     double suite_seconds = 0;

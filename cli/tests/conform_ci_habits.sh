@@ -137,6 +137,7 @@ assert {x["xfail"] for x in xf} == reasons
 assert all(x["passed"] for x in c if "xfail" not in x)
 suites = ET.parse(d + "/junit.xml").getroot()
 assert suites.get("failures") == "0", suites.get("failures")
+assert int(suites.get("skipped")) >= len(xf) and sum(int(s.get("skipped")) for s in suites) == int(suites.get("skipped"))
 sk = [s for s in suites.iter("skipped")]
 assert len(sk) == len(xf) and all(s.get("message")[len("xfail: "):] in reasons for s in sk)
 md = open(d + "/summary.md").read()
