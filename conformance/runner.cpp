@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fnmatch.h>
 #include <limits>
 #include <stdexcept>
 
@@ -77,15 +78,40 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
   return "valid: " + out;
 }
 
+bool is_glob(const std::string& name) { return name.find_first_of("*?[") != std::string::npos; }
+
+bool name_matches(const std::string& pattern, const std::string& name) {
+  return is_glob(pattern) ? fnmatch(pattern.c_str(), name.c_str(), 0) == 0 : pattern == name;
+}
+
+namespace {
+// The names a --kernel/--impl pattern list selects, in the list's order
+// (a glob's matches in the registry's), each once; a pattern that selects
+// nothing is an error with the closest names.
+std::vector<std::string> expand_names(const std::vector<std::string>& patterns, const std::vector<std::string>& all,
+                                      const std::string& option, const std::string& what) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) {
+    bool any = false;
+    for (const auto& n : all)
+      if (name_matches(p, n)) {
+        any = true;
+        if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+      }
+    if (!any)
+      throw std::runtime_error(option + " " + p + ": " + (is_glob(p) ? "matches no " + what : "no such " + what) + "; " +
+                               did_you_mean(p, all));
+  }
+  return out;
+}
+}  // namespace
+
 void check_kernel_names(const std::vector<std::string>& names) {
-  for (const auto& k : names)
-    if (!find_kernel(k)) throw std::runtime_error("--kernel " + k + ": no such kernel; " + did_you_mean(k, kernel_names()));
+  expand_names(names, kernel_names(), "--kernel", "kernel");
 }
 
 void check_impl_names(const std::vector<std::string>& names) {
-  for (const auto& i : names)
-    if (!find_impl(i))
-      throw std::runtime_error("--impl " + i + ": no such implementation; " + did_you_mean(i, impl_names()));
+  expand_names(names, impl_names(), "--impl", "implementation");
 }
 
 std::vector<SelectedCase> select_cases(const Selection& s) {
@@ -95,10 +121,25 @@ std::vector<SelectedCase> select_cases(const Selection& s) {
 }
 
 std::vector<SelectedCase> select_all_cases(const Selection& s) {
-  check_kernel_names(s.kernels);
+  const std::vector<std::string> kernel_sel = expand_names(s.kernels, kernel_names(), "--kernel", "kernel");
   std::vector<SelectedCase> out;
   if (!s.case_keys.empty()) {
     for (const auto& key : s.case_keys) {
+      if (is_glob(key)) {
+        // Every registry case (at this seed) whose key the glob matches, in registry order.
+        size_t before = out.size();
+        for (const Kernel* k : kernels())
+          for (CaseSpec c : k->cases()) {
+            c.seed = s.seed;
+            bool dup = false;
+            for (const auto& o : out) dup |= o.kernel == k && o.spec.key() == c.key();
+            if (!dup && fnmatch(key.c_str(), c.key().c_str(), 0) == 0) out.push_back({k, c});
+          }
+        if (out.size() == before)
+          throw std::runtime_error("--case " + key + ": matches no case (keys look like softmax/n=17/normal/seed=" +
+                                   std::to_string(s.seed) + "; `9ml conform --list` prints them)");
+        continue;
+      }
       CaseSpec c = CaseSpec::parse(key);
       const Kernel* k = find_kernel(c.kernel);
       if (!k)
@@ -109,7 +150,7 @@ std::vector<SelectedCase> select_all_cases(const Selection& s) {
     return out;
   }
   for (const Kernel* k : kernels()) {
-    if (!s.kernels.empty() && std::find(s.kernels.begin(), s.kernels.end(), k->name()) == s.kernels.end())
+    if (!s.kernels.empty() && std::find(kernel_sel.begin(), kernel_sel.end(), k->name()) == kernel_sel.end())
       continue;
     for (CaseSpec c : k->cases()) {
       c.seed = s.seed;
@@ -125,8 +166,7 @@ std::vector<const Impl*> select_impls(const Selection& s) {
     for (const auto& i : impls()) out.push_back(&i);
     return out;
   }
-  check_impl_names(s.impls);
-  for (const auto& name : s.impls) out.push_back(find_impl(name));
+  for (const auto& name : expand_names(s.impls, impl_names(), "--impl", "implementation")) out.push_back(find_impl(name));
   return out;
 }
 

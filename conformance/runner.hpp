@@ -45,7 +45,11 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
 // Throw std::runtime_error("--kernel softmx: no such kernel; did you mean
 // softmax?") for the first unknown name: the one message of every command
 // that takes --kernel (conform, fixtures, vm) or --impl.
+// --kernel, --impl and --case take globs too (fnmatch: *, ?, [...]): a
+// pattern that matches nothing is the same kind of error as an unknown name.
 void check_kernel_names(const std::vector<std::string>& names);
+bool is_glob(const std::string& name);
+bool name_matches(const std::string& pattern, const std::string& name);
 void check_impl_names(const std::vector<std::string>& names);
 
 // Throws std::runtime_error naming an unknown kernel, impl or malformed case

@@ -37,6 +37,16 @@ expect_err 2 "9ml vm: --after-case llmfs: want KERNEL/NAME (no spaces or commas)
   "$NINEML" vm --guest host --kernel rng --after-case llmfs --after true --run-dir "$TMP/vm" --out "$TMP/vr"
 expect_err 2 "9ml vm: --after-case needs --after or --peer-after commands" \
   "$NINEML" vm --guest host --kernel rng --after-case llmfs/x --run-dir "$TMP/vm" --out "$TMP/vr"
+# Globs (fnmatch) in --kernel, --impl, --case; one that matches nothing is exit 2.
+"$NINEML" conform --kernel 'soft*' --list >"$TMP/g1" || fail "--kernel 'soft*'"
+[ -s "$TMP/g1" ] && ! grep -qv '^softmax/' "$TMP/g1" || fail "--kernel 'soft*' selected $(cut -d/ -f1 "$TMP/g1" | sort -u)"
+"$NINEML" conform --case 'softmax/n=2/*' --list >"$TMP/g2" || fail "--case glob"
+[ "$(wc -l <"$TMP/g2")" -ge 2 ] && ! grep -qv '^softmax/n=2/' "$TMP/g2" || fail "--case glob: $(cat "$TMP/g2")"
+"$NINEML" conform --kernel matmul_f32 --impl 'engine-scalar*' --out "$TMP/g3" --quiet >"$TMP/g3.out" || fail "--impl glob"
+[ "$(grep -c '^matmul_f32 ' "$TMP/g3.out")" = 4 ] || fail "--impl 'engine-scalar*' is engine-scalar and -t2..-t4: $(cat "$TMP/g3.out")"
+expect_err 2 "9ml: --kernel sofx*: matches no kernel; " "$NINEML" conform --kernel 'sofx*' --list
+expect_err 2 "9ml: --impl eng?ne-mmx*: matches no implementation; " "$NINEML" conform --impl 'eng?ne-mmx*' --list
+expect_err 2 "9ml: --case nope/*: matches no case" "$NINEML" conform --case 'nope/*' --list
 # Unknown commands: not the top-level help with exit 0.
 # llmfs is a command now: its unknown options are usage errors too.
 expect_err 2 "9ml: The following argument was not expected: --nosuch (see 9ml llmfs --help)" "$NINEML" llmfs --nosuch
