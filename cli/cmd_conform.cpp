@@ -158,23 +158,27 @@ int run_conform(const ConformOptions& o, const std::string& command) {
     if (!o.last_failed.empty()) {
       conformance::check_kernel_names(o.kernels);
       conformance::check_impl_names(o.impls);
-      auto want = [](const std::vector<std::string>& names, const std::string& n) {
-        return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
+      // --kernel/--impl (names or globs) narrow the failed runs.
+      auto want = [](const std::vector<std::string>& patterns, const std::string& n) {
+        return patterns.empty() || std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+                 return conformance::name_matches(p, n);
+               });
       };
+      std::vector<std::string> failed_impls;
       for (const auto& [key, impl] : failed_pairs(o.last_failed)) {
         std::string kernel = key.substr(0, key.find('/'));
         if (!want(o.kernels, kernel) || !want(o.impls, impl)) continue;
         if (std::find(s.case_keys.begin(), s.case_keys.end(), key) == s.case_keys.end()) s.case_keys.push_back(key);
-        if (o.impls.empty() && std::find(s.impls.begin(), s.impls.end(), impl) == s.impls.end()) s.impls.push_back(impl);
+        if (std::find(failed_impls.begin(), failed_impls.end(), impl) == failed_impls.end()) failed_impls.push_back(impl);
         s.pairs.insert({key, impl});
       }
       if (s.pairs.empty())
         throw std::runtime_error("--last-failed " + o.last_failed + ": none of its failures is in the --kernel/--impl selection");
-      conformance::check_impl_names(s.impls);
+      conformance::check_impl_names(failed_impls);
       // The impls in the tool's order, as an unfiltered run has them.
       std::vector<std::string> ordered;
       for (const auto& i : conformance::impls())
-        if (std::find(s.impls.begin(), s.impls.end(), i.name) != s.impls.end()) ordered.push_back(i.name);
+        if (std::find(failed_impls.begin(), failed_impls.end(), i.name) != failed_impls.end()) ordered.push_back(i.name);
       s.impls = ordered;
     }
     if (!o.xfail.empty()) rules = read_xfail(o.xfail);
