@@ -1,4 +1,4 @@
-// The forward pass of NUMERICS.md, once per mode, read top to bottom like
+// The forward pass of docs/FORWARD.md, once per mode, read top to bottom like
 // run.c's forward(). llama2c mode calls the public llama2c:: kernels, so the
 // whole model is exactly the composition of the kernels that are checked one
 // by one; exact mode runs the same steps with a float64 state and KV cache.

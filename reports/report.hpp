@@ -19,7 +19,7 @@ struct Element {
 };
 
 // How a case's tolerance was set.
-//   "bound"       - per-element forward error bound from NUMERICS.md
+//   "bound"       - per-element forward error bound from docs/TOLERANCES.md
 //   "exact"       - the result must equal the exact value (bound 0: the
 //                   operation is exact, e.g. integer RNG, f16 -> f32)
 //   "fixed-epsilon" - no bound exists; `tolerance_note` gives the reason

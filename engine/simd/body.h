@@ -17,7 +17,7 @@
  *
  * Per-row (per-head) arithmetic never depends on the row range, so any
  * thread split gives the same bits. Float reductions use W-lane partial sums
- * (a different order from scalar; still within gamma(n) of NUMERICS.md).
+ * (a different order from scalar; still within gamma(n) of docs/TOLERANCES.md).
  * The Q8 and Q4_0 entries are bit-exact with scalar: their integer sums are
  * exact and the float steps run in scalar order. softmax and SiLU use the
  * level's VEXP (vexp.h: expf within the 1-ULP libm budget the bounds

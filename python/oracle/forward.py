@@ -1,4 +1,4 @@
-"""The forward pass of NUMERICS.md in float64: rmsnorm, pairwise RoPE with
+"""The forward pass of docs/FORWARD.md in float64: rmsnorm, pairwise RoPE with
 theta (and Llama 3.1 frequency scaling, docs/FORWARD.md's rule), grouped-query
 attention with the causal mask and an optional sliding window, SwiGLU
 feed-forward, shared or separate classifier. Weights are float32 values
