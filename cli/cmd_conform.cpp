@@ -203,6 +203,8 @@ int run_conform(const ConformOptions& o, const std::string& command) {
     size_t pct = done * 100 / total;
     if (!o.quiet && pct / 10 != last_pct / 10) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // Cases, not case runs: each case runs on every selected implementation
+      // (the totals at the end count case runs).
       fmt::print(stderr, "9ml conform: {:3d}% ({}/{} cases, {:.1f} s)\n", pct, done, total, secs);
       last_pct = pct;
     }
@@ -226,7 +228,12 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   for (const auto& rule : rules)
     if (!rule.matched)
       fmt::print(stderr, "9ml conform: warning: --xfail {}:{}: '{}' matches no case run\n", o.xfail, rule.line, rule.text);
-  for (const auto& n : r.not_run) fmt::print("NOT RUN {}: {}\n", n.impl, n.reason);
+  size_t unavailable = 0;  // the rest were left out by the selection (listed in the report only)
+  for (const auto& n : r.not_run)
+    if (!report::deselected(n)) {
+      fmt::print("NOT RUN {}: {}\n", n.impl, n.reason);
+      unavailable++;
+    }
   r.command = command;
   r.tool_version = report::tool_version();
   r.environment = report::host_environment();
@@ -245,11 +252,7 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   }
   const size_t passed = r.cases.size() - failed - xfailed - xpassed;
   auto sums = report::summarize(r);
-  fmt::print("{:<16} {:<14} {:>6} {:>6} {:>12} {:>12}  {}\n", "kernel", "impl", "cases", "failed",
-             "max ULP", "max err/bnd", "tolerance");
-  for (const auto& k : sums)
-    fmt::print("{:<16} {:<14} {:>6} {:>6} {:>12.4g} {:>12.4g}  {}\n", k.kernel, k.impl, k.cases, k.failed,
-               k.max_ulp, k.max_bound_ratio, k.tolerance_kind);
+  fmt::print("{}", report::summary_table(sums));
   size_t shown = 0;
   for (const auto& c : r.cases)
     if (report::fails_run(c) && shown++ < 20) {
@@ -257,11 +260,14 @@ int run_conform(const ConformOptions& o, const std::string& command) {
       else fmt::print("FAIL {} [{}]: {}\n  repro: {}\n", c.case_id, c.impl, c.failure, c.repro);
     }
   if (shown > 20) fmt::print("... and {} more failures (see {}/summary.md)\n", shown - 20, o.out);
-  std::set<std::string> kernel_names;
+  std::set<std::string> kernel_names, case_ids;
   for (const auto& k : sums) kernel_names.insert(k.kernel);
-  fmt::print("{} kernels ({} kernel x implementation pairs), {} case runs in {:.1f} s; report in {}/\n",
-             kernel_names.size(), sums.size(), r.cases.size(), r.seconds, o.out);
-  if (!r.not_run.empty()) fmt::print("{} implementation(s) not run on this CPU (listed above)\n", r.not_run.size());
+  for (const auto& c : r.cases) case_ids.insert(c.case_id);
+  const size_t cases_run = case_ids.size();
+  fmt::print("{} kernels ({} kernel x implementation pairs), {} case runs ({} cases, each on its implementations) "
+             "in {:.1f} s; report in {}/\n",
+             kernel_names.size(), sums.size(), r.cases.size(), cases_run, r.seconds, o.out);
+  if (unavailable) fmt::print("{} implementation(s) not run on this CPU (listed above)\n", unavailable);
   if (stopped)
     fmt::print("stopped after {} failure(s) ({}); the remaining cases did not run\n", failed + xpassed,
                o.exitfirst ? "-x" : "--maxfail " + std::to_string(o.maxfail));

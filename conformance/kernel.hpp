@@ -44,6 +44,11 @@ class Kernel {
   // "bound" (derived forward error bound), "exact" (bound 0: the operation is
   // exact) or "fixed-epsilon" (with the reason in tolerance_note()).
   virtual std::string tolerance_kind() const { return "bound"; }
+  // What reports measure the error in: "ulp" (float kernels, where the ULP
+  // distance says how far off an output is) or "abs" (|got - exact|: the
+  // bound is absolute, set by quantization steps, and a ULP distance next to
+  // a near-zero output says nothing).
+  virtual std::string error_unit() const { return "ulp"; }
   // How the bound is derived, one line (shown in reports).
   virtual std::string tolerance_note() const = 0;
   // The built-in cases (seed 1; the runner substitutes the run's seed).

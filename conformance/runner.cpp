@@ -197,6 +197,7 @@ report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, c
   r.seed = c.seed;
   r.tolerance_kind = k.tolerance_kind();
   r.tolerance_note = k.tolerance_note();
+  r.error_unit = k.error_unit();
   r.contract = impl.contract;
   r.guards_ok = got.guards_ok;
   r.ulp_histogram.assign(report::kUlpBins, 0);
@@ -339,6 +340,13 @@ report::Report run(const Selection& s, const RunControl& control, bool* stopped)
     std::string why = unavailable_reason(impl->kind);
     if (!why.empty()) rep.not_run.push_back({impl->name, why});
   }
+  // The implementations the selection left out are skipped too, with the
+  // reason: every output tells "not selected" from "does not exist".
+  if (!s.impls.empty())
+    for (const Impl& i : conformance::impls())
+      if (std::find(impls.begin(), impls.end(), &i) == impls.end())
+        rep.not_run.push_back({i.name, s.pairs.empty() ? std::string(report::kNotSelected) + " (--impl)"
+                                                       : std::string(report::kNotSelected) + " (--last-failed: no failed run)"});
   // The implementations of case i (--last-failed: only its listed pairs).
   auto impls_of = [&](size_t i) {
     if (s.pairs.empty()) return impls;

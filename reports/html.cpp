@@ -211,13 +211,13 @@ std::string summary_row(const KernelSummary& k, size_t section) {
       "<tr{}><td><a href=\"#s{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
       k.failed ? " class=\"fail\"" : "", section, xml_escape(k.kernel), xml_escape(k.impl), k.cases, k.failed,
-      format_number(k.max_ulp), format_number(k.max_bound_ratio), xml_escape(k.tolerance_kind));
+      max_error_text(k), format_number(k.max_bound_ratio), xml_escape(k.tolerance_kind));
 }
 
 std::string case_row(const CaseResult& c, bool with_repro) {
   std::string s = fmt::format(
       "<tr{}><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
-      c.passed ? "" : " class=\"fail\"", xml_escape(c.case_id), format_number(c.max_ulp),
+      c.passed ? "" : " class=\"fail\"", xml_escape(c.case_id), error_text(c.error_unit, c.max_ulp, c.max_abs),
       format_number(c.bound_ratio), format_number(c.max_abs));
   if (with_repro)
     s += fmt::format("<td>{}</td><td><code>{}</code></td>", xml_escape(c.failure.empty() ? "failed" : c.failure),
@@ -243,8 +243,11 @@ std::string tolerance_text(const std::vector<const CaseResult*>& cases) {
 std::string section_html(const KernelSummary& k, size_t index, const std::vector<const CaseResult*>& cases) {
   std::string s = fmt::format("<section id=\"s{}\">\n<h2>{} <small>[{}]</small></h2>\n", index,
                               xml_escape(k.kernel), xml_escape(k.impl));
-  s += fmt::format("<p>{} cases, {} failed; max ULP {}, max bound ratio {}</p>\n", k.cases, k.failed,
-                   format_number(k.max_ulp), format_number(k.max_bound_ratio));
+  s += fmt::format("<p>{} cases, {} failed; max error {}, max bound ratio {}{}</p>\n", k.cases, k.failed,
+                   max_error_text(k), format_number(k.max_bound_ratio),
+                   k.error_unit == "abs" ? " (the bound is absolute, set by quantization steps: the ULP histogram "
+                                           "is for reference only)"
+                                         : "");
   s += tolerance_text(cases);
   const bool nonfinite = std::any_of(cases.begin(), cases.end(), [](const CaseResult* c) { return has_nonfinite(*c); });
   s += histogram_svg(k.ulp_histogram, nonfinite);
@@ -253,7 +256,7 @@ std::string section_html(const KernelSummary& k, size_t index, const std::vector
                      xml_escape(w->case_id), w->passed ? "pass" : "FAIL", format_number(w->bound_ratio));
     s += worst_table(*w);
   }
-  const std::string head = "<tr><th>case</th><th>max ULP</th><th>bound ratio</th><th>max abs</th>";
+  const std::string head = "<tr><th>case</th><th>max error</th><th>bound ratio</th><th>max abs</th>";
   if (k.failed) {
     s += fmt::format("<h3>Failed cases ({})</h3>\n<table class=\"cases\">\n", k.failed);
     s += head + "<th>failure</th><th>repro</th></tr>\n";
@@ -287,6 +290,10 @@ constexpr const char* kLegend = R"(<section id="legend">
 <dt>ULP distance</dt>
 <dd>How many float32 values lie between the implementation's output (got) and the exact value rounded to float32
 (expected): 0 is the same float, 1 the neighbouring one. The histograms count output elements by it.</dd>
+<dt>max error</dt>
+<dd>The largest error of the cases in the unit its bound is about: the ULP distance for float kernels, the absolute
+error ("abs") for quantized products and quantizers, whose bound is a sum of quantization steps (next to a near-zero
+output, their ULP distances are huge and mean nothing).</dd>
 <dt>bound</dt>
 <dd>The largest error the kernel's error analysis allows for that element (its tolerance, below each kernel's
 heading); 0 where the result must be exact.</dd>
@@ -369,7 +376,7 @@ void write_html(const Report& r, const std::string& path) {
   out += kLegend;
 
   out += "<section id=\"summary\">\n<h2>Kernels</h2>\n";
-  out += "<table>\n<tr><th>kernel</th><th>impl</th><th>cases</th><th>failed</th><th>max ULP</th>"
+  out += "<table>\n<tr><th>kernel</th><th>impl</th><th>cases</th><th>failed</th><th>max error</th>"
          "<th>max bound ratio</th><th>tolerance</th></tr>\n";
   for (size_t i = 0; i < summaries.size(); i++) out += summary_row(summaries[i], i);
   out += "</table>\n</section>\n";

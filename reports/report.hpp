@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nineml::report {
@@ -37,6 +38,7 @@ struct CaseResult {
   double max_abs = 0, max_rel = 0, max_ulp = 0, nmse = 0, cosine = 1;
   double bound_ratio = 0;      // max over elements of observed / bound
   std::string tolerance_kind;  // "bound" | "exact" | "fixed-epsilon"
+  std::string error_unit = "ulp";  // "ulp" | "abs": what summaries show as the error (JSON optional)
   std::string tolerance_note;
   std::string contract;        // e.g. "bit-exact with reference llama2c", or ""
   bool contract_ok = true;
@@ -67,6 +69,10 @@ struct NotRun {
   std::string impl;
   std::string reason;
 };
+// The reason of an implementation the run's selection left out starts with
+// this (the others could not run here).
+inline constexpr std::string_view kNotSelected = "not selected";
+inline bool deselected(const NotRun& n) { return n.reason.starts_with(kNotSelected); }
 
 struct Report {
   int schema_version = 1;
@@ -94,11 +100,19 @@ std::string ulp_bin_label(int bin);
 struct KernelSummary {
   std::string kernel, impl;
   int cases = 0, failed = 0;
-  double max_ulp = 0, max_bound_ratio = 0, max_rel = 0;
+  double max_ulp = 0, max_bound_ratio = 0, max_rel = 0, max_abs = 0;
   std::string tolerance_kind;
+  std::string error_unit = "ulp";  // "abs" when any case of the pair measures absolute error
   std::vector<int64_t> ulp_histogram;
 };
 std::vector<KernelSummary> summarize(const Report& r);
+// An error in its unit (error_unit "ulp": the ULP distance, "abs": the
+// absolute error), e.g. "3 ULP" or "2.10e-04 abs"; for a pair, its largest.
+std::string error_text(const std::string& unit, double ulp, double abs);
+std::string max_error_text(const KernelSummary& s);
+// The terminal table of the pairs (conform, vm): one line each, columns as
+// wide as their longest entry.
+std::string summary_table(const std::vector<KernelSummary>& sums);
 
 // Writers. Each throws std::runtime_error("PATH: problem") on I/O failure.
 void write_json(const Report& r, const std::string& path);

@@ -59,6 +59,7 @@ ojson encode_case(const CaseResult& c) {
   j["bound_ratio"] = encode_double(c.bound_ratio);
   j["tolerance_kind"] = c.tolerance_kind;
   j["tolerance_note"] = c.tolerance_note;
+  if (c.error_unit != "ulp") j["error_unit"] = c.error_unit;
   j["contract"] = c.contract;
   j["contract_ok"] = c.contract_ok;
   j["contract_max_ulp"] = encode_double(c.contract_max_ulp);
@@ -216,6 +217,11 @@ CaseResult decode_case(const Decoder& d, const json& j, const std::string& where
   c.seconds = d.number(j, "seconds", where);
   if (j.contains("output_digest")) c.output_digest = d.str(j, "output_digest", where);
   if (j.contains("xfail")) c.xfail = d.str(j, "xfail", where);
+  if (j.contains("error_unit")) {
+    c.error_unit = d.str(j, "error_unit", where);
+    if (c.error_unit != "ulp" && c.error_unit != "abs")
+      d.fail(Decoder::join(where, "error_unit"), "expected \"ulp\" or \"abs\", got \"" + c.error_unit + "\"");
+  }
   return c;
 }
 

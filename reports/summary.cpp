@@ -1,4 +1,5 @@
 // ULP-histogram bins and the per kernel x impl aggregate.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <utility>
@@ -51,6 +52,32 @@ std::string ulp_bin_label(int bin) {
   return fmt::format("({},{}]", power_of_two(bin - 2), power_of_two(bin - 1));
 }
 
+std::string error_text(const std::string& unit, double ulp, double abs) {
+  if (unit == "abs") {
+    if (!std::isfinite(abs) || abs == 0) return fmt::format("{} abs", abs);
+    return fmt::format("{:.2e} abs", abs);
+  }
+  if (!std::isfinite(ulp) || ulp < 1e6) return fmt::format("{} ULP", ulp);
+  return fmt::format("{:.2e} ULP", ulp);
+}
+
+std::string max_error_text(const KernelSummary& s) { return error_text(s.error_unit, s.max_ulp, s.max_abs); }
+
+std::string summary_table(const std::vector<KernelSummary>& sums) {
+  size_t kw = 6, iw = 4, ew = 9;
+  for (const auto& k : sums) {
+    kw = std::max(kw, k.kernel.size());
+    iw = std::max(iw, k.impl.size());
+    ew = std::max(ew, max_error_text(k).size());
+  }
+  std::string out = fmt::format("{:<{}}  {:<{}}  {:>6}  {:>6}  {:>{}}  {:>11}  {}\n", "kernel", kw, "impl", iw, "cases",
+                                "failed", "max error", ew, "max err/bnd", "tolerance");
+  for (const auto& k : sums)
+    out += fmt::format("{:<{}}  {:<{}}  {:>6}  {:>6}  {:>{}}  {:>11.4g}  {}\n", k.kernel, kw, k.impl, iw, k.cases,
+                       k.failed, max_error_text(k), ew, k.max_bound_ratio, k.tolerance_kind);
+  return out;
+}
+
 std::vector<KernelSummary> summarize(const Report& r) {
   std::map<std::pair<std::string, std::string>, KernelSummary> by_key;
   for (const CaseResult& c : r.cases) {
@@ -66,6 +93,8 @@ std::vector<KernelSummary> summarize(const Report& r) {
     s.max_ulp = worst_of(s.max_ulp, c.max_ulp);
     s.max_bound_ratio = worst_of(s.max_bound_ratio, c.bound_ratio);
     s.max_rel = worst_of(s.max_rel, c.max_rel);
+    s.max_abs = worst_of(s.max_abs, c.max_abs);
+    if (c.error_unit == "abs") s.error_unit = "abs";
     // Several kinds in one kernel x impl are listed in first-seen order.
     if (s.tolerance_kind.empty()) {
       s.tolerance_kind = c.tolerance_kind;

@@ -46,11 +46,11 @@ void write_markdown(const Report& r, const std::string& path) {
   }
 
   out += "## Results by kernel and implementation\n\n";
-  out += "| kernel | impl | cases | failed | max ULP | max bound ratio | tolerance |\n";
+  out += "| kernel | impl | cases | failed | max error | max bound ratio | tolerance |\n";
   out += "| --- | --- | ---: | ---: | ---: | ---: | --- |\n";
   for (const KernelSummary& s : summarize(r)) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", md_cell(s.kernel), md_cell(s.impl), s.cases,
-                       s.failed ? fmt::format("**{}**", s.failed) : "0", format_number(s.max_ulp),
+                       s.failed ? fmt::format("**{}**", s.failed) : "0", max_error_text(s),
                        format_number(s.max_bound_ratio), md_cell(s.tolerance_kind));
   }
 

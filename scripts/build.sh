@@ -5,4 +5,4 @@ dir=$1
 shift
 echo "build: configuring $dir $*"
 cmake -S "$(dirname "$0")/.." -B "$dir" -G Ninja "$@" >/dev/null
-cmake --build "$dir"
+cmake --build "$dir" | awk -v what="$dir" -f "$(dirname "$0")/ninja-progress.awk"

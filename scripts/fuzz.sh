@@ -20,13 +20,13 @@ bdir=$root/build-fuzz
 echo "fuzz: building the targets with clang in build-fuzz"
 CC=clang CXX=clang++ cmake -S "$root" -B "$bdir" -G Ninja -DNINEML_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$bdir" --target fuzz_all
+cmake --build "$bdir" --target fuzz_all | awk -v what=build-fuzz -f "$root/scripts/ninja-progress.awk"
 
 nineml=${NINEML_BIN:-$root/build/9ml}
 if [[ ! -x $nineml ]]; then
   echo "fuzz: building 9ml in build for the seeds"
   cmake -S "$root" -B "$root/build" -G Ninja >/dev/null
-  cmake --build "$root/build" --target nineml_cli
+  cmake --build "$root/build" --target nineml_cli | awk -v what=build -f "$root/scripts/ninja-progress.awk"
   nineml=$root/build/9ml
 fi
 fx=$bdir/fixtures

@@ -36,10 +36,20 @@ updated=""
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
 else
-  echo "install-deps: installing ${missing[*]}"
-  $sudo apt-get update -qq
+  echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+  # apt's and debconf's chatter goes to a log, shown only when apt fails.
+  log=$(mktemp)
+  apt_quiet() {
+    if ! DEBIAN_FRONTEND=noninteractive "$@" >>"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      echo "install-deps: failed: $* (log above)" >&2
+      exit 1
+    fi
+  }
+  apt_quiet $sudo apt-get update -qq
   updated=1
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_quiet $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  rm -f "$log"
   echo "install-deps: done"
 fi
 
@@ -55,7 +65,7 @@ kernel_deb() { ls "$kdir" 2>/dev/null | grep -E '^linux-image-[0-9]+\.[0-9]+\.[0
 if [ -n "$(kernel_deb)" ]; then
   echo "install-deps: standard kernel present: $kdir/$(kernel_deb)"
 else
-  [ -n "$updated" ] || $sudo apt-get update -qq
+  [ -n "$updated" ] || $sudo apt-get update -qq >/dev/null
   pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
   [ -n "$pkg" ] || { echo "install-deps: apt-cache names no kernel package for linux-image-amd64" >&2; exit 1; }
   echo "install-deps: downloading $pkg into $kdir"
@@ -63,7 +73,7 @@ else
   # Into a fresh folder first, so that a failed download leaves no partial
   # .deb where the harness looks; root downloads there itself (_apt could not).
   tmp=$($sudo mktemp -d "$kdir/.download.XXXXXX")
-  $sudo sh -c "cd '$tmp' && apt-get -qq -o APT::Sandbox::User=root download '$pkg'"
+  $sudo sh -c "cd '$tmp' && apt-get -qq -o APT::Sandbox::User=root download '$pkg'" >/dev/null
   $sudo sh -c "mv '$tmp'/${pkg}_*.deb '$kdir'/ && rmdir '$tmp'"
   [ -n "$(kernel_deb)" ] || { echo "install-deps: no $pkg .deb in $kdir after the download" >&2; exit 1; }
   echo "install-deps: standard kernel: $kdir/$(kernel_deb)"

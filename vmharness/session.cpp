@@ -458,10 +458,7 @@ int run(const VmOptions& o, const std::string& command) {
   }
   size_t failed = 0;
   for (const auto& c : rep.cases) failed += !c.passed;
-  std::printf("%-16s %-14s %6s %6s %12s %12s\n", "kernel", "impl", "cases", "failed", "max ULP", "max err/bnd");
-  for (const auto& k : report::summarize(rep))
-    std::printf("%-16s %-14s %6d %6d %12.4g %12.4g\n", k.kernel.c_str(), k.impl.c_str(), k.cases, k.failed, k.max_ulp,
-                k.max_bound_ratio);
+  std::fputs(report::summary_table(report::summarize(rep)).c_str(), stdout);
   size_t shown = 0;
   for (const auto& c : rep.cases)
     if (!c.passed && shown++ < 10) std::printf("FAIL %s [%s]: %s\n", c.case_id.c_str(), c.impl.c_str(), c.failure.c_str());

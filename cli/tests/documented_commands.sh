@@ -151,7 +151,7 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["steps"] =
 ok accuracy --storage q4_0 --arch mistral --steps 4 --summary
 has '^mistral q4_0 vs f32, 4 steps: .*\(bound holds\)$' "accuracy mistral q4_0"
 ok accuracy --arch llama2 --steps 4 --summary
-ok accuracy --model "$V0" --storage q8 --steps 4 --summary
+ok accuracy --model "$V0" --storage q8 --steps 4 --summary --min-top1 0
 has '\(bound holds\)$' "accuracy --model"
 
 # bench: a model file (its real shape, issue 16), and both generated shapes and types.

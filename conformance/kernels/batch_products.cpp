@@ -26,6 +26,7 @@ class BatchProduct final : public Kernel {
  public:
   BatchProduct(const Kernel* base, BatchRun run) : base_(base), run_(std::move(run)) {}
   std::string name() const override { return base_->name() + "_batch"; }
+  std::string error_unit() const override { return base_->error_unit(); }
   std::string tolerance_note() const override {
     return "per token, " + base_->name() + "'s bound: " + base_->tolerance_note();
   }

@@ -25,6 +25,7 @@ void q4_matmul_shape(CaseSpec& c, int64_t len, size_t) {
 class MatmulQ4_0 final : public Kernel {
  public:
   std::string name() const override { return "matmul_q4_0"; }
+  std::string error_unit() const override { return "abs"; }  // quantization steps
   std::string tolerance_note() const override {
     return "weights exact (dequantized Q4_0); x quantized Q8/32 (runq, ties away): sum |w| e_x with "
            "e = s/2 + u|x|; accumulation gamma(blocks+2) sum |w| (|x| + e_x)";

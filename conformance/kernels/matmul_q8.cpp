@@ -21,6 +21,7 @@ void q8_matmul_shape(CaseSpec& c, int64_t len, size_t) {
 class MatmulQ8 final : public Kernel {
  public:
   std::string name() const override { return "matmul_q8_0"; }
+  std::string error_unit() const override { return "abs"; }  // quantization steps
   std::string tolerance_note() const override {
     return "quantization of W (exporter, ties even) and x (runq, ties away): sum |w| e_x + |x| e_w + "
            "e_w e_x with e = s/2 + u|v|; accumulation gamma(groups+2) sum |w~ x~|";

@@ -11,6 +11,7 @@ namespace {
 class Q8Quantize final : public Kernel {
  public:
   std::string name() const override { return "q8_0_quantize"; }
+  std::string error_unit() const override { return "abs"; }  // half a quantization step
   std::string tolerance_note() const override {
     return "scales: one rounding of max|x|/127; values: |q s - x| <= s/2 + u|x| (half a step plus "
            "the rounded quotient); subnormal scales: |x| + 127 s";

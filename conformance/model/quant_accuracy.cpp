@@ -395,13 +395,25 @@ QuantReport quant_accuracy(const ref::Checkpoint& ck, const std::string& arch, r
                         ref::storage_name(storage));
 }
 
+double top1_floor(ref::Storage s) {
+  switch (s) {
+    case ref::Storage::q8:
+    case ref::Storage::q8_0: return 0.90;
+    case ref::Storage::q4_0: return 0.60;
+    case ref::Storage::f32: break;
+  }
+  return 1.0;
+}
+
 nlohmann::ordered_json to_json(const QuantReport& r) {
   nlohmann::ordered_json j;
   j["schema"] = "9ml-quant-accuracy/1";
   j["arch"] = r.arch;
   j["storage"] = r.storage;
   j["steps"] = r.steps.size();
-  j["top1_agreement"] = r.steps.empty() ? 0.0 : double(r.agree) / double(r.steps.size());
+  j["top1_agreement"] = r.top1_agreement();
+  j["top1_threshold"] = r.top1_threshold < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.top1_threshold);
+  j["top1_holds"] = r.top1_holds();
   j["disagreements_explained"] = r.explained;
   j["disagreements_carried"] = r.carried;
   j["weights_worst_error_over_bound"] = r.weight_worst_ratio;
@@ -436,8 +448,10 @@ nlohmann::ordered_json to_json(const QuantReport& r) {
 std::string to_table(const QuantReport& r) {
   const double pct = r.steps.empty() ? 0.0 : 100.0 * r.agree / double(r.steps.size());
   std::string out = fmt::format(
-      "{} {} vs f32, {} steps: top-1 agreement {}/{} ({:.1f}%), worst error/bound {:.5f} ({})\n", r.arch, r.storage,
+      "{} {} vs f32, {} steps: top-1 agreement {}/{} ({:.1f}%{}), worst error/bound {:.5f} ({})\n", r.arch, r.storage,
       r.steps.size(), r.agree, r.steps.size(), pct,
+      r.top1_threshold < 0 ? std::string()
+                           : fmt::format("; floor {:g}%{}", 100 * r.top1_threshold, r.top1_holds() ? "" : " NOT MET"),
       std::max({r.worst_ratio, r.product_worst_ratio, r.weight_worst_ratio}),
       r.bound_holds() ? "bound holds" : "BOUND VIOLATED");
   out += fmt::format(

@@ -72,7 +72,18 @@ struct QuantReport {
   double product_worst_ratio = 0;  // gate 2
   double weight_worst_ratio = 0;   // gate 1
   bool bound_holds() const { return worst_ratio <= 1.0 && product_worst_ratio <= 1.0 && weight_worst_ratio <= 1.0; }
+  // Gate 4, a quality floor rather than a derived bound: the least top-1
+  // agreement accepted (top1_floor() for a trained model, or the user's
+  // --min-top1); negative: not gated.
+  double top1_threshold = -1;
+  double top1_agreement() const { return steps.empty() ? 0.0 : double(agree) / double(steps.size()); }
+  bool top1_holds() const { return top1_threshold < 0 || top1_agreement() >= top1_threshold; }
 };
+
+// The least top-1 agreement with f32 a trained model's storage must reach
+// (docs/TOLERANCES.md, "Top-1 floors"): measured on real checkpoints with a
+// margin; generated weights with planted outliers are not held to it.
+double top1_floor(ref::Storage s);
 
 // Which quantizer made a stored tensor (the element bound depends on it).
 enum class WeightQuantizer { q8_runq, q8_0_gguf, q4_0 };
