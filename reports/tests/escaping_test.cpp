@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "detail.hpp"
 #include "report.hpp"
 #include "sample.hpp"
 
@@ -204,6 +205,22 @@ TEST_F(Escaping, MarkdownRowsHoldAndShowTheText) {
     for (const std::string& line : lines) n += line.find(std::string(field) + ":&lt;i&gt;") != std::string::npos;
     EXPECT_GE(n, 1u) << field << " is not shown as text:\n" << md;
   }
+}
+
+// printable(), the one representation of the text formats: valid UTF-8
+// text as it is, each byte of a control, a non-character or malformed
+// UTF-8 as \xNN.
+TEST(Printable, KeepsTextShowsControlsAndBadBytes) {
+  using detail::printable;
+  EXPECT_EQ(printable("a\tb\nc µ € \xF0\x9F\x98\x80 <&>\\x"), "a\tb\nc µ € \xF0\x9F\x98\x80 <&>\\x");
+  EXPECT_EQ(printable(std::string("\0\x01\x1b\r\x7f", 5)), "\\x00\\x01\\x1b\\x0d\\x7f");
+  EXPECT_EQ(printable("\xC2\x85|\xC2\xA0"), "\\xc2\\x85|\xC2\xA0");               // C1 NEL; no-break space kept
+  EXPECT_EQ(printable("\xEF\xBF\xBE\xEF\xBF\xBD"), "\\xef\\xbf\\xbe\xEF\xBF\xBD");  // U+FFFE; U+FFFD kept
+  EXPECT_EQ(printable("\xC0\xAF"), "\\xc0\\xaf");                          // overlong '/'
+  EXPECT_EQ(printable("\xED\xA0\x80"), "\\xed\\xa0\\x80");                    // a surrogate
+  EXPECT_EQ(printable("\xF4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");            // above U+10FFFF
+  EXPECT_EQ(printable("x\xE2\x82"), "x\\xe2\\x82");                          // cut short
+  EXPECT_EQ(printable("\xE2\x82(\x80"), "\\xe2\\x82(\\x80");                     // no continuation; a lone one
 }
 
 // Bytes that are not UTF-8: report.json has U+FFFD (JSON is UTF-8), the
