@@ -12,6 +12,9 @@ packages=(
   9base
   # host libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  # junit.xml is built and, in its tests, read back with pugixml; xmllint
+  # checks it against reports/schema/junit.xsd (reports.junit_schema)
+  libpugixml-dev libxml2-utils
   # sanitizer runtime for clang builds and fuzzers
   clang libclang-rt-14-dev
   # VM harness: emulator, FAT shared disk, Linux guest initramfs (docs/VMHARNESS.md)

@@ -1,7 +1,8 @@
-// junit.xml: structure, counts and escaping, checked with a minimal parse.
+// junit.xml: structure, counts and escaping, read back with pugixml.
 #include <string>
 
 #include <gtest/gtest.h>
+#include <pugixml.hpp>
 
 #include "report.hpp"
 #include "sample.hpp"
@@ -11,12 +12,12 @@ namespace {
 
 using namespace testing;
 
-// The value of attribute `name` in the first element starting at or after `from`.
-std::string attribute(const std::string& xml, size_t from, const std::string& name) {
-  size_t p = xml.find(" " + name + "=\"", from);
-  if (p == std::string::npos) return "";
-  p += name.size() + 3;
-  return xml.substr(p, xml.find('"', p) - p);
+// The file parsed; fails the test if it is not well-formed XML.
+pugi::xml_document parse(const std::string& path) {
+  pugi::xml_document doc;
+  pugi::xml_parse_result ok = doc.load_file(path.c_str());
+  EXPECT_TRUE(ok) << path << ": " << ok.description() << " at byte " << ok.offset << ":\n" << slurp(path);
+  return doc;
 }
 
 TEST(Junit, OneSuitePerKernelOneCasePerCase) {
@@ -24,21 +25,39 @@ TEST(Junit, OneSuitePerKernelOneCasePerCase) {
   write_junit(make_report(), dir.file("junit.xml"));
   std::string xml = slurp(dir.file("junit.xml"));
   EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 0), 0u);
-  EXPECT_EQ(count(xml, "<testsuite "), 2u);  // rmsnorm, softmax
-  EXPECT_EQ(count(xml, "</testsuite>"), 2u);
-  EXPECT_EQ(count(xml, "<testcase "), 4u);
-  EXPECT_EQ(count(xml, "<failure "), 1u);
-  EXPECT_EQ(count(xml, "</failure>"), 1u);
-  EXPECT_EQ(attribute(xml, xml.find("<testsuites"), "tests"), "4");
-  EXPECT_EQ(attribute(xml, xml.find("<testsuites"), "failures"), "1");
-  size_t fail_case = xml.find("<testcase name=\"softmax/n=17/normal/seed=1\" classname=\"9ml.engine-avx2.softmax\"");
-  ASSERT_NE(fail_case, std::string::npos) << xml;
-  size_t failure = xml.find("<failure ", fail_case);
-  ASSERT_NE(failure, std::string::npos);
-  EXPECT_EQ(attribute(xml, failure, "message"), "max ULP over bound");
-  EXPECT_NE(xml.find("repro: 9ml conform --kernel softmax --impl engine-avx2", failure), std::string::npos);
-  EXPECT_NE(xml.find("<testcase name=\"rmsnorm/n=17/normal/seed=1\" classname=\"9ml.engine-scalar.rmsnorm\""),
-            std::string::npos);
+  pugi::xml_document doc = parse(dir.file("junit.xml"));
+  pugi::xml_node root = doc.child("testsuites");
+  EXPECT_STREQ(root.attribute("name").value(), "9ml");
+  EXPECT_STREQ(root.attribute("tests").value(), "4");
+  EXPECT_STREQ(root.attribute("failures").value(), "1");
+  EXPECT_STREQ(root.attribute("skipped").value(), "0");
+  EXPECT_STREQ(root.attribute("time").value(), "1.500000");
+  EXPECT_EQ(doc.select_nodes("/testsuites/testsuite").size(), 2u);  // rmsnorm, softmax
+  EXPECT_EQ(doc.select_nodes("//testcase").size(), 4u);
+  EXPECT_EQ(doc.select_nodes("//failure").size(), 1u);
+  pugi::xml_node softmax = root.find_child_by_attribute("testsuite", "name", "softmax");
+  EXPECT_STREQ(softmax.attribute("tests").value(), "3");
+  EXPECT_STREQ(softmax.attribute("failures").value(), "1");
+  EXPECT_STREQ(softmax.attribute("errors").value(), "0");
+  EXPECT_STREQ(softmax.attribute("skipped").value(), "0");
+  EXPECT_STREQ(softmax.attribute("time").value(), "0.030000");
+  EXPECT_STREQ(softmax.attribute("hostname").value(), "host");
+  EXPECT_STREQ(root.first_child().attribute("name").value(), "rmsnorm");  // kernels in name order
+
+  pugi::xml_node fail_case =
+      doc.select_node("//testcase[@name='softmax/n=17/normal/seed=1'][@classname='9ml.engine-avx2.softmax']").node();
+  ASSERT_TRUE(fail_case) << xml;
+  EXPECT_STREQ(fail_case.attribute("time").value(), "0.010000");
+  pugi::xml_node failure = fail_case.child("failure");
+  EXPECT_STREQ(failure.attribute("message").value(), "max ULP over bound");
+  EXPECT_STREQ(failure.attribute("type").value(), "bound");
+  EXPECT_STREQ(failure.text().get(),
+               "max ULP over bound\nrepro: 9ml conform --kernel softmax --impl engine-avx2 --case "
+               "softmax/n=17/normal/seed=1");
+  pugi::xml_node pass_case =
+      doc.select_node("//testcase[@name='rmsnorm/n=17/normal/seed=1'][@classname='9ml.engine-scalar.rmsnorm']").node();
+  ASSERT_TRUE(pass_case);
+  EXPECT_FALSE(pass_case.first_child()) << "a passed case has no children";
 }
 
 TEST(Junit, EnvironmentIsEverySuitesProperties) {
@@ -46,50 +65,85 @@ TEST(Junit, EnvironmentIsEverySuitesProperties) {
   Report r = make_report();
   r.environment = {{"commit", "abc"}, {"cpu_model", "A <b> & \"c\""}};
   write_junit(r, dir.file("junit.xml"));
-  std::string xml = slurp(dir.file("junit.xml"));
-  size_t suites = 0, props = 0;
-  for (size_t p = xml.find("<testsuite "); p != std::string::npos; p = xml.find("<testsuite ", p + 1)) suites++;
-  for (size_t p = xml.find("<properties>"); p != std::string::npos; p = xml.find("<properties>", p + 1)) props++;
+  pugi::xml_document doc = parse(dir.file("junit.xml"));
+  size_t suites = 0;
+  for (pugi::xml_node s : doc.child("testsuites").children("testsuite")) {
+    suites++;
+    // Properties come before the suite's test cases (the JUnit schema's order).
+    ASSERT_STREQ(s.first_child().name(), "properties");
+    EXPECT_STREQ(s.first_child().find_child_by_attribute("property", "name", "cpu_model").attribute("value").value(),
+                 "A <b> & \"c\"");
+    EXPECT_STREQ(s.first_child().find_child_by_attribute("property", "name", "commit").attribute("value").value(),
+                 "abc");
+  }
   EXPECT_EQ(suites, 2u);
-  EXPECT_EQ(props, suites);
-  EXPECT_NE(xml.find("<property name=\"cpu_model\" value=\"A &lt;b&gt; &amp; &quot;c&quot;\"/>"), std::string::npos)
-      << xml;
-  // Properties come before the suite's test cases (the JUnit schema's order).
-  EXPECT_LT(xml.find("</properties>"), xml.find("<testcase"));
 }
 
 TEST(Junit, NotRunImplementationsAreSkippedTestsWithTheirReason) {
   ScratchDir dir;
   Report r = make_report();
   r.not_run = {{"engine-avx512", "this CPU lacks avx512f"}, {"engine-<x>", "a & b"}};
+  r.environment = {{"commit", "abc"}};
   write_junit(r, dir.file("junit.xml"));
-  std::string xml = slurp(dir.file("junit.xml"));
-  EXPECT_NE(xml.find("<testsuites name=\"9ml\" tests=\"6\" failures=\"1\" skipped=\"2\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<testsuite name=\"not_run\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"2\""),
-            std::string::npos);
-  EXPECT_NE(xml.find("<testcase name=\"engine-avx512\" classname=\"9ml.not_run\" time=\"0.000000\">\n"
-                     "      <skipped message=\"this CPU lacks avx512f\"/>"),
-            std::string::npos)
-      << xml;
-  EXPECT_NE(xml.find("<testcase name=\"engine-&lt;x&gt;\""), std::string::npos);
-  EXPECT_NE(xml.find("<skipped message=\"a &amp; b\"/>"), std::string::npos);
+  pugi::xml_document doc = parse(dir.file("junit.xml"));
+  pugi::xml_node root = doc.child("testsuites");
+  EXPECT_STREQ(root.attribute("tests").value(), "6");
+  EXPECT_STREQ(root.attribute("failures").value(), "1");
+  EXPECT_STREQ(root.attribute("skipped").value(), "2");
+  pugi::xml_node nr = root.last_child();
+  EXPECT_STREQ(nr.attribute("name").value(), "not_run");
+  EXPECT_STREQ(nr.attribute("tests").value(), "2");
+  EXPECT_STREQ(nr.attribute("failures").value(), "0");
+  EXPECT_STREQ(nr.attribute("errors").value(), "0");
+  EXPECT_STREQ(nr.attribute("skipped").value(), "2");
+  EXPECT_STREQ(nr.attribute("time").value(), "0.000000");
+  EXPECT_FALSE(nr.child("properties"));
+  pugi::xml_node first = nr.first_child();
+  EXPECT_STREQ(first.attribute("name").value(), "engine-avx512");
+  EXPECT_STREQ(first.attribute("classname").value(), "9ml.not_run");
+  EXPECT_STREQ(first.attribute("time").value(), "0.000000");
+  EXPECT_STREQ(first.child("skipped").attribute("message").value(), "this CPU lacks avx512f");
+  EXPECT_STREQ(first.next_sibling().attribute("name").value(), "engine-<x>");
+  EXPECT_STREQ(first.next_sibling().child("skipped").attribute("message").value(), "a & b");
+}
+
+TEST(Junit, XfailIsSkippedAndXpassAFailure) {
+  ScratchDir dir;
+  Report r = make_report();
+  r.cases[2].xfail = "known";  // failed: xfailed
+  r.cases[3].xfail = "gone";   // passed: XPASS
+  write_junit(r, dir.file("junit.xml"));
+  pugi::xml_document doc = parse(dir.file("junit.xml"));
+  pugi::xml_node root = doc.child("testsuites");
+  EXPECT_STREQ(root.attribute("failures").value(), "1");
+  EXPECT_STREQ(root.attribute("skipped").value(), "1");
+  pugi::xml_node skipped = doc.select_node("//testcase[@classname='9ml.engine-avx2.softmax']/skipped").node();
+  EXPECT_STREQ(skipped.attribute("message").value(), "xfail: known");
+  EXPECT_FALSE(skipped.parent().child("failure"));
+  pugi::xml_node xpass = doc.select_node("//testcase[@classname='9ml.engine-scalar.rmsnorm']/failure").node();
+  EXPECT_STREQ(xpass.attribute("type").value(), "xpass");
+  EXPECT_STREQ(xpass.attribute("message").value(), "XPASS: passes, but --xfail expects it to fail: gone");
+  EXPECT_EQ(std::string(xpass.text().get()).rfind("XPASS: passes, but --xfail expects it to fail: gone\nrepro: 9ml ", 0),
+            0u);
 }
 
 TEST(Junit, EscapesMarkupInNamesAndMessages) {
   ScratchDir dir;
   Report r = make_report();
-  r.cases[2].failure = "got <nan> & \"inf\" > bound\x01";
+  r.cases[2].failure = "got <nan> & \"inf\" > bound\x01\n\tnext";
   r.cases[2].repro = "9ml conform --case 'a<b'";
-  r.cases[2].case_id = "softmax/<odd>&\"name\"";
+  r.cases[2].case_id = "softmax/<odd>&\"name\"]]>\xff";
   write_junit(r, dir.file("junit.xml"));
   std::string xml = slurp(dir.file("junit.xml"));
-  size_t failure = xml.find("<failure ");
-  ASSERT_NE(failure, std::string::npos);
-  EXPECT_EQ(attribute(xml, failure, "message"),
-            "got &lt;nan&gt; &amp; &quot;inf&quot; &gt; bound\xEF\xBF\xBD");
-  EXPECT_NE(xml.find("repro: 9ml conform --case &apos;a&lt;b&apos;</failure>"), std::string::npos) << xml;
-  EXPECT_NE(xml.find("name=\"softmax/&lt;odd&gt;&amp;&quot;name&quot;\""), std::string::npos);
-  // No raw markup characters leak: every '<' starts a known tag or declaration.
+  pugi::xml_document doc = parse(dir.file("junit.xml"));
+  pugi::xml_node failure = doc.select_node("//failure").node();
+  ASSERT_TRUE(failure) << xml;
+  // The message attribute keeps its newline and tab (as references); the
+  // control character and the invalid byte are shown as \xNN.
+  EXPECT_STREQ(failure.attribute("message").value(), "got <nan> & \"inf\" > bound\\x01\n\tnext");
+  EXPECT_STREQ(failure.text().get(), "got <nan> & \"inf\" > bound\\x01\n\tnext\nrepro: 9ml conform --case 'a<b'");
+  EXPECT_STREQ(failure.parent().attribute("name").value(), "softmax/<odd>&\"name\"]]>\\xff");
+  // Nothing raw leaks: every '<' starts a tag of the schema or the declaration.
   for (size_t p = xml.find('<'); p != std::string::npos; p = xml.find('<', p + 1)) {
     std::string tag = xml.substr(p, 12);
     EXPECT_TRUE(tag.rfind("<?xml", 0) == 0 || tag.rfind("<testsuite", 0) == 0 || tag.rfind("</testsuite", 0) == 0 ||
@@ -98,6 +152,7 @@ TEST(Junit, EscapesMarkupInNamesAndMessages) {
         << tag;
   }
   EXPECT_EQ(xml.find('\x01'), std::string::npos);
+  EXPECT_EQ(xml.find('\xff'), std::string::npos);
 }
 
 }  // namespace
