@@ -6,7 +6,12 @@ its classes are Python functions over it with the same names, keywords and
 defaults, so that inspect.signature and help() read them (a pybind11
 builtin has no signature) and show the defaults as written. Types are in
 the stubs next to this file (__init__.pyi, py.typed)."""
-from . import _core
+try:
+    from . import _core
+except ImportError as e:  # e.g. PYTHONPATH=python: the sources, without the build
+    raise ImportError("p9ml: no compiled extension p9ml._core next to %s; import the package from the "
+                      "build tree (PYTHONPATH=build/python after building the CMake target p9ml) or pip "
+                      "install it (docs/PYTHON.md)" % __file__) from e
 from ._core import Model, Report, Tokenizer, __commit__, __version__
 from ._kernels import (attention, bf16_to_f32, dequant_q4_0, dequant_q8_0, f16_to_f32, impls, matmul,
                        matmul_q8, q8_dequantize, q8_quantize, residual_add, rmsnorm, rng_f32, rng_u32, rope,
