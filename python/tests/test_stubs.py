@@ -8,6 +8,7 @@ import importlib
 import inspect
 import pathlib
 import pydoc
+import typing
 
 import numpy as np
 import pytest
@@ -185,3 +186,24 @@ def test_py_typed_and_stubs_are_in_the_package():
 
 def test_version():
     assert p9ml.__version__ == p9ml._core.__version__ and p9ml.__version__.count(".") == 2
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_stub_annotations_resolve(name):
+    """Every annotation of a stub names something that exists (no type
+    checker is installed here: this is the check that a typo such as
+    `_Flaot` or `np.float23` does not pass)."""
+    module = importlib.import_module(name)
+    ns = {"__name__": name, "__package__": name if hasattr(module, "__path__") else name.rpartition(".")[0]}
+    exec(compile("from __future__ import annotations\n" + stub_of(module).read_text(), str(stub_of(module)), "exec"), ns)
+    n = 0
+    for obj in list(ns.values()):
+        for f in ([obj] if inspect.isfunction(obj) else
+                  [m.fget if isinstance(m, property) else getattr(m, "__func__", m) for m in vars(obj).values()]
+                  if inspect.isclass(obj) and obj.__module__ == name else []):
+            if inspect.isfunction(f):
+                typing.get_type_hints(f, globalns=ns)
+                n += 1
+        if inspect.isclass(obj) and obj.__module__ == name:
+            typing.get_type_hints(obj, globalns=ns)
+    assert n
