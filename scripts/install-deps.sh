@@ -23,6 +23,10 @@ packages=(
   zstd
   # p9ml Python module, NumPy oracle, pytest suite, plots (docs/PYTHON.md)
   python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib
+  # p9ml as a standard package: `pip install --no-build-isolation .` into a
+  # venv of Debian's python3 (pyproject.toml's setuptools backend; CTest
+  # python.pip_install; docs/PYTHON.md, "Installing with pip")
+  python3-venv python3-pip python3-setuptools python3-wheel
   # headless browser for reports.html_chromium: index.html rendered, its DOM,
   # layout and a screenshot checked (docs/REPORT_SCHEMA.md, "index.html")
   chromium

@@ -1,7 +1,7 @@
-// p9ml.reference: the golden reference from Python. Its kernels in both modes
-// (p9ml.reference.exact.*, p9ml.reference.llama2c.*, the same functions as
-// p9ml.<kernel>(..., impl="ref-exact" | "ref-llama2c")), the exact Q8 scales,
-// v0 checkpoints and the reference Transformer in either mode.
+// p9ml.reference: the golden reference from Python: the exact Q8 scales, v0
+// checkpoints and the reference Transformer in either mode. Its kernels in
+// both modes (p9ml.reference.exact.*, p9ml.reference.llama2c.*) are p9ml's
+// kernels with impl="ref-exact" | "ref-llama2c" (python/p9ml/reference/).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -20,15 +20,6 @@ namespace p9ml {
 namespace ref = nineml::ref;
 
 namespace {
-
-const char* const kKernelNames[] = {
-    "rmsnorm",     "softmax",    "silu",         "swiglu",       "residual_add", "rope",
-    "matmul",      "attention",  "q8_dequantize", "dequant_q8_0", "dequant_q4_0", "f16_to_f32",
-    "bf16_to_f32", "rng_u32",    "rng_f32",      "sample_argmax", "sample_mult",  "sample_topp",
-    "sample",
-};
-// Float32-only operations: no exact-mode counterpart (see p9ml.q8_quantize).
-const char* const kLlama2cOnly[] = {"q8_quantize", "matmul_q8"};
 
 ref::Mode parse_mode(const std::string& mode) {
   if (mode == "exact") return ref::Mode::exact;
@@ -67,14 +58,9 @@ py::dict generate(const RefModel& m, const std::vector<long long>& prompt, long 
 void bind_reference(py::module_& m) {
   using py::arg;
   auto r = m.def_submodule("reference", "The golden reference: exact (float64) and llama2c (float32) modes.");
+  // The kernels with impl fixed (reference.exact.softmax, reference.llama2c.*)
+  // are made in Python, python/p9ml/reference/; q8_scales has no engine twin.
   auto exact = r.def_submodule("exact", "Reference kernels in exact mode (float64 results).");
-  auto l2c = r.def_submodule("llama2c", "Reference kernels in llama2c mode (float32, upstream order).");
-  py::object partial = py::module_::import("functools").attr("partial");
-  for (const char* k : kKernelNames) {
-    exact.attr(k) = partial(m.attr(k), py::arg("impl") = "ref-exact");
-    l2c.attr(k) = partial(m.attr(k), py::arg("impl") = "ref-llama2c");
-  }
-  for (const char* k : kLlama2cOnly) l2c.attr(k) = partial(m.attr(k), py::arg("impl") = "ref-llama2c");
   exact.def(
       "q8_scales",
       [](const py::object& xo, long long gs) {

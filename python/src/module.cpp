@@ -1,5 +1,6 @@
-// The p9ml extension module: kernels, reference, comparator and reports,
-// models. Each part registers itself from its own file.
+// p9ml._core, the compiled part of the p9ml package: kernels, reference,
+// comparator and reports, models. Each part registers itself from its own
+// file; python/p9ml/ gives its functions Python signatures (docs/PYTHON.md).
 #include <pybind11/pybind11.h>
 
 #include "arrays.hpp"
@@ -12,7 +13,7 @@ void bind_compare(py::module_& m);
 void bind_model(py::module_& m);
 }  // namespace p9ml
 
-PYBIND11_MODULE(p9ml, m) {
+PYBIND11_MODULE(_core, m) {
   m.doc() = "9ml from Python: engine and reference kernels on NumPy arrays, the conformance "
             "comparator and reports, models (docs/PYTHON.md).";
   // CMake's project version and the build's commit (reports/environment.hpp).

@@ -98,3 +98,25 @@ def test_tokenizer(model_paths, tmp_path):
         m.tokenizer.decode([n])
     with pytest.raises(ValueError):
         p9ml.Tokenizer(str(tok), n + 1)  # the vocabulary must have the model's size
+
+
+def test_reprs_show_the_key_fields(model_paths, tmp_path):
+    """Model, Tokenizer, Report and reference.Transformer have a repr that
+    says what they are (not pybind11's `<p9ml._core.Model object at 0x...>`)."""
+    _, path = model_paths[0]
+    m = p9ml.load(path)
+    c = m.config
+    assert repr(m) == "<p9ml.Model %r: llama2c-v0 %s f32, dim=%d n_layers=%d vocab_size=%d, impl=engine-scalar>" % (
+        path, c["arch"], c["dim"], c["n_layers"], c["vocab_size"])
+    tok = tmp_path / "tokenizer.bin"
+    write_byte_vocab(tok, c["vocab_size"])
+    assert repr(p9ml.Tokenizer(tok)) == "<p9ml.Tokenizer: %d tokens>" % c["vocab_size"]
+    t = p9ml.reference.Transformer(path, mode="llama2c")
+    assert repr(t) == "<p9ml.reference.Transformer mode=llama2c: dim=%d n_layers=%d vocab_size=%d>" % (
+        c["dim"], c["n_layers"], c["vocab_size"])
+    r = p9ml.Report(command="repr test")
+    key = p9ml.cases("softmax")[0]
+    r.extend(p9ml.run_case(key, "engine-scalar"))
+    r.add(p9ml.compare(None, p9ml.case_expected(key)[0].astype(np.float32) + 1, case=key))
+    assert repr(r) == "<p9ml.Report host='python' command='repr test': 2 cases, 1 passed, 1 failed>"
+    assert type(m).__module__ == "p9ml" and type(t).__module__ == "p9ml.reference"
