@@ -40,6 +40,13 @@ svg .bar.overflow { fill: #c33; }
 svg .axis { stroke: #444; stroke-width: 1; }
 svg text { font-size: 10px; fill: #222; }
 svg text.title { font-size: 12px; }
+table.sidebyside { width: 100%; table-layout: fixed; }
+table.sidebyside tr > *:first-child { width: 11em; }
+tr.changed th, tr.changed td { background: #ffe9a8; }
+tr.better td, td.better { background: #dfd; }
+td.fail { background: #fdd; }
+table.moved { width: 100%; }
+table.moved th, table.moved td:nth-child(-n+2), table.counts th { overflow-wrap: break-word; }
 )";
 
 }  // namespace

@@ -143,6 +143,11 @@ struct DiffResult {
 DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOptions& opt);
 // The regressions of diff_reports() only.
 std::vector<Regression> diff(const Report& old_r, const Report& new_r, const DiffOptions& opt);
+// diff.html (reports/diff_html.cpp): what moved between OLD and NEW, for
+// people; `d` is diff_reports(old_r, new_r, opt), the paths are shown as the
+// reports' names. Throws std::runtime_error("PATH: problem") on I/O failure.
+void write_diff_html(const DiffResult& d, const Report& old_r, const Report& new_r, const DiffOptions& opt,
+                     const std::string& old_path, const std::string& new_path, const std::string& path);
 
 // Two runs of different implementations on the same cases (host vs a guest),
 // compared kernel by kernel: which cases gave other bits (by output_digest
