@@ -23,9 +23,9 @@ namespace {
 using detail::format_number;
 using detail::xml_escape;
 
-// Rows a table that holds no regression lists (newly passing, shrank, added,
-// removed); its count stays complete. Regressions are all listed, as
-// index.html lists every failure.
+// Rows listed by a table of cases that did not get worse (removed, added,
+// newly passing, shrank); its count stays complete. Newly failing cases and
+// cases whose error grew are all listed, as index.html lists every failure.
 constexpr size_t kListed = 100;
 
 constexpr const char* kAbsent = "&#8212;";  // an em dash: not in that report
@@ -34,7 +34,7 @@ struct Category {
   CaseChange change;
   const char* id;         // the section's id and the table's class
   const char* row_class;  // "fail" (worse), "better" or ""
-  bool regression;        // listed in full
+  bool worse;             // listed in full
 };
 constexpr std::array<Category, 6> kCategories{{
     {CaseChange::newly_failing, "newly-failing", "fail", true},
@@ -86,7 +86,7 @@ std::string case_row(const CaseDiff& d, const char* row_class) {
 std::string category_section(const Category& cat, const std::vector<const CaseDiff*>& rows, double factor) {
   std::string s = fmt::format("<section id=\"{}\">\n<h2>{} ({})</h2>\n", cat.id, title_of(cat.change, factor),
                               rows.size());
-  const size_t shown = cat.regression ? rows.size() : std::min(rows.size(), kListed);
+  const size_t shown = cat.worse ? rows.size() : std::min(rows.size(), kListed);
   if (shown < rows.size())
     s += fmt::format("<p>The first {} in key order; every case is in the two report.json files.</p>\n", shown);
   s += fmt::format(
