@@ -12,6 +12,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "detail.hpp"
+#include "port/port.h"
 #include "report.hpp"
 #include "shard.hpp"
 
@@ -22,7 +23,7 @@ Action add_report(CLI::App& app) {
     std::string old_path, new_path;
     report::DiffOptions diff;
     bool across = false;
-    std::string old_impl, new_impl, md;
+    std::string old_impl, new_impl, md, html;
     std::vector<std::string> merge_inputs;
     std::string merge_out = "reports/merged";
   };
@@ -42,6 +43,10 @@ Action add_report(CLI::App& app) {
   d->add_option("--old-impl", o->old_impl, "--across: OLD's implementation (default: OLD's host field)")->type_name("I");
   d->add_option("--new-impl", o->new_impl, "--across: NEW's implementation (default: NEW's host field)")->type_name("I");
   d->add_option("--md", o->md, "--across: also write the table to this Markdown file")->type_name("FILE");
+  d->add_option("--html", o->html,
+                "Also write an HTML page of what moved (environments side by side, counts, the cases that moved, "
+                "regressions first); not with --across")
+      ->type_name("FILE");
   d->footer("Exit status: 0 no regression, 1 regressions or unreadable input, 2 bad arguments (docs/CLI.md).");
   auto* m = sub->add_subcommand("merge", "Join the reports of `conform --shard K/N` runs into one report");
   m->add_option("REPORT", o->merge_inputs, "A shard's report.json (two or more)")->required()->expected(2, 10000);
@@ -73,6 +78,13 @@ Action add_report(CLI::App& app) {
     }
     if (!o->across && (!o->old_impl.empty() || !o->new_impl.empty() || !o->md.empty()))
       throw UsageError("--old-impl, --new-impl and --md go with --across");
+    if (o->across && !o->html.empty()) throw UsageError("--html does not go with --across (use --md)");
+    if (!o->html.empty()) {
+      for (const std::string* in : {&o->old_path, &o->new_path})
+        if (nm_same_file(in->c_str(), o->html.c_str()))
+          throw UsageError(fmt::format("--html {}: is the input report {}", o->html, *in));
+      check_writable_file("--html", o->html);
+    }
     report::Report a = report::read_json(o->old_path);
     report::Report b = report::read_json(o->new_path);
     if (o->across) {
@@ -90,6 +102,10 @@ Action add_report(CLI::App& app) {
     auto res = report::diff_reports(a, b, o->diff);
     for (const auto& n : res.notes) fmt::print("note: {}\n", n);
     for (const auto& r : res.regressions) fmt::print("REGRESSION: {}\n", r.what);
+    if (!o->html.empty()) {
+      report::write_diff_html(res, a, b, o->diff, o->old_path, o->new_path, o->html);
+      fmt::print("wrote {}\n", o->html);
+    }
     fmt::print("{} regression(s) between {} and {}\n", res.regressions.size(), o->old_path, o->new_path);
     return res.regressions.empty() ? 0 : 1;
   };

@@ -44,6 +44,19 @@ std::string growth_message(const KernelSummary& s, const char* metric, double ol
                      format_number(new_v), factor, format_number(limit));
 }
 
+// A case found in both reports: its verdict moved, or its error did (by the
+// kernel-level rule applied to the case's own max ULP and bound ratio).
+CaseChange change_of(const CaseResult& oc, const CaseResult& nc, const DiffOptions& opt) {
+  if (oc.passed != nc.passed) return oc.passed ? CaseChange::newly_failing : CaseChange::newly_passing;
+  auto moved = [&](const CaseResult& from, const CaseResult& to) {
+    return grew(from.max_ulp, to.max_ulp, opt.growth_factor, opt.ulp_floor) ||
+           grew(from.bound_ratio, to.bound_ratio, opt.growth_factor, opt.bound_ratio_floor);
+  };
+  if (moved(oc, nc)) return CaseChange::grew;
+  if (moved(nc, oc)) return CaseChange::shrank;
+  return CaseChange::unchanged;
+}
+
 }  // namespace
 
 DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOptions& opt) {
@@ -55,9 +68,11 @@ DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOpti
     auto it = old_idx.find(key);
     if (it == old_idx.end()) {
       out.notes.push_back(case_name(*nc) + ": new case, not in the old report");
+      out.cases.push_back({CaseChange::added, nullptr, nc});
       continue;
     }
     const CaseResult& oc = *it->second;
+    out.cases.push_back({change_of(oc, *nc, opt), &oc, nc});
     if (oc.passed && !nc->passed) {
       out.regressions.push_back(
           {fmt::format("{}: passed, now fails: {}", case_name(*nc), nc->failure.empty() ? "failed" : nc->failure)});
@@ -66,7 +81,9 @@ DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOpti
     }
   }
   for (const auto& [key, oc] : old_idx) {
-    if (!new_idx.count(key)) out.notes.push_back(case_name(*oc) + ": gone, not in the new report");
+    if (new_idx.count(key)) continue;
+    out.notes.push_back(case_name(*oc) + ": gone, not in the new report");
+    out.cases.push_back({CaseChange::removed, oc, nullptr});
   }
 
   std::map<std::pair<std::string, std::string>, KernelSummary> old_sums;
@@ -76,10 +93,10 @@ DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOpti
     if (it == old_sums.end()) continue;  // its cases were already noted as new
     const KernelSummary& os = it->second;
     if (grew(os.max_ulp, ns.max_ulp, opt.growth_factor, opt.ulp_floor))
-      out.regressions.push_back({growth_message(ns, "max ULP", os.max_ulp, ns.max_ulp, opt.growth_factor)});
+      out.regressions.push_back({growth_message(ns, "max ULP", os.max_ulp, ns.max_ulp, opt.growth_factor), true});
     if (grew(os.max_bound_ratio, ns.max_bound_ratio, opt.growth_factor, opt.bound_ratio_floor))
       out.regressions.push_back(
-          {growth_message(ns, "max bound ratio", os.max_bound_ratio, ns.max_bound_ratio, opt.growth_factor)});
+          {growth_message(ns, "max bound ratio", os.max_bound_ratio, ns.max_bound_ratio, opt.growth_factor), true});
   }
   return out;
 }

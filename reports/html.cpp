@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "detail.hpp"
+#include "html_page.hpp"
 #include "report.hpp"
 
 namespace nineml::report {
@@ -31,38 +32,6 @@ using detail::xml_escape;
 // number of cases; report.json has every case.
 constexpr size_t kPassingShown = 10;
 
-// Long unbroken text (repro lines, case keys, flags) wraps anywhere rather
-// than widening the page past the window.
-constexpr const char* kStyle = R"(
-body { font-family: sans-serif; margin: 1.5em 2em; color: #222; }
-h1 { margin: 0 0 0.3em 0; }
-table { border-collapse: collapse; margin: 0.6em 0; }
-th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: left; overflow-wrap: anywhere; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-caption { text-align: left; font-weight: bold; }
-table.env { font-size: 0.85em; }
-table.env th, table.env td { padding: 0.05em 0.5em; }
-table.failures { width: 100%; }
-table.failures > tbody > tr.fail > td:first-child { min-width: 16em; }
-table.failures > tbody > tr.worst > td { border-top: none; padding: 0 0.6em 0.4em 2em; }
-table.worst { margin: 0.2em 0; font-size: 0.9em; }
-table.worst td, table.worst th { padding: 0.05em 0.5em; }
-tr.fail td, li.fail { background: #fdd; }
-tr.over td { background: #fdd; }
-p.fail { color: #a00; font-weight: bold; }
-p.pass { color: #070; font-weight: bold; }
-p.fault { background: #ffe9a8; padding: 0.3em 0.6em; }
-code { background: #f4f4f4; padding: 0 0.2em; overflow-wrap: anywhere; }
-section { border-top: 1px solid #ccc; margin-top: 1.5em; }
-dl.legend dt { font-weight: bold; }
-dl.legend dd { margin: 0 0 0.4em 1.5em; }
-svg { max-width: 100%; height: auto; }
-svg .bar { fill: #4a7ab5; }
-svg .bar.overflow { fill: #c33; }
-svg .axis { stroke: #444; stroke-width: 1; }
-svg text { font-size: 10px; fill: #222; }
-svg text.title { font-size: 12px; }
-)";
 
 // Counts beside bars stay short: at most about five characters.
 std::string compact_count(int64_t n) {
@@ -319,11 +288,7 @@ void write_html(const Report& r, const std::string& path) {
   std::map<std::pair<std::string, std::string>, size_t> section_of;
   for (size_t i = 0; i < summaries.size(); i++) section_of[{summaries[i].kernel, summaries[i].impl}] = i;
 
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>9ml conformance report</title>\n<style>";
-  out += kStyle;
-  out += "</style>\n</head>\n<body>\n<h1>9ml conformance report</h1>\n";
+  std::string out = detail::html_begin("9ml conformance report");
   out += fmt::format("<p class=\"{}\">{}: {} cases, {} passed, {} failed</p>\n", failed ? "fail" : "pass",
                      failed ? "FAIL" : "PASS", r.cases.size(), r.cases.size() - failed, failed);
   if (size_t xf = std::count_if(r.cases.begin(), r.cases.end(), xfailed),
@@ -332,10 +297,7 @@ void write_html(const Report& r, const std::string& path) {
     out += fmt::format("<p class=\"{}\">Known deviations (--xfail): {} xfailed (counted as failed above), {} xpassed "
                        "(XPASS fails the run)</p>\n", xp ? "fail" : "pass", xf, xp);
   if (auto it = r.environment.find("fault_injection"); it != r.environment.end())
-    out += fmt::format(
-        "<p class=\"fault\">Fault injection was on (<code>NINEML_FAULT={}</code>): failures of that kernel are a "
-        "self-test of the checks, not a regression.</p>\n",
-        xml_escape(it->second));
+    out += detail::fault_note(it->second, "");
   out += "<ul>\n";
   out += fmt::format("<li>time: {} s</li>\n", format_number(r.seconds));
   out += fmt::format("<li>command: <code>{}</code></li>\n", xml_escape(r.command));
@@ -384,7 +346,7 @@ void write_html(const Report& r, const std::string& path) {
     const KernelSummary& k = summaries[i];
     out += section_html(k, i, by_key[{k.kernel, k.impl}]);
   }
-  out += "</body>\n</html>\n";
+  out += detail::html_end();
   detail::write_file(path, out);
 }
 

@@ -126,21 +126,42 @@ void write_all(const Report& r, const std::string& dir);
 // Regressions between two reports of the same cases.
 struct Regression {
   std::string what;  // one line: "softmax/n=17/... [engine-scalar]: passed, now fails"
+  bool per_kernel = false;  // a kernel x impl's max ULP or bound ratio grew (not one case)
 };
 struct DiffOptions {
   double growth_factor = 2.0;  // a kernel's max ULP or bound ratio may grow by at most this
   double ulp_floor = 1.0;      // growth below this many ULP is never a regression
   double bound_ratio_floor = 0.01;  // a new bound ratio at or below this is never a regression
 };
+// What happened to one case between the reports, matched by (kernel, impl,
+// case_id). `grew` / `shrank`: same verdict, and the case's max ULP or bound
+// ratio grew (shrank) by more than growth_factor, with the floors of the
+// kernel-level rule; growth wins over shrinkage. Only `newly_failing` is a
+// regression by itself (the kernel-level growth rule works on each kernel x
+// impl's maxima, not on single cases). In the order diff.html lists them.
+enum class CaseChange { newly_failing, grew, removed, added, newly_passing, shrank, unchanged };
+struct CaseDiff {
+  CaseChange change = CaseChange::unchanged;
+  const CaseResult* old_case = nullptr;  // null when added
+  const CaseResult* new_case = nullptr;  // null when removed
+};
 // Regressions plus notes on what is not a regression but worth saying
-// (cases that appeared, disappeared, repeat, or failed and now pass).
+// (cases that appeared, disappeared, repeat, or failed and now pass), and
+// every case's change: its pointers are into the two reports diffed, valid
+// while they live.
 struct DiffResult {
   std::vector<Regression> regressions;
   std::vector<std::string> notes;
+  std::vector<CaseDiff> cases;  // cases of NEW by key, then those only in OLD
 };
 DiffResult diff_reports(const Report& old_r, const Report& new_r, const DiffOptions& opt);
 // The regressions of diff_reports() only.
 std::vector<Regression> diff(const Report& old_r, const Report& new_r, const DiffOptions& opt);
+// diff.html (reports/diff_html.cpp): what moved between OLD and NEW, for
+// people; `d` is diff_reports(old_r, new_r, opt), the paths are shown as the
+// reports' names. Throws std::runtime_error("PATH: problem") on I/O failure.
+void write_diff_html(const DiffResult& d, const Report& old_r, const Report& new_r, const DiffOptions& opt,
+                     const std::string& old_path, const std::string& new_path, const std::string& path);
 
 // Two runs of different implementations on the same cases (host vs a guest),
 // compared kernel by kernel: which cases gave other bits (by output_digest

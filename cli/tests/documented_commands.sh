@@ -64,6 +64,9 @@ has '^9ml conform: [1-9][0-9]* case runs: [1-9][0-9]* passed, 0 failed, 0 xfaile
 # report diff: two equal runs, thresholds, --across by impl and by host.
 ok report diff "$TMP/c1/report.json" "$TMP/c2/report.json" --factor 1.5 --ulp-floor 0
 has '^0 regression\(s\) between ' "report diff"
+ok report diff "$TMP/c1/report.json" "$TMP/c2/report.json" --html "$TMP/diff.html"
+grep -q '<p class="pass">NO REGRESSION: 0 regression(s) between OLD and NEW</p>' "$TMP/diff.html" ||
+  fail "report diff --html: $(head -c 600 "$TMP/diff.html")"
 ok report diff --across "$TMP/c1/report.json" "$TMP/c2/report.json" --old-impl engine-scalar --new-impl engine-scalar \
   --md "$TMP/across.md"
 grep -qE '^\| softmax \| [1-9][0-9]* \| [1-9][0-9]* \| 0 \| (bits|metrics) \|' "$TMP/across.md" || fail "--across --md: $(cat "$TMP/across.md")"

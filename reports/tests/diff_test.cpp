@@ -1,6 +1,7 @@
 // report diff: what counts as a regression and what is only a note.
 #include <cmath>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -140,6 +141,62 @@ TEST(Diff, RepeatedCasesAreNoted) {
   ASSERT_EQ(d.notes.size(), 1u);
   EXPECT_EQ(d.notes[0],
             "softmax/n=17/normal/seed=1 [engine-scalar]: repeated in the new report; only the first is compared");
+}
+
+// Each case's change, as diff.html lists it: verdicts first, then error
+// growth and shrinkage by the factor with the kernel-level floors.
+std::map<std::string, CaseChange> changes(const DiffResult& d) {
+  std::map<std::string, CaseChange> m;
+  for (const CaseDiff& c : d.cases) {
+    const CaseResult& any = c.new_case ? *c.new_case : *c.old_case;
+    EXPECT_TRUE(m.emplace(any.case_id + " " + any.impl, c.change).second) << any.case_id;
+  }
+  return m;
+}
+
+TEST(Diff, EveryCaseGetsOneChange) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[0].passed = false;                     // softmax n=17 scalar: newly failing
+  new_r.cases[1].max_ulp = 5;                        // softmax n=33 scalar: 2 -> 5 ULP, grew
+  new_r.cases[2].passed = true;                      // softmax avx2: newly passing
+  old_r.cases[3].bound_ratio = 0.8;                  // rmsnorm: 0.8 -> 0 bound ratio, shrank
+  new_r.cases.push_back(make_case("matmul", "engine-scalar", "d=8/normal/seed=1", true, 1));  // added
+  old_r.cases.push_back(make_case("silu", "engine-scalar", "n=1/normal/seed=1", true, 1));    // removed
+  const DiffResult d = diff_reports(old_r, new_r, {});
+  ASSERT_EQ(d.cases.size(), 6u);
+  const auto m = changes(d);
+  EXPECT_EQ(m.at("softmax/n=17/normal/seed=1 engine-scalar"), CaseChange::newly_failing);
+  EXPECT_EQ(m.at("softmax/n=33/normal/seed=1 engine-scalar"), CaseChange::grew);
+  EXPECT_EQ(m.at("softmax/n=17/normal/seed=1 engine-avx2"), CaseChange::newly_passing);
+  EXPECT_EQ(m.at("rmsnorm/n=17/normal/seed=1 engine-scalar"), CaseChange::shrank);
+  EXPECT_EQ(m.at("matmul/d=8/normal/seed=1 engine-scalar"), CaseChange::added);
+  EXPECT_EQ(m.at("silu/n=1/normal/seed=1 engine-scalar"), CaseChange::removed);
+  // The last one only in OLD, with no new case; an added one has no old case.
+  EXPECT_EQ(d.cases.back().change, CaseChange::removed);
+  EXPECT_EQ(d.cases.back().new_case, nullptr);
+  for (const CaseDiff& c : d.cases) {
+    if (c.change == CaseChange::added) {
+      EXPECT_EQ(c.old_case, nullptr);
+    }
+  }
+}
+
+TEST(Diff, CaseErrorWithinTheFactorOrBelowTheFloorIsUnchanged) {
+  Report old_r = make_report(), new_r = make_report();
+  new_r.cases[1].max_ulp = 4;      // exactly x2
+  new_r.cases[1].bound_ratio = 0;  // 2/64 -> 0: shrank, but the ULP did not grow
+  new_r.cases[3].max_ulp = 1;      // 0 -> 1 ULP: at the floor
+  new_r.cases[2].max_ulp = 900;    // failing in both, x3: grew (the verdict did not move)
+  const auto m = changes(diff_reports(old_r, new_r, {}));
+  EXPECT_EQ(m.at("softmax/n=17/normal/seed=1 engine-scalar"), CaseChange::unchanged);
+  EXPECT_EQ(m.at("softmax/n=33/normal/seed=1 engine-scalar"), CaseChange::shrank);
+  EXPECT_EQ(m.at("rmsnorm/n=17/normal/seed=1 engine-scalar"), CaseChange::unchanged);
+  EXPECT_EQ(m.at("softmax/n=17/normal/seed=1 engine-avx2"), CaseChange::grew);
+  // Becoming NaN is growth; a NaN that goes away is shrinkage.
+  Report nan_r = make_report();
+  nan_r.cases[3].bound_ratio = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(changes(diff_reports(old_r, nan_r, {})).at("rmsnorm/n=17/normal/seed=1 engine-scalar"), CaseChange::grew);
+  EXPECT_EQ(changes(diff_reports(nan_r, old_r, {})).at("rmsnorm/n=17/normal/seed=1 engine-scalar"), CaseChange::shrank);
 }
 
 }  // namespace

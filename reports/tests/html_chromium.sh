@@ -11,8 +11,8 @@
 #      row is, into its own DOM; no horizontal overflow is allowed, and the
 #      first failure must be on that first screen. A control page that does overflow is measured the
 #      same way, so a measurement that does not really lay out the page fails.
-# Chromium only opens file:// URLs here; proxy and DNS point nowhere, so
-# nothing can reach the network.
+# chromium_lib.sh runs Chromium (only file:// URLs; proxy and DNS point
+# nowhere, so nothing can reach the network); html_dom.py reads the DOM.
 # Usage: html_chromium.sh 9ML OUTDIR. Exit 77 (skipped) without chromium,
 # except under CI=true, where that is a failure.
 set -u
@@ -22,12 +22,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-CHROMIUM=$(command -v chromium || true)
-if [ -z "$CHROMIUM" ]; then
-  [ "${CI:-}" = true ] && fail "chromium is not installed (CI=true requires it: scripts/install-deps.sh installs it)"
-  echo "SKIP: chromium is not installed (scripts/install-deps.sh installs Debian's chromium)"
-  exit 77
-fi
+. "$(dirname "$0")/chromium_lib.sh"
+need_chromium
 
 NINEML_FAULT=softmax "$NINEML" conform --kernel softmax --kernel rmsnorm --out "$TMP/r" --quiet >"$TMP/conform.out" 2>&1
 rc=$?
@@ -37,73 +33,17 @@ mkdir -p "$OUT" || fail "cannot create $OUT"
 rm -f "$OUT/index.png" "$OUT/index.dom.html" "$OUT/layout.txt"
 cp "$TMP/r/index.html" "$OUT/index.html"
 
-# chrome LOG ARGS...: one headless run with a fresh profile, at most 120 s.
-chrome() {
-  local log=$1; shift
-  rm -rf "$TMP/profile"
-  timeout -k 10 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$TMP/profile" \
-    --no-first-run --no-default-browser-check --disable-extensions --disable-sync \
-    --disable-background-networking --disable-component-update --disable-default-apps \
-    --proxy-server=127.0.0.1:9 --host-resolver-rules='MAP * ~NOTFOUND' \
-    --hide-scrollbars --force-device-scale-factor=1 "$@" 2>"$log"
-}
-
 # 1. Screenshot of the first screen at 1280 px.
-( cd "$TMP" && chrome "$TMP/shot.log" --window-size=1280,1000 --screenshot="$OUT/index.png" "file://$TMP/r/index.html" >/dev/null ) ||
-  { cat "$TMP/shot.log" >&2; fail "chromium --screenshot failed"; }
-/usr/bin/python3 - "$OUT/index.png" <<'EOF' || fail "screenshot $OUT/index.png is not a 1280-px-wide PNG"
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
-width, height = struct.unpack(">II", data[16:24])
-assert width == 1280 and height > 0, f"{width}x{height}"
-assert len(data) > 10000, f"only {len(data)} bytes: a blank page?"
-EOF
+screenshot "$TMP/r/index.html" "$OUT/index.png"
 
 # 2. The DOM Chromium built from the page.
-chrome "$TMP/dom.log" --window-size=1280,1000 --dump-dom "file://$TMP/r/index.html" >"$OUT/index.dom.html" ||
-  { cat "$TMP/dom.log" >&2; fail "chromium --dump-dom failed"; }
-/usr/bin/python3 - "$OUT/index.dom.html" "$TMP/r/report.json" <<'EOF' || fail "index.html's DOM lacks the evidence (above)"
+dump_dom "$TMP/r/index.html" "$OUT/index.dom.html"
+/usr/bin/python3 - "$OUT/index.dom.html" "$TMP/r/report.json" "$(dirname "$0")" <<'EOF' || fail "index.html's DOM lacks the evidence (above)"
 import json, sys
-from html.parser import HTMLParser
+sys.path.insert(0, sys.argv[3])
+import html_dom
 
-class Dom(HTMLParser):
-    """Collects, per table class, the rows (class, cell texts), and the SVG texts."""
-    def __init__(self):
-        super().__init__()
-        self.stack, self.tables, self.svg_texts, self.svgs = [], [], [], 0
-        self.row = self.cell = None
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "table":
-            self.tables.append({"class": a.get("class", ""), "rows": [], "parent": self.current_table()})
-            self.stack.append(len(self.tables) - 1)
-        elif tag == "tr" and self.stack:
-            self.row = {"class": a.get("class", ""), "cells": []}
-            self.tables[self.stack[-1]]["rows"].append(self.row)
-        elif tag in ("td", "th") and self.row is not None and self.stack:
-            self.cell = ""
-        elif tag == "svg":
-            self.svgs += 1
-        self.in_svg_text = tag == "text"
-    def current_table(self):
-        return self.stack[-1] if self.stack else None
-    def handle_endtag(self, tag):
-        if tag == "table" and self.stack:
-            self.stack.pop()
-            self.row = None
-        elif tag in ("td", "th") and self.cell is not None and self.row is not None:
-            self.row["cells"].append(self.cell.strip())
-            self.cell = None
-        self.in_svg_text = False
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
-        if getattr(self, "in_svg_text", False):
-            self.svg_texts.append(data.strip())
-
-dom = Dom()
-dom.feed(open(sys.argv[1], encoding="utf-8").read())
+dom = html_dom.load(sys.argv[1])
 report = json.load(open(sys.argv[2]))
 failing = [c for c in report["cases"] if not c["passed"]]
 assert failing, "the fault made no case fail"
@@ -142,41 +82,9 @@ for p in problems:
 sys.exit(1 if problems else 0)
 EOF
 
-# 3. Layout at 1280 px, measured by the browser itself.
-cat >"$TMP/r/overflow-control.html" <<'EOF'
-<!DOCTYPE html><html><body><div style="width:2000px">wider than the frame</div></body></html>
-EOF
-cat >"$TMP/r/layout.html" <<'EOF'
-<!DOCTYPE html>
-<html><body style="margin:0">
-<iframe id="page" src="index.html" style="width:1280px;height:900px;border:0"></iframe>
-<iframe id="control" src="overflow-control.html" style="width:1280px;height:100px;border:0"></iframe>
-<pre id="out">not measured</pre>
-<script>
-// The window's load event comes after both frames have loaded and laid out.
-window.addEventListener("load", function () {
-  var line = "";
-  for (var id of ["page", "control"]) {
-    var d = document.getElementById(id).contentDocument;
-    line += d ? id + " " + d.documentElement.scrollWidth + " " + d.documentElement.clientWidth + "\n" : id + " no-access\n";
-  }
-  var d = document.getElementById("page").contentDocument;
-  var row = d && d.querySelector("table.failures tr.fail");
-  line += "first-failure-top " + (row ? Math.round(row.getBoundingClientRect().top) : "none") + "\n";
-  document.getElementById("out").textContent = line;
-});
-</script>
-</body></html>
-EOF
-chrome "$TMP/layout.log" --window-size=1400,1100 --allow-file-access-from-files --dump-dom "file://$TMP/r/layout.html" >"$TMP/layout.dom" ||
-  { cat "$TMP/layout.log" >&2; fail "chromium --dump-dom of the layout page failed"; }
-sed -n 's/.*<pre id="out">//; /^\(page\|control\|first-failure-top\) /p' "$TMP/layout.dom" | sed 's/<\/pre>.*//' >"$OUT/layout.txt"
-read -r _ sw cw <<<"$(grep '^page ' "$OUT/layout.txt")"
-read -r _ csw ccw <<<"$(grep '^control ' "$OUT/layout.txt")"
-[[ "${sw:-}" =~ ^[0-9]+$ && "${csw:-}" =~ ^[0-9]+$ ]] || { cat "$TMP/layout.dom" >&2; fail "the layout page measured nothing"; }
-[ "$csw" -gt 1280 ] || fail "the overflowing control page measured $csw px: the measurement does not lay out"
-[ "$sw" -le 1280 ] && [ "$sw" -le "$cw" ] || fail "index.html overflows at 1280 px: scrollWidth $sw, clientWidth $cw"
-# The first failure is on the first screen (the frame is 900 px high).
-read -r _ top <<<"$(grep '^first-failure-top ' "$OUT/layout.txt")"
-[[ "${top:-}" =~ ^[0-9]+$ ]] && [ "$top" -lt 850 ] || fail "the first failure row is not on the first screen: top ${top:-unknown} px"
-echo "ok: $OUT/index.png; scrollWidth $sw <= clientWidth $cw at 1280 px; first failure at $top px"
+# 3. Layout at 1280 px; the first failure is on the first screen (the frame
+# is 900 px high).
+check_layout "$TMP/r" index.html "table.failures tr.fail" "$OUT/layout.txt"
+[[ "${ROW_TOP:-}" =~ ^[0-9]+$ ]] && [ "$ROW_TOP" -lt 850 ] ||
+  fail "the first failure row is not on the first screen: top ${ROW_TOP:-unknown} px"
+echo "ok: $OUT/index.png; $LAYOUT_WIDTHS at 1280 px; first failure at $ROW_TOP px"
