@@ -244,13 +244,8 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   r.created_utc = iso;
   report::write_all(r, o.out);
 
-  size_t failed = 0, xfailed = 0, xpassed = 0;
-  for (const auto& c : r.cases) {
-    failed += !c.passed && c.xfail.empty();
-    xfailed += report::xfailed(c);
-    xpassed += report::xpassed(c);
-  }
-  const size_t passed = r.cases.size() - failed - xfailed - xpassed;
+  const report::Totals tot = report::totals(r.cases);
+  const size_t passed = tot.passed, failed = tot.failed, xfailed = tot.xfailed, xpassed = tot.xpassed;
   auto sums = report::summarize(r);
   fmt::print("{}", report::summary_table(sums));
   size_t shown = 0;

@@ -68,13 +68,10 @@ Action add_report(CLI::App& app) {
       std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
       r.created_utc = iso;
       report::write_all(r, o->merge_out);
-      size_t failed = 0;
-      for (const auto& c : r.cases) failed += !c.passed;
-      fmt::print("merged {} reports: {} case runs, {} passed, {} failed; report in {}/\n", parts.size(), r.cases.size(),
-                 r.cases.size() - failed, failed, o->merge_out);
-      return std::any_of(r.cases.begin(), r.cases.end(), [](const report::CaseResult& c) { return report::fails_run(c); })
-                 ? 1
-                 : 0;
+      const report::Totals t = report::totals(r.cases);
+      fmt::print("merged {} reports: {} case runs, {} passed, {} failed, {} xfailed, {} xpassed; report in {}/\n",
+                 parts.size(), t.runs, t.passed, t.failed, t.xfailed, t.xpassed, o->merge_out);
+      return t.ok() ? 0 : 1;
     }
     if (!o->across && (!o->old_impl.empty() || !o->new_impl.empty() || !o->md.empty()))
       throw UsageError("--old-impl, --new-impl and --md go with --across");

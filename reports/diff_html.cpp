@@ -69,6 +69,11 @@ std::string number(const CaseResult* c, double CaseResult::*field) {
   return c == nullptr ? kAbsent : format_number(c->*field);
 }
 
+// The case's error in the unit of its bound (report.hpp, error_text).
+std::string error_of(const CaseResult* c) {
+  return c == nullptr ? kAbsent : error_text(c->error_unit, c->max_ulp, c->max_abs);
+}
+
 std::string case_row(const CaseDiff& d, const char* row_class) {
   const CaseResult& c = d.new_case ? *d.new_case : *d.old_case;
   std::string v = verdict(d.old_case) + " &#8594; " + verdict(d.new_case);
@@ -78,7 +83,7 @@ std::string case_row(const CaseDiff& d, const char* row_class) {
       "<tr{}><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>\n",
       *row_class ? fmt::format(" class=\"{}\"", row_class) : std::string(), xml_escape(c.kernel), xml_escape(c.impl),
-      xml_escape(c.case_id), v, number(d.old_case, &CaseResult::max_ulp), number(d.new_case, &CaseResult::max_ulp),
+      xml_escape(c.case_id), v, error_of(d.old_case), error_of(d.new_case),
       number(d.old_case, &CaseResult::bound_ratio), number(d.new_case, &CaseResult::bound_ratio),
       xml_escape(c.repro));
 }
@@ -91,7 +96,7 @@ std::string category_section(const Category& cat, const std::vector<const CaseDi
     s += fmt::format("<p>The first {} in key order; every case is in the two report.json files.</p>\n", shown);
   s += fmt::format(
       "<table class=\"moved {}\">\n<tr><th>kernel</th><th>impl</th><th>case</th><th>verdict OLD &#8594; NEW</th>"
-      "<th>max ULP OLD</th><th>max ULP NEW</th><th>bound ratio OLD</th><th>bound ratio NEW</th><th>repro</th></tr>\n",
+      "<th>max error OLD</th><th>max error NEW</th><th>bound ratio OLD</th><th>bound ratio NEW</th><th>repro</th></tr>\n",
       cat.id);
   for (size_t i = 0; i < shown; i++) s += case_row(*rows[i], cat.row_class);
   return s + "</table>\n</section>\n";

@@ -63,6 +63,14 @@ inline bool xpassed(const CaseResult& c) { return c.passed && !c.xfail.empty(); 
 // Whether this case run makes the run fail: a failure not expected, or XPASS.
 inline bool fails_run(const CaseResult& c) { return c.passed != c.xfail.empty(); }
 
+// A run's verdict counts, as every output prints them: passed, failed (not
+// expected), xfailed (expected failures, --xfail) and xpassed.
+struct Totals {
+  size_t runs = 0, passed = 0, failed = 0, xfailed = 0, xpassed = 0;
+  bool ok() const { return failed == 0 && xpassed == 0; }
+};
+Totals totals(const std::vector<CaseResult>& cases);
+
 // An implementation selected for the run that could not run here (e.g. a
 // SIMD level this CPU lacks): listed so that it is never a silent pass.
 struct NotRun {

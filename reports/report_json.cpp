@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detail.hpp"
+#include "json_real.hpp"
 #include "report.hpp"
 
 namespace nineml::report {
@@ -22,11 +23,7 @@ using nlohmann::json;
 
 constexpr int kSchemaVersion = 1;
 
-ojson encode_double(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
+ojson encode_double(double v) { return json_real(v); }
 
 ojson encode_element(const Element& e) {
   ojson j;

@@ -52,6 +52,18 @@ std::string ulp_bin_label(int bin) {
   return fmt::format("({},{}]", power_of_two(bin - 2), power_of_two(bin - 1));
 }
 
+Totals totals(const std::vector<CaseResult>& cases) {
+  Totals t;
+  t.runs = cases.size();
+  for (const CaseResult& c : cases) {
+    t.failed += !c.passed && c.xfail.empty();
+    t.xfailed += xfailed(c);
+    t.xpassed += xpassed(c);
+  }
+  t.passed = t.runs - t.failed - t.xfailed - t.xpassed;
+  return t;
+}
+
 std::string error_text(const std::string& unit, double ulp, double abs) {
   if (unit == "abs") {
     if (!std::isfinite(abs) || abs == 0) return fmt::format("{} abs", abs);

@@ -15,19 +15,13 @@ using detail::md_cell;
 using detail::md_code;
 
 void write_markdown(const Report& r, const std::string& path) {
-  int failed = 0, xfail = 0, xpass = 0;
-  for (const CaseResult& c : r.cases) {
-    if (!c.passed && c.xfail.empty()) failed++;
-    xfail += xfailed(c);
-    xpass += xpassed(c);
-  }
-  const int total = static_cast<int>(r.cases.size());
+  const Totals t = totals(r.cases);
+  const size_t failed = t.failed, xpass = t.xpassed;  // the failures listed below
 
   std::string out = "# 9ml conformance report\n\n";
-  out += fmt::format("**{}**: {} cases, {} passed, {} failed", failed || xpass ? "FAIL" : "PASS", total,
-                     total - failed - xfail - xpass, failed);
+  out += fmt::format("**{}**: {} cases, {} passed, {} failed", t.ok() ? "PASS" : "FAIL", t.runs, t.passed, t.failed);
   // Known deviations (conform --xfail): only when the run had any.
-  if (xfail || xpass) out += fmt::format(", {} xfailed, {} xpassed", xfail, xpass);
+  if (t.xfailed || t.xpassed) out += fmt::format(", {} xfailed, {} xpassed", t.xfailed, t.xpassed);
   out += "\n\n";
   out += fmt::format("- time: {} s\n", format_number(r.seconds));
   out += fmt::format("- command: {}\n", md_code(r.command));
@@ -63,7 +57,7 @@ void write_markdown(const Report& r, const std::string& path) {
     out += fmt::format("- {} [{}]: {}\n  repro: {}\n", md_code(c.case_id), md_cell(c.impl), md_cell(why),
                        md_code(c.repro));
   }
-  if (xfail) {
+  if (t.xfailed) {
     out += fmt::format("\n## Expected failures (--xfail)\n\n");
     for (const CaseResult& c : r.cases)
       if (xfailed(c))

@@ -3,12 +3,18 @@
 # CTest suite (GoogleTest suites, the Plan 9 subset checks, CLI tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$SECONDS
+# stage NAME: one line with the time since the start, so that a CI log shows
+# where the minutes go (docs/CI.md, "Time").
+stage() { echo "test-all: $* (at $((SECONDS - start)) s)"; }
 bash scripts/install-deps.sh
 jobs=$(nproc)
+stage "dependencies present"
 
 bash scripts/build.sh build
-echo "test-all: Release suite"
+stage "Release build done; Release suite"
 (cd build && ctest -j"$jobs" --output-on-failure --timeout 600)
+stage "Release suite passed"
 # The real 9front run's phases and cycle time (vmharness.9front_guest keeps its log).
 if [ -f build/vm-9front/vm.log ]; then
   echo "test-all: 9front (real, QEMU TCG): $(grep -E '^9ml vm: (boot|build|shut down)' build/vm-9front/vm.log | sed 's/^9ml vm: //' | paste -sd';' -)"
@@ -18,9 +24,11 @@ if [ -f build/vm-9front/vm.log ]; then
 fi
 
 bash scripts/build.sh build-asan -DNINEML_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-echo "test-all: ASan+UBSan suite"
+stage "ASan+UBSan build done; ASan+UBSan suite"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest -j"$jobs" --output-on-failure --timeout 900)
+stage "ASan+UBSan suite passed"
 
-echo "test-all: fuzzing (scripts/fuzz.sh, 20 s per target)"
+stage "fuzzing (scripts/fuzz.sh, 20 s per target)"
 NINEML_BIN=build/9ml bash scripts/fuzz.sh
+stage "all stages passed"

@@ -1,6 +1,8 @@
 // Quantized models against f32, step by step (quant_accuracy.hpp).
 #include "quant_accuracy.hpp"
 
+#include "json_real.hpp"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -416,13 +418,14 @@ nlohmann::ordered_json to_json(const QuantReport& r) {
   j["top1_holds"] = r.top1_holds();
   j["disagreements_explained"] = r.explained;
   j["disagreements_carried"] = r.carried;
-  j["weights_worst_error_over_bound"] = r.weight_worst_ratio;
-  j["products_worst_error_over_bound"] = r.product_worst_ratio;
-  j["worst_error_over_bound"] = r.worst_ratio;
+  j["weights_worst_error_over_bound"] = report::json_real(r.weight_worst_ratio);
+  j["products_worst_error_over_bound"] = report::json_real(r.product_worst_ratio);
+  j["worst_error_over_bound"] = report::json_real(r.worst_ratio);
   j["bound_holds"] = r.bound_holds();
   j["weights"] = nlohmann::ordered_json::array();
   for (const WeightCheck& w : r.weights)
-    j["weights"].push_back({{"tensor", w.tensor}, {"elements", w.elements}, {"worst_error_over_bound", w.worst_ratio}});
+    j["weights"].push_back(
+        {{"tensor", w.tensor}, {"elements", w.elements}, {"worst_error_over_bound", report::json_real(w.worst_ratio)}});
   j["rows"] = nlohmann::ordered_json::array();
   for (const QuantStep& s : r.steps)
     j["rows"].push_back({{"pos", s.pos},
@@ -430,17 +433,17 @@ nlohmann::ordered_json to_json(const QuantReport& r) {
                          {"top1_f32", s.top_f32},
                          {"top1_quant", s.top_quant},
                          {"agree", s.top_f32 == s.top_quant},
-                         {"margin_f32", s.margin_f32},
-                         {"gap_f32", s.gap},
-                         {"max_logit_error", s.max_error},
-                         {"bound_at_max_error", s.bound_at_max_error},
-                         {"worst_error_over_bound", s.worst_ratio},
-                         {"classifier_share_of_bound", s.classifier_share},
-                         {"classifier_bound_max", s.cls_bound_max},
-                         {"classifier_bound_pair", s.cls_bound_pair},
+                         {"margin_f32", report::json_real(s.margin_f32)},
+                         {"gap_f32", report::json_real(s.gap)},
+                         {"max_logit_error", report::json_real(s.max_error)},
+                         {"bound_at_max_error", report::json_real(s.bound_at_max_error)},
+                         {"worst_error_over_bound", report::json_real(s.worst_ratio)},
+                         {"classifier_share_of_bound", report::json_real(s.classifier_share)},
+                         {"classifier_bound_max", report::json_real(s.cls_bound_max)},
+                         {"classifier_bound_pair", report::json_real(s.cls_bound_pair)},
                          {"disagreement", s.cause.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.cause)},
                          {"products_checked", s.products},
-                         {"products_worst_error_over_bound", s.product_worst_ratio},
+                         {"products_worst_error_over_bound", report::json_real(s.product_worst_ratio)},
                          {"products_worst_tensor", s.product_worst}});
   return j;
 }

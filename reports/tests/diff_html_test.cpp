@@ -94,11 +94,11 @@ TEST(DiffHtml, MovedCasesRegressionsFirstUnchangedOnlyCounted) {
   }
   EXPECT_LT(last, at(html, "<section id=\"unchanged\">"));
   // The newly failing row: kernel, impl, case, verdicts with the new failure,
-  // max ULP and bound ratio old and new, repro.
+  // max error (in its unit) and bound ratio old and new, repro.
   EXPECT_EQ(table_of(html, "newly-failing"),
             "<tr class=\"fail\"><td>softmax</td><td>engine-scalar</td><td><code>softmax/n=17/normal/seed=1</code></td>"
-            "<td>pass &#8594; FAIL<br><small>bound ratio 3 &gt; 1</small></td><td class=\"num\">1</td>"
-            "<td class=\"num\">1</td><td class=\"num\">0.01562</td><td class=\"num\">0.01562</td>"
+            "<td>pass &#8594; FAIL<br><small>bound ratio 3 &gt; 1</small></td><td class=\"num\">1 ULP</td>"
+            "<td class=\"num\">1 ULP</td><td class=\"num\">0.01562</td><td class=\"num\">0.01562</td>"
             "<td><code>9ml conform --kernel softmax --impl engine-scalar --case softmax/n=17/normal/seed=1</code></td>"
             "</tr>\n");
   // Absent sides are a dash; the repro is the side that exists.

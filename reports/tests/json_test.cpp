@@ -44,6 +44,7 @@ void expect_same_case(const CaseResult& a, const CaseResult& b) {
   expect_same(a.cosine, b.cosine, "cosine");
   expect_same(a.bound_ratio, b.bound_ratio, "bound_ratio");
   EXPECT_EQ(a.tolerance_kind, b.tolerance_kind);
+  EXPECT_EQ(a.error_unit, b.error_unit);
   EXPECT_EQ(a.tolerance_note, b.tolerance_note);
   EXPECT_EQ(a.contract, b.contract);
   EXPECT_EQ(a.contract_ok, b.contract_ok);
@@ -174,6 +175,23 @@ TEST(Json, WrongSchemaVersion) {
   EXPECT_NE(e.find("schema_version: expected an integer, got string"), std::string::npos) << e;
   e = error_after(dir, [](auto& j) { j.erase("schema_version"); });
   EXPECT_NE(e.find("missing field \"schema_version\""), std::string::npos) << e;
+}
+
+// error_unit: written only when not "ulp", read back, and "ulp" when absent
+// (reports older than the field); another value is rejected with its path.
+TEST(Json, ErrorUnitRoundTripsAndIsChecked) {
+  ScratchDir dir;
+  Report r = tricky_report();
+  r.cases[1].error_unit = "abs";
+  write_json(r, dir.file("report.json"));
+  auto j = nlohmann::json::parse(slurp(dir.file("report.json")));
+  EXPECT_EQ(j["cases"][1]["error_unit"], "abs");
+  EXPECT_FALSE(j["cases"][0].contains("error_unit"));
+  Report back = read_json(dir.file("report.json"));
+  EXPECT_EQ(back.cases[0].error_unit, "ulp");
+  EXPECT_EQ(back.cases[1].error_unit, "abs");
+  std::string e = error_after(dir, [](auto& k) { k["cases"][1]["error_unit"] = "ULP"; });
+  EXPECT_NE(e.find("cases[1].error_unit: expected \"ulp\" or \"abs\", got \"ULP\""), std::string::npos) << e;
 }
 
 TEST(Json, MissingFieldIsNamedWithItsPath) {

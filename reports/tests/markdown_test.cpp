@@ -1,5 +1,6 @@
 // summary.md and write_all.
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -14,6 +15,29 @@ namespace {
 
 using namespace testing;
 
+// A quantized kernel's error is shown in its bound's unit (absolute), a
+// float kernel's as a ULP distance, in the table of every writer.
+TEST(Markdown, MaxErrorInTheUnitOfTheBound) {
+  ScratchDir dir;
+  Report r = make_report();
+  for (auto& c : r.cases)
+    if (c.kernel == "rmsnorm") {
+      c.kernel = "matmul_q8_0";
+      c.error_unit = "abs";
+      c.max_abs = 0.00125;
+      c.max_ulp = 2.28e9;
+    }
+  write_markdown(r, dir.file("summary.md"));
+  std::ifstream in(dir.file("summary.md"));
+  std::stringstream md;
+  md << in.rdbuf();
+  EXPECT_NE(md.str().find("| matmul_q8_0 | engine-scalar | 1 | 0 | 1.25e-03 abs |"), std::string::npos) << md.str();
+  EXPECT_EQ(md.str().find("2.28e+09"), std::string::npos) << md.str();
+  const std::string table = summary_table(summarize(r));
+  EXPECT_NE(table.find("1.25e-03 abs"), std::string::npos) << table;
+  EXPECT_NE(table.find("300 ULP"), std::string::npos) << table;
+}
+
 TEST(Markdown, TotalsTableFailuresAndFixedEpsilons) {
   ScratchDir dir;
   Report r = make_report();
@@ -24,9 +48,9 @@ TEST(Markdown, TotalsTableFailuresAndFixedEpsilons) {
   EXPECT_NE(md.find("**FAIL**: 4 cases, 3 passed, 1 failed"), std::string::npos) << md;
   EXPECT_NE(md.find("- time: 1.5 s"), std::string::npos);
   EXPECT_NE(md.find("- command: `9ml conform --all`"), std::string::npos);
-  EXPECT_NE(md.find("| rmsnorm | engine-scalar | 1 | 0 | 0 | 0 | fixed-epsilon |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| softmax | engine-avx2 | 1 | **1** | 300 | 4.688 | bound |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| softmax | engine-scalar | 2 | 0 | 2 | 0.03125 | bound |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| rmsnorm | engine-scalar | 1 | 0 | 0 ULP | 0 | fixed-epsilon |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| softmax | engine-avx2 | 1 | **1** | 300 ULP | 4.688 | bound |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| softmax | engine-scalar | 2 | 0 | 2 ULP | 0.03125 | bound |"), std::string::npos) << md;
   EXPECT_NE(md.find("- `softmax/n=17/normal/seed=1` [engine-avx2]: max ULP over bound\n"
                     "  repro: `9ml conform --kernel softmax --impl engine-avx2 --case softmax/n=17/normal/seed=1`"),
             std::string::npos)
