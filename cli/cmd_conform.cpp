@@ -245,7 +245,6 @@ int run_conform(const ConformOptions& o, const std::string& command) {
   report::write_all(r, o.out);
 
   const report::Totals tot = report::totals(r.cases);
-  const size_t passed = tot.passed, failed = tot.failed, xfailed = tot.xfailed, xpassed = tot.xpassed;
   auto sums = report::summarize(r);
   fmt::print("{}", report::summary_table(sums));
   size_t shown = 0;
@@ -264,12 +263,12 @@ int run_conform(const ConformOptions& o, const std::string& command) {
              kernel_names.size(), sums.size(), r.cases.size(), cases_run, r.seconds, o.out);
   if (unavailable) fmt::print("{} implementation(s) not run on this CPU (listed above)\n", unavailable);
   if (stopped)
-    fmt::print("stopped after {} failure(s) ({}); the remaining cases did not run\n", failed + xpassed,
+    fmt::print("stopped after {} failure(s) ({}); the remaining cases did not run\n", tot.failed + tot.xpassed,
                o.exitfirst ? "-x" : "--maxfail " + std::to_string(o.maxfail));
-  fmt::print("{} passed, {} failed\n", passed, failed);
-  fmt::print("9ml conform: {} case runs: {} passed, {} failed, {} xfailed, {} xpassed\n", r.cases.size(), passed, failed,
-             xfailed, xpassed);
-  return failed || xpassed ? 1 : 0;
+  fmt::print("{} passed, {} failed\n", tot.passed, tot.failed);
+  fmt::print("9ml conform: {} case runs: {} passed, {} failed, {} xfailed, {} xpassed\n", tot.runs, tot.passed,
+             tot.failed, tot.xfailed, tot.xpassed);
+  return tot.ok() ? 0 : 1;
 }
 }  // namespace
 

@@ -345,8 +345,8 @@ report::Report run(const Selection& s, const RunControl& control, bool* stopped)
   if (!s.impls.empty())
     for (const Impl& i : conformance::impls())
       if (std::find(impls.begin(), impls.end(), &i) == impls.end())
-        rep.not_run.push_back({i.name, s.pairs.empty() ? std::string(report::kNotSelected) + " (--impl)"
-                                                       : std::string(report::kNotSelected) + " (--last-failed: no failed run)"});
+        rep.not_run.push_back({i.name, std::string(report::kNotSelected) +
+                                           (s.pairs.empty() ? " (--impl)" : " (--last-failed: no failed run)")});
   // The implementations of case i (--last-failed: only its listed pairs).
   auto impls_of = [&](size_t i) {
     if (s.pairs.empty()) return impls;

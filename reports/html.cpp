@@ -291,11 +291,9 @@ void write_html(const Report& r, const std::string& path) {
   std::string out = detail::html_begin("9ml conformance report");
   out += fmt::format("<p class=\"{}\">{}: {} cases, {} passed, {} failed</p>\n", failed ? "fail" : "pass",
                      failed ? "FAIL" : "PASS", r.cases.size(), r.cases.size() - failed, failed);
-  if (size_t xf = std::count_if(r.cases.begin(), r.cases.end(), xfailed),
-      xp = std::count_if(r.cases.begin(), r.cases.end(), xpassed);
-      xf || xp)
+  if (const Totals t = totals(r.cases); t.xfailed || t.xpassed)
     out += fmt::format("<p class=\"{}\">Known deviations (--xfail): {} xfailed (counted as failed above), {} xpassed "
-                       "(XPASS fails the run)</p>\n", xp ? "fail" : "pass", xf, xp);
+                       "(XPASS fails the run)</p>\n", t.xpassed ? "fail" : "pass", t.xfailed, t.xpassed);
   if (auto it = r.environment.find("fault_injection"); it != r.environment.end())
     out += detail::fault_note(it->second, "");
   out += "<ul>\n";

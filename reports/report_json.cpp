@@ -23,16 +23,14 @@ using nlohmann::json;
 
 constexpr int kSchemaVersion = 1;
 
-ojson encode_double(double v) { return json_real(v); }
-
 ojson encode_element(const Element& e) {
   ojson j;
   j["index"] = e.index;
-  j["expected"] = encode_double(e.expected);
-  j["got"] = encode_double(e.got);
-  j["abs_error"] = encode_double(e.abs_error);
-  j["ulp"] = encode_double(e.ulp);
-  j["bound"] = encode_double(e.bound);
+  j["expected"] = json_real(e.expected);
+  j["got"] = json_real(e.got);
+  j["abs_error"] = json_real(e.abs_error);
+  j["ulp"] = json_real(e.ulp);
+  j["bound"] = json_real(e.bound);
   return j;
 }
 
@@ -48,24 +46,24 @@ ojson encode_case(const CaseResult& c) {
   j["passed"] = c.passed;
   j["failure"] = c.failure;
   j["elements"] = c.elements;
-  j["max_abs"] = encode_double(c.max_abs);
-  j["max_rel"] = encode_double(c.max_rel);
-  j["max_ulp"] = encode_double(c.max_ulp);
-  j["nmse"] = encode_double(c.nmse);
-  j["cosine"] = encode_double(c.cosine);
-  j["bound_ratio"] = encode_double(c.bound_ratio);
+  j["max_abs"] = json_real(c.max_abs);
+  j["max_rel"] = json_real(c.max_rel);
+  j["max_ulp"] = json_real(c.max_ulp);
+  j["nmse"] = json_real(c.nmse);
+  j["cosine"] = json_real(c.cosine);
+  j["bound_ratio"] = json_real(c.bound_ratio);
   j["tolerance_kind"] = c.tolerance_kind;
   j["tolerance_note"] = c.tolerance_note;
   if (c.error_unit != "ulp") j["error_unit"] = c.error_unit;
   j["contract"] = c.contract;
   j["contract_ok"] = c.contract_ok;
-  j["contract_max_ulp"] = encode_double(c.contract_max_ulp);
+  j["contract_max_ulp"] = json_real(c.contract_max_ulp);
   j["guards_ok"] = c.guards_ok;
   j["ulp_histogram"] = c.ulp_histogram;
   ojson worst = ojson::array();
   for (const Element& e : c.worst) worst.push_back(encode_element(e));
   j["worst"] = std::move(worst);
-  j["seconds"] = encode_double(c.seconds);
+  j["seconds"] = json_real(c.seconds);
   if (!c.output_digest.empty()) j["output_digest"] = c.output_digest;
   if (!c.xfail.empty()) j["xfail"] = c.xfail;
   return j;
@@ -267,7 +265,7 @@ void write_json(const Report& r, const std::string& path) {
   j["created_utc"] = r.created_utc;
   j["host"] = r.host;
   j["command"] = r.command;
-  j["seconds"] = encode_double(r.seconds);
+  j["seconds"] = json_real(r.seconds);
   j["ulp_bins"] = kUlpBins;  // informative: readers check histogram lengths against their own
   ojson cases = ojson::array();
   for (const CaseResult& c : r.cases) cases.push_back(encode_case(c));

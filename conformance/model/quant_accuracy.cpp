@@ -449,7 +449,7 @@ nlohmann::ordered_json to_json(const QuantReport& r) {
 }
 
 std::string to_table(const QuantReport& r) {
-  const double pct = r.steps.empty() ? 0.0 : 100.0 * r.agree / double(r.steps.size());
+  const double pct = 100.0 * r.top1_agreement();
   std::string out = fmt::format(
       "{} {} vs f32, {} steps: top-1 agreement {}/{} ({:.1f}%{}), worst error/bound {:.5f} ({})\n", r.arch, r.storage,
       r.steps.size(), r.agree, r.steps.size(), pct,
