@@ -115,3 +115,16 @@ def sample(logits, temperature, topp, state, *, impl=_DEFAULT_IMPL):
 @doc_from(_core.impls)
 def impls():
     return _core.impls()
+
+
+# The kernels every reference mode has; llama2c mode also has the float32
+# quantizer and its product (exact mode has no quantization).
+REFERENCE_KERNELS = ("rmsnorm", "softmax", "silu", "swiglu", "residual_add", "rope", "matmul", "attention",
+                     "q8_dequantize", "dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32", "rng_u32",
+                     "rng_f32", "sample_argmax", "sample_mult", "sample_topp", "sample")
+
+
+def with_impl(impl, names):
+    """{name: kernel with impl= fixed} for the module of a reference mode."""
+    from functools import partial
+    return {name: partial(globals()[name], impl=impl) for name in names}
