@@ -1,6 +1,7 @@
 # mkfile: Plan 9 (9front) build of the 9ml engine core with the native
 # compilers ($CC is 6c on amd64). The object list mirrors engine/kernels/*.c
-# (engine/simd/ is host-only: intrinsics; Plan 9 links port/nosimd.$O);
+# (engine/simd/ is host-only: intrinsics; Plan 9 links its own level,
+# port/plan9_simd.$O over the 6a loops of port/plan9_sse2.s);
 # scripts/check-mkfile-sources.sh (CTest engine.mkfile_in_step) keeps it so.
 #
 #   mk lib      build libnineml.a$O
@@ -67,7 +68,8 @@ OFILES=\
 	engine/model/sampler.$O\
 	engine/model/state.$O\
 	engine/port/plan9.$O\
-	engine/port/nosimd.$O\
+	engine/port/plan9_simd.$O\
+	engine/port/plan9_sse2.$O\
 
 HFILES=\
 	engine/kernels.h\
@@ -95,6 +97,10 @@ lib:V: $LIB
 # 9front's /$objtype/mkfile defines no $AR: the archiver is ar everywhere.
 $LIB: $OFILES
 	ar vu $LIB $OFILES
+
+# The plan9-sse2 level's vector loops (6a; docs/PLAN9_SUBSET.md, "Assembly").
+engine/port/plan9_sse2.$O: engine/port/plan9_sse2.s
+	$AS -o $target engine/port/plan9_sse2.s
 
 # Engine objects beside their sources. The pattern names engine/ so that it
 # never matches a component-test object as well (mk refuses two recipes).

@@ -66,6 +66,7 @@ Action add_vm(CLI::App& app) {
       ->type_name("N");
   sub->add_option("--inject", o->guest.inject,
                   "Produce a fault on purpose: fault:crash|hang|truncate|nooutput|badsum (in the tests), "
+                  "ulp:KERNEL (one ULP added to KERNEL's outputs on the SIMD levels), "
                   "panic|poweroff|boot-timeout|qemu-exit (linux guest)")
       ->type_name("FAULT");
   sub->add_option("--source", o->source_dir, "9front: the checkout whose engine/, conformance/component/ and mkfile "

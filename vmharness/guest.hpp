@@ -44,12 +44,21 @@ struct TestRun {
   std::string program;       // "ct_matmul"
   std::string out = "out";   // output directory on the share
   int threads = 0;           // > 0: the program dispatches on this many workers ("threads:N")
-  std::string label() const { return threads > 0 ? program + " threads:" + std::to_string(threads) : program; }
-  // The arguments after the program name; `inject` is a "fault:KIND" to pass on, or "".
+  std::string simd;          // a kernel-table level ("simd:LEVEL"), "" for scalar
+  std::string list;          // the list file's name in lists/ ("" for the program's)
+  std::string label() const {
+    std::string l = program;
+    if (!simd.empty()) l += " simd:" + simd;
+    if (threads > 0) l += " threads:" + std::to_string(threads);
+    return l;
+  }
+  // The arguments after the program name; `inject` is a "fault:KIND" to
+  // pass on, a "ulp:KERNEL" for the runs on a SIMD level, or "".
   std::vector<std::string> args(const std::string& inject) const {
-    std::vector<std::string> a = {"lists/" + program + ".txt", "in", out};
+    std::vector<std::string> a = {"lists/" + (list.empty() ? program : list) + ".txt", "in", out};
     if (threads > 0) a.push_back("threads:" + std::to_string(threads));
-    if (inject.starts_with("fault:")) a.push_back(inject);
+    if (!simd.empty()) a.push_back("simd:" + simd);
+    if (inject.starts_with("fault:") || (inject.starts_with("ulp:") && !simd.empty())) a.push_back(inject);
     return a;
   }
 };

@@ -19,7 +19,7 @@ const std::vector<Program>& programs() {
       {"ct_attention", {"attention"}},
       {"ct_elementwise", {"silu", "swiglu", "residual_add"}},
       {"ct_q8", {"q8_0_quantize", "q8_0_dequantize", "matmul_q8_0"}},
-      {"ct_gguf", {"dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32"}},
+      {"ct_gguf", {"dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32", "matmul_q4_0"}},
       {"ct_rng", {"rng"}},
       {"ct_sampling", {"sample_argmax", "sample_mult", "sample_topp", "sample"}},
   };
@@ -31,6 +31,10 @@ std::string program_for(const std::string& kernel) {
     for (const auto& k : p.kernels)
       if (k == kernel) return p.name;
   return "";
+}
+
+bool pool_dispatched(const std::string& kernel) {
+  return kernel == "matmul_f32" || kernel == "attention" || kernel == "matmul_q8_0" || kernel == "matmul_q4_0";
 }
 
 Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {
@@ -52,6 +56,7 @@ Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {
     char id[16];
     std::snprintf(id, sizeof id, "c%04zu", plan.cases.size());
     plan.by_program[prog].push_back(plan.cases.size());
+    if (pool_dispatched(sc.kernel->name())) plan.pooled_by_program[prog].push_back(plan.cases.size());
     plan.cases.push_back({sc.kernel, sc.spec, id, prog, std::move(in)});
   }
   return plan;
@@ -61,20 +66,22 @@ void write_plan(const Plan& p, const std::string& dir) {
   fs::create_directories(fs::path(dir) / "in");
   fs::create_directories(fs::path(dir) / "lists");
   fs::create_directories(fs::path(dir) / "out");
-  for (const auto& [prog, idx] : p.by_program) {
-    std::ofstream list(fs::path(dir) / "lists" / (prog + ".txt"));
+  auto write_list = [&](const std::string& name, const std::vector<size_t>& idx, bool inputs) {
+    std::ofstream list(fs::path(dir) / "lists" / (name + ".txt"));
     for (size_t i : idx) {
       const PlannedCase& c = p.cases[i];
       list << c.id << " " << c.spec.key();
       for (const auto& t : c.inputs) {
         std::string file = c.id + "-" + t.name + ".npy";
-        fixtures::npy_write((fs::path(dir) / "in" / file).string(), t.to_npy());
+        if (inputs) fixtures::npy_write((fs::path(dir) / "in" / file).string(), t.to_npy());
         list << " " << file;
       }
       list << "\n";
     }
-    if (!list) throw std::runtime_error(dir + "/lists/" + prog + ".txt: write failed");
-  }
+    if (!list) throw std::runtime_error(dir + "/lists/" + name + ".txt: write failed");
+  };
+  for (const auto& [prog, idx] : p.by_program) write_list(prog, idx, true);
+  for (const auto& [prog, idx] : p.pooled_by_program) write_list(prog + "-pool", idx, false);
 }
 
 uint64_t fnv1a64(const uint8_t* p, size_t n) {

@@ -20,6 +20,8 @@ struct Program {
 };
 const std::vector<Program>& programs();
 std::string program_for(const std::string& kernel);  // "" if no program covers it
+// Kernels the programs run through the engine's pool dispatch with threads:N.
+bool pool_dispatched(const std::string& kernel);
 
 struct PlannedCase {
   const conformance::Kernel* kernel;
@@ -32,6 +34,8 @@ struct PlannedCase {
 struct Plan {
   std::vector<PlannedCase> cases;
   std::map<std::string, std::vector<size_t>> by_program;  // program -> case indices, in order
+  // program -> the cases of its pool-dispatched kernels (the multi-worker runs)
+  std::map<std::string, std::vector<size_t>> pooled_by_program;
   std::vector<std::string> not_covered;                   // kernels without a program
   size_t skipped_large = 0;                               // cases over the input budget
 };
@@ -40,7 +44,8 @@ struct Plan {
 // `max_input_bytes` (0: no limit).
 Plan make_plan(const conformance::Selection& s, size_t max_input_bytes);
 
-// Writes DIR/in/ID-NAME.npy, DIR/lists/PROGRAM.txt, and an empty DIR/out/.
+// Writes DIR/in/ID-NAME.npy, DIR/lists/PROGRAM.txt (and PROGRAM-pool.txt,
+// the pool-dispatched kernels' cases), and an empty DIR/out/.
 void write_plan(const Plan& p, const std::string& dir);
 
 // The trailer (docs/VMHARNESS.md): 8 bytes "9MLTRAIL", u64 payload length,

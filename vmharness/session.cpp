@@ -113,7 +113,27 @@ bool uses_libm(const std::string& k) {
 
 // The thread counts the pool-dispatched programs run on besides 1 worker.
 constexpr int kThreadCounts[] = {2, 3, 4};
-bool threaded_program(const std::string& p) { return p == "ct_matmul" || p == "ct_attention"; }
+
+// The kernel-table levels besides scalar a guest's programs also run on
+// (simd:LEVEL), and the programs that call the table.
+std::vector<std::string> simd_levels(const std::string& guest) {
+  if (guest == "9front") return {"plan9-sse2"};
+  return {};
+}
+bool table_program(const std::string& p) { return p != "ct_rng"; }
+
+// Kernels a level computes in another order than scalar (docs/SIMD.md):
+// judged by their bound only there; the others keep scalar's contract.
+bool reordered_on_level(const std::string& k) {
+  static const std::set<std::string> s = {"matmul_f32", "rmsnorm", "softmax"};
+  return s.count(k) > 0;
+}
+
+// The output folder and implementation-name suffix of a run.
+std::string run_suffix(const std::string& simd, int threads) {
+  std::string s = simd.empty() ? "" : "-" + simd;
+  return threads > 0 ? s + "-t" + std::to_string(threads) : s;
+}
 
 // "" if case c wrote the same bytes into both output folders, else why not.
 std::string same_bits(const PlannedCase& c, const fs::path& a, const fs::path& b) {
@@ -270,16 +290,22 @@ int run(const VmOptions& o, const std::string& command) {
     fs::copy(from, fs::path(g.share_dir) / "put" / from.filename(), fs::copy_options::recursive);
   }
   if (!o.after.empty()) fs::create_directories(fs::path(g.share_dir) / "after");
-  // Every program once on one worker; the programs whose kernels the engine
-  // dispatches over its pool again on 2-4 workers, each into its own folder.
+  // Every program once on one worker, and on each SIMD level of the guest;
+  // the cases of the kernels the engine dispatches over its pool again on
+  // 2-4 workers, scalar and each level, each run into its own folder.
   std::vector<TestRun> runs;
-  for (const auto& [prog, idx] : plan.by_program) runs.push_back({prog, "out", 0});
-  for (int n : kThreadCounts)
-    for (const auto& [prog, idx] : plan.by_program)
-      if (threaded_program(prog)) {
-        runs.push_back({prog, "out-t" + std::to_string(n), n});
+  std::vector<std::string> levels = simd_levels(g.guest);
+  levels.insert(levels.begin(), "");
+  for (const auto& level : levels)
+    for (int n : {0, 2, 3, 4})
+      for (const auto& [prog, idx] : n > 0 ? plan.pooled_by_program : plan.by_program) {
+        if (!level.empty() && !table_program(prog)) continue;
+        runs.push_back({prog, "out" + run_suffix(level, n), n, level, n > 0 ? prog + "-pool" : ""});
         fs::create_directories(fs::path(g.share_dir) / runs.back().out);
       }
+  auto cases_of = [&plan](const TestRun& t) -> const std::vector<size_t>& {
+    return t.threads > 0 ? plan.pooled_by_program[t.program] : plan.by_program[t.program];
+  };
 
   Fault global;
   if (g_interrupted) global = {"interrupted", std::string("host run interrupted (") + signal_name(g_signal) + ")"};
@@ -359,7 +385,7 @@ int run(const VmOptions& o, const std::string& command) {
       double secs = 0;
       Fault f = guest->run_test(t, &secs);
       std::fprintf(stderr, "9ml vm: test %-25s %4zu cases %7.2f s  %s\n", t.label().c_str(),
-                   plan.by_program[t.program].size(), secs, f.any() ? f.text().c_str() : "ran");
+                   cases_of(t).size(), secs, f.any() ? f.text().c_str() : "ran");
       if (f.any()) prog_fault[t.label()] = f;
       if (f.kind == "interrupted" || f.kind == "guest_panic" || f.kind == "qemu_exited") global = f;
     }
@@ -424,10 +450,12 @@ int run(const VmOptions& o, const std::string& command) {
     std::fprintf(stderr, "9ml vm: %s\n", global.text().c_str());
   } else {
     for (const auto& t : runs)
-      for (size_t i : plan.by_program[t.program]) {
+      for (size_t i : cases_of(t)) {
         const PlannedCase& c = plan.cases[i];
-        conformance::Impl impl = (g.guest == "9front" && uses_libm(c.kernel->name())) ? bound_only : full;
-        if (t.threads > 0) impl.name += "-t" + std::to_string(t.threads);
+        const std::string& k = c.kernel->name();
+        bool bound = (g.guest == "9front" && uses_libm(k)) || (!t.simd.empty() && reordered_on_level(k));
+        conformance::Impl impl = bound ? bound_only : full;
+        impl.name += run_suffix(t.simd, t.threads);
         std::string fault = prog_fault.count(t.label()) ? prog_fault[t.label()].text() : late ? "" : global.text();
         std::string dir = (fs::path(out_root) / t.out).string();
         report::CaseResult r = judge_case(c, impl, dir, fault);
@@ -435,7 +463,7 @@ int run(const VmOptions& o, const std::string& command) {
         r.output_digest = output_digest(c, dir);
         if (t.threads > 0) r.contract += std::string(r.contract.empty() ? "" : "; ") + "bit-identical to 1 worker";
         if (t.threads > 0 && r.passed) {
-          std::string why = same_bits(c, fs::path(out_root) / "out", fs::path(out_root) / t.out);
+          std::string why = same_bits(c, fs::path(out_root) / ("out" + run_suffix(t.simd, 0)), fs::path(out_root) / t.out);
           if (!why.empty()) {
             r.passed = false;
             r.contract_ok = false;

@@ -37,33 +37,47 @@ for f in "$TMP/fx/models/llama2-gguf-f32/model.bin" "$TMP/fx/models/llama2-safet
   cmp -s "$TMP/p9g.v2" "$TMP/hostg.v2" || fail "export quantize -g 16 $f differs"
 done
 
-# run / runq: the ids 9ml run prints (scalar kernels, one thread, as Plan 9 runs).
+# run / runq: the ids 9ml run prints with the same kernel level (scalar,
+# one thread; sse2; the default, the best level here) and two threads.
 ids() { "$@" -z "$Z" -t 0 -n 40 -i "Once upon a time" --ids 2>/dev/null | grep -E '^(prompt|generated):'; }
+levels=("--no-simd" "--simd sse2" "")
 for m in llama2-v0 llama2-gguf-f32 mistral-safetensors-f32; do
-  ids "$P/p9_run" "$TMP/fx/models/$m/model.bin" >"$TMP/a" || fail "p9_run $m failed"
-  ids "$NINEML" run "$TMP/fx/models/$m/model.bin" --no-simd --threads 1 >"$TMP/b"
-  [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "run $m: $(cat "$TMP/a") vs $(cat "$TMP/b")"
+  for l in "${levels[@]}"; do
+    # shellcheck disable=SC2086
+    ids "$P/p9_run" "$TMP/fx/models/$m/model.bin" $l --threads 2 >"$TMP/a" || fail "p9_run $m $l failed"
+    # shellcheck disable=SC2086
+    ids "$NINEML" run "$TMP/fx/models/$m/model.bin" $l --threads 1 >"$TMP/b"
+    [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "run $m $l: $(cat "$TMP/a") vs $(cat "$TMP/b")"
+  done
 done
 "$P/p9_export" quantize "$TMP/fx/models/llama2-v0/model.bin" "$TMP/q.v2" >/dev/null || fail "quantize for runq"
 for m in "$TMP/q.v2" "$TMP/fx/models/llama3-gguf-q8_0/model.bin" "$TMP/fx/models/mistral-gguf-q4_0/model.bin"; do
-  ids "$P/p9_runq" "$m" >"$TMP/a" || fail "p9_runq $m failed"
-  ids "$NINEML" run "$m" --no-simd --threads 1 >"$TMP/b"
-  [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "runq $m: $(cat "$TMP/a") vs $(cat "$TMP/b")"
+  for l in "${levels[@]}"; do
+    # shellcheck disable=SC2086
+    ids "$P/p9_runq" "$m" $l --threads 2 >"$TMP/a" || fail "p9_runq $m $l failed"
+    # shellcheck disable=SC2086
+    ids "$NINEML" run "$m" $l --threads 1 >"$TMP/b"
+    [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "runq $m $l: $(cat "$TMP/a") vs $(cat "$TMP/b")"
+  done
 done
 
 # Without -z: the vocabulary a GGUF embeds, as 9ml run does; and any worker count gives the same ids.
 g=$TMP/fx/models/llama3-gguf-q8_0/model.bin
-"$P/p9_run" "$g" -t 0 -n 40 -i "Once upon a time" --ids 2>/dev/null | grep -E '^(prompt|generated):' >"$TMP/a"
+"$P/p9_run" "$g" -t 0 -n 40 -i "Once upon a time" --ids --no-simd 2>/dev/null | grep -E '^(prompt|generated):' >"$TMP/a"
 "$NINEML" run "$g" -t 0 -n 40 -i "Once upon a time" --ids --no-simd --threads 1 2>/dev/null | grep -E '^(prompt|generated):' >"$TMP/b"
 [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" || fail "run $g without -z: $(cat "$TMP/a") vs $(cat "$TMP/b")"
 for th in 1 3; do
-  ids "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin" -t 1 -p 0.9 -s 42 --threads $th >"$TMP/t$th" || fail "p9_run --threads $th"
+  ids "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin" -t 1 -p 0.9 -s 42 --no-simd --threads $th >"$TMP/t$th" || fail "p9_run --threads $th"
 done
 [ -s "$TMP/t1" ] && cmp -s "$TMP/t1" "$TMP/t3" || fail "run --threads 3 differs from --threads 1"
 
 # Errors: one line (plus export's usage line), the right status.
 expect_status 2 "$P/p9_runq" "$TMP/fx/models/llama2-v1/model.bin" -z "$Z"
 grep -q "^runq: $TMP/fx/models/llama2-v1/model.bin: not quantized: " "$TMP/out" || fail "runq f32: $(cat "$TMP/out")"
+expect_status 2 "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin" -z "$Z" --simd plan9-sse2
+grep -q '^run: --simd: unknown kernel level, or not available on this CPU or build$' "$TMP/out" || fail "run --simd: $(cat "$TMP/out")"
+expect_status 2 "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin" -z "$Z" --simd sse2 --no-simd
+grep -q '^run: --simd: cannot be combined with --no-simd$' "$TMP/out" || fail "run --simd --no-simd: $(cat "$TMP/out")"
 expect_status 2 "$P/p9_run"
 grep -q '^run: usage: run MODEL \[-z TOKENIZER\]' "$TMP/out" || fail "run usage: $(cat "$TMP/out")"
 expect_status 2 "$P/p9_run" "$TMP/fx/models/llama2-v0/model.bin"

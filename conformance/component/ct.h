@@ -12,11 +12,16 @@
  * (1..64; the optional arguments in either order) makes the programs that
  * have a parallel form (ct_matmul, ct_attention) run their kernel through
  * the engine's pool dispatch (parallel.h) on N workers; the others ignore it.
+ * simd:LEVEL runs the kernels that have a kernel-table entry through that
+ * level (nm_kernels_by_name: "scalar", "sse2", ..., "plan9-sse2"; exit 2
+ * when it is not available here); ulp:KERNEL moves the first element of
+ * every float output of KERNEL's cases by one ULP (fault injection).
  */
 #ifndef NINEML_CT_H
 #define NINEML_CT_H
 
 #include "port/port.h"
+#include "kernel_table.h"
 
 #define CT_MAX_DIMS 4
 #define CT_MAX_INPUTS 8
@@ -57,6 +62,9 @@ int ct_main(int argc, char **argv);
  * the first call and stopped by the driver before it returns. -1 (and
  * c->error set) if the workers cannot be started. */
 int ct_pool(CtCase *c, nm_pool **pool);
+
+/* simd:LEVEL's table, the scalar table without it. */
+const nm_kernel_table *ct_table(void);
 
 /* Inputs by name with the expected dtype; nil (and c->error set) if absent. */
 CtArray *ct_input(CtCase *c, const char *name, const char *dtype);

@@ -1,6 +1,6 @@
 /* ct_attention: attention cases (inputs q, k_cache, v_cache; output
  * out0 = f32[heads*head_size]). With threads:N (N > 1) the heads go
- * through the engine's pool dispatch with the scalar table (heap buffers
+ * through the engine's pool dispatch with simd:LEVEL's table (heap buffers
  * only: Plan 9 workers do not see the stack); the bits are the same. */
 #include "ct.h"
 #include "kernels.h"
@@ -34,12 +34,8 @@ ct_run_case(CtCase *c)
 	att = nm_alloc((nm_u64)(heads * (pos + 1) * 4));
 	if (att == nil)
 		return ct_fail(c, "out of memory");
-	if (pool != nil)
-		nm_par_attention(nm_kernels_scalar(), pool, o->data, att, q->data, k->data, v->data,
-		                 (int)heads, (int)kv, (int)hs, (int)pos, (int)window);
-	else
-		nm_attention(o->data, att, q->data, k->data, v->data, (int)heads, (int)kv, (int)hs,
-		             (int)pos, (int)window);
+	nm_par_attention(ct_table(), pool, o->data, att, q->data, k->data, v->data, (int)heads,
+	                 (int)kv, (int)hs, (int)pos, (int)window);
 	nm_free(att);
 	return 0;
 }

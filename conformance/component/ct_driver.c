@@ -1,6 +1,7 @@
 /* ct_driver.c: the component-test driver: reads the case list, loads each
  * case's inputs, runs it, writes its outputs with trailers, and reports. */
 #include "ct.h"
+#include "kernels/fbits.h"
 
 enum { FAULT_NONE, FAULT_CRASH, FAULT_HANG, FAULT_TRUNCATE, FAULT_NOOUTPUT, FAULT_BADSUM };
 enum { MAX_THREADS = 64 };
@@ -8,6 +9,9 @@ enum { MAX_THREADS = 64 };
 /* threads:N (1 when absent) and its pool, started by the first ct_pool. */
 static int threads = 1;
 static nm_pool *pool;
+/* simd:LEVEL's kernel table (scalar when absent) and ulp:KERNEL's kernel. */
+static const nm_kernel_table *table;
+static char ulp_kernel[64];
 
 static int
 slen(const char *s)
@@ -300,6 +304,37 @@ ct_pool(CtCase *c, nm_pool **out)
 	return 0;
 }
 
+const nm_kernel_table *
+ct_table(void)
+{
+	return table != nil ? table : nm_kernels_scalar();
+}
+
+/* ulp:KERNEL: the first element of each float output of that kernel's
+ * cases moves one ULP away from zero (a finite one; NaN and inf stay), so
+ * a test can check that one ULP in the guest fails that kernel alone. */
+static void
+perturb(CtCase *c)
+{
+	for (int i = 0; i < c->noutputs; i++) {
+		CtArray *a = &c->outputs[i];
+		float *f = a->data;
+		if (!ct_streq(a->dtype, "<f4") || a->count == 0 || nm_isnan(f[0]) || nm_isinf(f[0]))
+			continue;
+		f[0] = nm_f32_from_bits(nm_f32_to_bits(f[0]) + 1);
+	}
+}
+
+/* The text after `prefix` in s (non-empty), else nil. */
+static const char *
+after_prefix(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return nil;
+	return *s ? s : nil;
+}
+
 /* "threads:N" with N in 1..MAX_THREADS (plain digits): N, else -1. */
 static int
 parse_threads(const char *s)
@@ -355,21 +390,32 @@ ct_main(int argc, char **argv)
 {
 	int fault = FAULT_NONE, seen_fault = 0, seen_threads = 0, rc;
 
-	if (argc < 4 || argc > 6) {
+	if (argc < 4 || argc > 8) {
 		ct_puts("usage: ");
 		ct_puts(ct_program);
-		ct_puts(" LIST IN_DIR OUT_DIR [fault:crash|hang|truncate|nooutput|badsum] [threads:N]\n");
+		ct_puts(" LIST IN_DIR OUT_DIR [fault:crash|hang|truncate|nooutput|badsum] [threads:N]"
+		        " [simd:LEVEL] [ulp:KERNEL]\n");
 		return 2;
 	}
-	// fault:KIND and threads:N, each at most once, in either order.
+	// fault:KIND, threads:N, simd:LEVEL and ulp:KERNEL, each at most once,
+	// in any order.
 	for (int i = 4; i < argc; i++) {
 		int f = parse_fault(argv[i]), t = parse_threads(argv[i]);
+		const char *level = after_prefix(argv[i], "simd:"), *ulp = after_prefix(argv[i], "ulp:");
 		if (f >= 0 && !seen_fault) {
 			fault = f;
 			seen_fault = 1;
 		} else if (t >= 0 && !seen_threads) {
 			threads = t;
 			seen_threads = 1;
+		} else if (level != nil && table == nil) {
+			table = nm_kernels_by_name(level);
+			if (table == nil) {
+				say("simd level not available here: ", level, nil);
+				return 2;
+			}
+		} else if (ulp != nil && ulp_kernel[0] == 0 && slen(ulp) < (int)sizeof ulp_kernel) {
+			append(ulp_kernel, 0, sizeof ulp_kernel, ulp);
 		} else {
 			say("unknown or repeated argument ", argv[i], nil);
 			return 2;
@@ -427,8 +473,11 @@ run_list(char **argv, int fault)
 			ct_crash();
 		if (ran == 0 && fault == FAULT_HANG)
 			ct_hang();
-		if (load_inputs(&c, w + 2, n - 2, argv[2]) == 0 && ct_run_case(&c) == 0)
+		if (load_inputs(&c, w + 2, n - 2, argv[2]) == 0 && ct_run_case(&c) == 0) {
+			if (ct_streq(c.kernel, ulp_kernel))
+				perturb(&c);
 			write_outputs(&c, argv[3], ran == 0 ? fault : FAULT_NONE);
+		}
 		if (c.error[0]) {
 			failed++;
 			say("fail ", c.id, c.error);

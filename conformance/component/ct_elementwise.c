@@ -28,9 +28,9 @@ ct_run_case(CtCase *c)
 		return -1;
 	nm_memcpy(o->data, a->data, (nm_u64)(a->count * 4));
 	if (swiglu)
-		nm_swiglu(o->data, b->data, (int)a->count);
+		ct_table()->swiglu(o->data, b->data, (int)a->count);
 	else if (add)
-		nm_residual_add(o->data, b->data, (int)a->count);
+		ct_table()->residual_add(o->data, b->data, (int)a->count);
 	else
 		nm_silu(o->data, (int)a->count);
 	return 0;

@@ -1,8 +1,13 @@
-/* ct_gguf: GGUF block dequantization and 16-bit float conversion.
+/* ct_gguf: GGUF block dequantization, 16-bit float conversion and the
+ * Q4_0 product.
  *	dequant_q8_0, dequant_q4_0 (blocks: u8[]): out0 = f32[blocks*32]
- *	f16_to_f32, bf16_to_f32 (x: u16[n]): out0 = f32[n] */
+ *	f16_to_f32, bf16_to_f32 (x: u16[n]): out0 = f32[n]
+ *	matmul_q4_0 (x: f32[n], w: Q4_0 blocks of d rows): x quantized with
+ *	group 32, ties away (runq); out0 = f32[d], through simd:LEVEL's table
+ *	on threads:N workers */
 #include "ct.h"
 #include "kernels.h"
+#include "parallel.h"
 
 const char *ct_program = "ct_gguf";
 
@@ -45,9 +50,42 @@ half(CtCase *c, int bf16)
 	return 0;
 }
 
+static int
+matmul_q4_0(CtCase *c)
+{
+	CtArray *x, *w, *o;
+	nm_i64 n, d;
+	nm_i8 *xq;
+	float *xs;
+	nm_pool *pool;
+
+	x = ct_input(c, "x", "<f4");
+	w = ct_input(c, "w", "|u1");
+	if (x == nil || w == nil || ct_param_int(c, "n", &n) < 0 || ct_param_int(c, "d", &d) < 0)
+		return -1;
+	if (n % 32 != 0 || x->count != n || w->count != d * (n / 32) * 18)
+		return ct_fail(c, "input sizes do not match d and n");
+	o = ct_output(c, "<f4", d);
+	if (o == nil || ct_pool(c, &pool) < 0)
+		return -1;
+	xq = nm_alloc((nm_u64)n);
+	xs = nm_alloc((nm_u64)(n / 32 * 4));
+	if (xq == nil || xs == nil) {
+		ct_fail(c, "out of memory");
+	} else {
+		ct_table()->q8_quantize(xq, xs, x->data, (int)n, 32, NM_ROUND_AWAY);
+		nm_par_matmul_q4_0(ct_table(), pool, o->data, xq, xs, w->data, (int)n, (int)d);
+	}
+	nm_free(xq);
+	nm_free(xs);
+	return c->error[0] ? -1 : 0;
+}
+
 int
 ct_run_case(CtCase *c)
 {
+	if (ct_streq(c->kernel, "matmul_q4_0"))
+		return matmul_q4_0(c);
 	if (ct_streq(c->kernel, "dequant_q8_0"))
 		return blocks(c, 1);
 	if (ct_streq(c->kernel, "dequant_q4_0"))

@@ -1,7 +1,7 @@
-/* ct_matmul: matmul_f32 cases (inputs x[n], w[d,n]; output out0 = f32[d]).
- * With threads:N (N > 1) the rows go through the engine's pool dispatch
- * with the scalar table (heap buffers only: Plan 9 workers do not see the
- * stack); the bits are the same. */
+/* ct_matmul: matmul_f32 cases (inputs x[n], w[d,n]; output out0 = f32[d])
+ * through simd:LEVEL's table (scalar by default). With threads:N (N > 1)
+ * the rows go through the engine's pool dispatch (heap buffers only: Plan
+ * 9 workers do not see the stack); the bits are the same. */
 #include "ct.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -26,9 +26,6 @@ ct_run_case(CtCase *c)
 	o = ct_output(c, "<f4", d);
 	if (o == nil || ct_pool(c, &pool) < 0)
 		return -1;
-	if (pool != nil)
-		nm_par_matmul_f32(nm_kernels_scalar(), pool, o->data, x->data, w->data, (int)n, (int)d);
-	else
-		nm_matmul_f32(o->data, x->data, w->data, (int)n, (int)d);
+	nm_par_matmul_f32(ct_table(), pool, o->data, x->data, w->data, (int)n, (int)d);
 	return 0;
 }

@@ -1,9 +1,11 @@
 /* ct_q8: Q8_0 cases.
  *	q8_0_quantize (x): out0 = i8 q[n], out1 = f32 scales[n/gs]
  *	q8_0_dequantize (q, scales): out0 = f32[n]
- *	matmul_q8_0 (x, w): x quantized ties away, w ties even; out0 = f32[d] */
+ *	matmul_q8_0 (x, w): x quantized ties away, w ties even; out0 = f32[d]
+ * through simd:LEVEL's table, the product on threads:N workers. */
 #include "ct.h"
 #include "kernels.h"
+#include "parallel.h"
 
 const char *ct_program = "ct_q8";
 
@@ -33,7 +35,7 @@ quantize(CtCase *c)
 	s = ct_output(c, "<f4", x->count / gs);
 	if (q == nil || s == nil)
 		return -1;
-	nm_q8_quantize(q->data, s->data, x->data, (int)x->count, (int)gs, away ? NM_ROUND_AWAY : NM_ROUND_EVEN);
+	ct_table()->q8_quantize(q->data, s->data, x->data, (int)x->count, (int)gs, away ? NM_ROUND_AWAY : NM_ROUND_EVEN);
 	return 0;
 }
 
@@ -63,6 +65,7 @@ matmul(CtCase *c)
 	nm_i64 n, d, gs;
 	nm_i8 *xq, *wq;
 	float *xs, *ws;
+	nm_pool *pool;
 
 	x = ct_input(c, "x", "<f4");
 	w = ct_input(c, "w", "<f4");
@@ -72,16 +75,18 @@ matmul(CtCase *c)
 	if (x->count != n || w->count != n * d || gs < 1 || n % gs != 0)
 		return ct_fail(c, "input sizes do not match d, n and gs");
 	o = ct_output(c, "<f4", d);
+	if (o == nil || ct_pool(c, &pool) < 0)
+		return -1;
 	xq = nm_alloc((nm_u64)n);
 	wq = nm_alloc((nm_u64)(n * d));
 	xs = nm_alloc((nm_u64)(n / gs * 4));
 	ws = nm_alloc((nm_u64)(n * d / gs * 4));
-	if (o == nil || xq == nil || wq == nil || xs == nil || ws == nil) {
+	if (xq == nil || wq == nil || xs == nil || ws == nil) {
 		ct_fail(c, "out of memory");
 	} else {
-		nm_q8_quantize(xq, xs, x->data, (int)n, (int)gs, NM_ROUND_AWAY);
-		nm_q8_quantize(wq, ws, w->data, (int)(n * d), (int)gs, NM_ROUND_EVEN);
-		nm_matmul_q8(o->data, xq, xs, wq, ws, (int)n, (int)d, (int)gs);
+		ct_table()->q8_quantize(xq, xs, x->data, (int)n, (int)gs, NM_ROUND_AWAY);
+		ct_table()->q8_quantize(wq, ws, w->data, (int)(n * d), (int)gs, NM_ROUND_EVEN);
+		nm_par_matmul_q8(ct_table(), pool, o->data, xq, xs, wq, ws, (int)n, (int)d, (int)gs);
 	}
 	nm_free(xq);
 	nm_free(wq);

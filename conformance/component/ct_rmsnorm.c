@@ -20,6 +20,6 @@ ct_run_case(CtCase *c)
 	o = ct_output(c, "<f4", x->count);
 	if (o == nil)
 		return -1;
-	nm_rmsnorm(o->data, x->data, w->data, (int)x->count, 1e-5f);
+	ct_table()->rmsnorm(o->data, x->data, w->data, (int)x->count, 1e-5f);
 	return 0;
 }

@@ -21,6 +21,6 @@ ct_run_case(CtCase *c)
 	if (o == nil)
 		return -1;
 	nm_memcpy(o->data, v->data, (nm_u64)(v->count * 4));
-	nm_rope(o->data, (int)v->count, (int)hs, (int)pos, theta);
+	ct_table()->rope(o->data, (int)v->count, (int)hs, (int)pos, theta);
 	return 0;
 }

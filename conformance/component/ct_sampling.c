@@ -76,7 +76,7 @@ ct_run_case(CtCase *c)
 			return -1;
 		if (x->count < 1)
 			return ct_fail(c, "empty input");
-		return done(c, nm_sample_argmax(x->data, (int)x->count));
+		return done(c, ct_table()->argmax(x->data, (int)x->count));
 	}
 	if (ct_streq(c->kernel, "sample_mult")) {
 		CtArray *p = ct_input(c, "p", "<f4"), *coin = ct_input(c, "coin", "<f4");

@@ -2,6 +2,7 @@
 // against the exact product of the dequantized Q4_0 weights (exact inputs)
 // with the unquantized float x.
 #include "common.hpp"
+#include "npy_out.hpp"
 #include "kernels.h"
 #include "q8_common.hpp"
 #include "reference.hpp"
@@ -75,6 +76,9 @@ class MatmulQ4_0 final : public Kernel {
     auto ex = exec_for(impl);
     nm_par_matmul_q4_0(ex.table, ex.pool, g.data(), xq.data(), xs.data(), w.data(), n, d);
     return engine_output(name(), g);
+  }
+  Output decode(const CaseSpec& c, const Tensors&, const std::vector<fixtures::NpyArray>& outs) const override {
+    return float_output(out_f32(outs, 0, c.get_int("d")));
   }
 };
 

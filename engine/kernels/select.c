@@ -18,7 +18,8 @@ nm_kernels_by_name(const char *name)
 		return nil;
 	if (same(name, "scalar"))
 		return nm_kernels_scalar();
-	if (same(name, "sse2") || same(name, "avx2") || same(name, "avx512"))
+	if (same(name, "sse2") || same(name, "avx2") || same(name, "avx512") ||
+	    same(name, "plan9-sse2"))
 		return nm_simd_table(name);
 	return nil;
 }
@@ -26,11 +27,12 @@ nm_kernels_by_name(const char *name)
 const nm_kernel_table *
 nm_kernels_best(void)
 {
-	static const char *order[] = { "avx512", "avx2", "sse2" };
+	/* The host's levels, then Plan 9's (each platform has only its own). */
+	static const char *order[] = { "avx512", "avx2", "sse2", "plan9-sse2" };
 	const nm_kernel_table *t;
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		t = nm_simd_table(order[i]);
 		if (t != nil)
 			return t;

@@ -1,7 +1,7 @@
 /*
  * run.c: llama2.c's run for Plan 9, on the engine sources `9ml run` uses:
  *   run MODEL [-z TOKENIZER] [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids]
- *       [--threads N]
+ *       [--threads N] [--simd LEVEL | --no-simd]
  * Without -z the model's own vocabulary is used (GGUF embeds one), as
  * `9ml run` does; a llama2.c checkpoint needs its tokenizer.bin.
  * Generation mode only; text streams to stdout, tok/s to stderr. Bad
@@ -9,6 +9,9 @@
  * --threads N (1..256, default nm_cpu_count(): $NPROC or /dev/sysstat on
  * Plan 9) spreads the matrix products and attention heads over a pool of N
  * workers (rfork processes on Plan 9); the tokens are the same for every N.
+ * --simd LEVEL picks a kernel level by name (docs/SIMD.md: plan9-sse2 on
+ * 9front; sse2, avx2, avx512 on x86 hosts), --no-simd the scalar kernels;
+ * by default $NINEML_SIMD, else the best level the CPU runs, as `9ml run`.
  *
  * Compiled with -DNINEML_RUNQ it is runq (llama2.c's runq): the same
  * program for quantized files only (Q8 v2 from `export quantize`, GGUF
@@ -35,7 +38,7 @@ typedef struct {
 #define PROG "run"
 #endif
 
-#define USAGE PROG " MODEL [-z TOKENIZER] [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids] [--threads N]"
+#define USAGE PROG " MODEL [-z TOKENIZER] [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT] [--ids] [--threads N] [--simd LEVEL | --no-simd]"
 
 static void
 fail(char *what, char *msg)
@@ -77,7 +80,8 @@ main(int argc, char **argv)
 	char *model_path = nil, *tok_path = nil, *prompt = "";
 	float temperature = 1.0f, topp = 0.9f;
 	nm_u64 seed = 0;
-	int steps = 256, ids = 0, threads = 0, i, n_prompt, pos;
+	int steps = 256, ids = 0, threads = 0, no_simd = 0, i, n_prompt, pos;
+	char *simd = nil;
 	char err[ERRLEN];
 	const char *why;
 	nm_model m;
@@ -92,6 +96,10 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--ids") == 0) {
 			ids = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--no-simd") == 0) {
+			no_simd = 1;
 			continue;
 		}
 		if (argv[i][0] != '-') {
@@ -116,11 +124,18 @@ main(int argc, char **argv)
 			threads = atoi(argv[++i]);
 			if (threads < 1 || threads > MAXTHREADS)
 				fail("--threads", "must be 1..256");
-		} else
+		} else if (strcmp(argv[i], "--simd") == 0)
+			simd = argv[++i];
+		else
 			fail(argv[i], "unknown option");
 	}
 	if (model_path == nil)
 		fail("usage", USAGE);
+	if (no_simd && simd != nil)
+		fail("--simd", "cannot be combined with --no-simd");
+	ex.k = no_simd ? nm_kernels_scalar() : nm_kernels_select(simd);
+	if (ex.k == nil)
+		fail("--simd", "unknown kernel level, or not available on this CPU or build");
 	if (temperature < 0.0f)
 		fail("-t", "temperature must be >= 0");
 	if (topp < 0.0f || topp > 1.0f)
@@ -159,7 +174,6 @@ main(int argc, char **argv)
 		fail(PROG, "out of memory");
 	if (threads == 0)
 		threads = nm_cpu_count() > MAXTHREADS ? MAXTHREADS : nm_cpu_count();
-	ex.k = nm_kernels_scalar();
 	ex.pool = nil;
 	/* Last: nothing after this fails, and every worker must be stopped
 	 * before exits (on Plan 9 they are processes that outlive main). */
