@@ -264,6 +264,7 @@ int run(const VmOptions& o, const std::string& command) {
           fs::create_directories(fs::path(g.share_dir) / "llmfs");
           fs::copy_file(e.path(), fs::path(g.share_dir) / "llmfs" / e.path().filename());
         }
+    if (o.bench) fs::create_directories(fs::path(g.share_dir) / "after");  // 6.bench's output
   }
   for (const auto& p : o.put) {
     fs::path from(p);
@@ -274,7 +275,7 @@ int run(const VmOptions& o, const std::string& command) {
     fs::create_directories(fs::path(g.share_dir) / "put");
     fs::copy(from, fs::path(g.share_dir) / "put" / from.filename(), fs::copy_options::recursive);
   }
-  if (!o.after.empty() || o.bench) fs::create_directories(fs::path(g.share_dir) / "after");
+  if (!o.after.empty()) fs::create_directories(fs::path(g.share_dir) / "after");
   // Every program once on one worker; the programs whose kernels the engine
   // dispatches over its pool again on 2-4 workers, each into its own folder.
   std::vector<TestRun> runs;
