@@ -109,6 +109,7 @@ engine/%.$O: engine/%.c $HFILES
 
 clean:V:
 	rm -f $OFILES $LIB $O.run $O.runq $O.export engine/tools/run.$O engine/tools/runq.$O engine/tools/export.$O
+	rm -f $O.bench engine/tools/bench.$O
 	rm -f $LLMFSOFILES $O.llmfs engine/tools/llmfs.$O
 
 # The llama2.c programs on the engine, same sources as the host's `9ml`
@@ -138,6 +139,17 @@ $O.export: engine/tools/export.$O $LIB
 
 engine/tools/runq.$O: engine/tools/run.c $HFILES
 	$CC $CFLAGS -DNINEML_RUNQ -o $target engine/tools/run.c
+
+# The benchmark (docs/PERFORMANCE.md, "In 9front"): decode tok/s of a
+# generated 15M-shape model, f32 and Q8, per kernel level and 1..N threads,
+# and a table of per-kernel rates; run by `9ml vm --guest 9front --bench`.
+#
+#   mk bench    $O.bench   bench [--shape 15m|tiny] [--steps N] [--threads N] [--min-time S] [--emulated]
+
+bench:V: $O.bench
+
+$O.bench: engine/tools/bench.$O $LIB
+	$LD $LDFLAGS -o $target $prereq
 
 # Component tests (conformance/component/, docs/VMHARNESS.md): one program
 # per kernel family, 6.ct_NAME, run by `9ml vm --guest 9front`.

@@ -100,6 +100,12 @@ Action add_vm(CLI::App& app) {
                   "Report the --after and --peer-after commands as one case KERNEL/NAME of the report (passed when "
                   "every one exits with an ok status), beside the kernels' cases")
       ->type_name("KERNEL/NAME");
+  sub->add_flag("--bench", o->bench,
+                "9front: also mk bench and run 6.bench (decode tok/s per kernel level and thread count, per-kernel "
+                "rates, the ratios) on the --smp boot; writes OUT/bench.json, marked emulated under TCG");
+  sub->add_option("--bench-args", o->bench_args, "9front --bench: more arguments for 6.bench (e.g. '--shape tiny "
+                                                  "--steps 4')")
+      ->type_name("ARGS");
   sub->add_flag("--verbose", o->guest.verbose, "More progress lines");
   sub->footer(
       "Exit status: 0 all passed, 1 a case failed or a fault occurred, 2 the harness could not run (bad options, "
@@ -115,6 +121,8 @@ Action add_vm(CLI::App& app) {
     for (const auto& k : *kernels) command += " --kernel " + k;
     for (const auto& c : *cases) command += " --case " + c;
     if (!o->guest.inject.empty()) command += " --inject " + o->guest.inject;
+    if (o->bench) command += " --bench";
+    if (!o->bench_args.empty()) command += " --bench-args '" + o->bench_args + "'";
     return vm::run_vm(*o, command);
   };
 }

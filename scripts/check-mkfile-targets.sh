@@ -6,7 +6,7 @@
 # prerequisite, syntax errors) show up on the host, not first inside 9front.
 #
 #   check-mkfile-targets.sh [--root DIR] [--mkfile FILE]
-#       run mk -n for each of: all lib tools run runq export component clean
+#       run mk -n for each of: all lib tools run runq export bench component clean
 #       componentclean (in DIR, default the repository; FILE default DIR/mkfile)
 #   check-mkfile-targets.sh --dry-run [--root DIR] [--mkfile FILE] TARGET...
 #       print mk -n -a's output for the targets (check-plan9-directives.sh
@@ -29,7 +29,7 @@ here=$(cd -P "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(cd -P "$here/.." && pwd)
 mkfile=
 mode=check
-targets=(all lib tools run runq export component llmfs clean componentclean)
+targets=(all lib tools run runq export bench component llmfs clean componentclean)
 
 while (($#)); do
 	case $1 in

@@ -11,7 +11,7 @@
 #       exactly the report 6c would give
 #
 # The files are exactly those 6c reads under mk: `mk -n -a all lib tools
-# component llmfs` (Plan 9 mk from 9base, through check-mkfile-targets.sh) gives each
+# bench component llmfs` (Plan 9 mk from 9base, through check-mkfile-targets.sh) gives each
 # 6c command; every .c it names is read the way 6c reads it, with that
 # command's -D and -I flags, following #include through 6c's search order (the
 # directory of the .c file being compiled, then -I, then /amd64/include and
@@ -60,8 +60,8 @@ fi
 # The 6c command lines mk would run, and the mkfile's HFILES.
 compiles() {
 	local r=$1 out
-	if ! out=$(bash "$here/check-mkfile-targets.sh" --root "$r" --dry-run all lib tools component llmfs 2>&1); then
-		echo "check-plan9-directives: mk -n all lib tools component llmfs failed in $r:" >&2
+	if ! out=$(bash "$here/check-mkfile-targets.sh" --root "$r" --dry-run all lib tools bench component llmfs 2>&1); then
+		echo "check-plan9-directives: mk -n all lib tools bench component llmfs failed in $r:" >&2
 		printf '%s\n' "$out" | sed 's/^/  /' >&2
 		return 1
 	fi

@@ -32,6 +32,7 @@ struct GuestOptions {
   std::string ct_dir;                  // host-built component tests
   std::string cache_dir;               // kernel .deb, initramfs
   std::string inject;                  // fault to produce on purpose (tests)
+  std::string build_targets = "lib tools component";  // 9front: what mk builds (--bench adds bench)
   double boot_timeout = 180, test_timeout = 300, build_timeout = 900;
   int smp = 4;                         // guest CPUs (the thread cases run 1-4 workers)
   std::string kernel_flavor = "cloud"; // linux: cloud | standard (docs/VMHARNESS.md)

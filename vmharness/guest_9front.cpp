@@ -104,10 +104,11 @@ class NineFrontGuest final : public ConsoleGuest {
   Fault build() override {
     if (dead_.any()) return dead_;
     std::string st, out;
-    Wait w = con_->run("mk lib tools component >[2=1]", o_.build_timeout, &st, &out);
+    const std::string mk = "mk " + o_.build_targets;
+    Wait w = con_->run(mk + " >[2=1]", o_.build_timeout, &st, &out);
     if (w != Wait::matched) {
       shell_ok_ = w == Wait::timeout && recover("\x7f");
-      return dead_ = fault_of(w, "mk lib tools component", "build_timeout");
+      return dead_ = fault_of(w, mk, "build_timeout");
     }
     if (!st.empty()) {
       std::string first = first_build_error(out);

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <set>
 
+#include "bench.hpp"
 #include "console.hpp"
 #include "disk.hpp"
 #include "linux_image.hpp"
@@ -248,6 +249,10 @@ int run(const VmOptions& o, const std::string& command) {
       throw UsageError("--after-case " + o.after_case + ": want KERNEL/NAME (no spaces or commas)");
     if (o.after.empty() && !peer) throw UsageError("--after-case needs --after or --peer-after commands");
   }
+  if (o.bench && g.guest != "9front") throw UsageError("--bench needs --guest 9front");
+  if (!o.bench_args.empty() && !o.bench) throw UsageError("--bench-args needs --bench");
+  if (o.bench_args.find_first_of("\r\n") != std::string::npos) throw UsageError("--bench-args: one line only");
+  if (o.bench) g.build_targets += " bench";
   if (g.guest == "linux") check_linux_cache(g.cache_dir, g.kernel_flavor);
   reset_owned_dir(g.share_dir, "--run-dir");
   reset_owned_dir(collected, "--run-dir");
@@ -279,6 +284,7 @@ int run(const VmOptions& o, const std::string& command) {
           fs::create_directories(fs::path(g.share_dir) / "llmfs");
           fs::copy_file(e.path(), fs::path(g.share_dir) / "llmfs" / e.path().filename());
         }
+    if (o.bench) fs::create_directories(fs::path(g.share_dir) / "after");  // 6.bench's output
   }
   for (const auto& p : o.put) {
     fs::path from(p);
@@ -340,9 +346,12 @@ int run(const VmOptions& o, const std::string& command) {
       boots[0].push_back(t);
     }
   }
+  // --bench runs on the last boot: the one with --smp CPUs, for its threads.
+  if (o.bench && g.smp > 1 && boots.size() == 1) boots.emplace_back();
   std::map<std::string, Fault> prog_fault;
   std::vector<Fault> after_faults;
   std::string impl_name = "component:host", accel = "none", log, out_root;
+  int bench_cpus = 0;
   // The first boot (the one that runs --after) is on the network, if any.
   int net_port = 0;
   GuestNet net;
@@ -377,7 +386,7 @@ int run(const VmOptions& o, const std::string& command) {
     if (!global.any() && b == 0 && g.guest == "9front") {
       auto tb = std::chrono::steady_clock::now();
       global = guest->build();
-      std::fprintf(stderr, "9ml vm: build (mk lib tools component): %.1f s%s\n", since(tb),
+      std::fprintf(stderr, "9ml vm: build (mk %s): %.1f s%s\n", g.build_targets.c_str(), since(tb),
                    global.any() ? (" -- " + global.text()).c_str() : "");
     }
     for (const auto& t : boots[b]) {
@@ -409,6 +418,23 @@ int run(const VmOptions& o, const std::string& command) {
         after_faults.insert(after_faults.end(), pr.faults.begin(), pr.faults.end());
         if (pr.interrupted) global = {"interrupted", "peer: host run interrupted"};
         peer_log = "\n==== peer guest (" + std::string(kPeerAddress) + ") ====\n" + pr.log;
+      }
+    }
+    // 6.bench cannot tell an emulated CPU from a real one: the harness says.
+    if (o.bench && b + 1 == boots.size()) {
+      std::string cmd = "./6.bench";
+      if (guest->accel().rfind("tcg", 0) == 0) cmd += " --emulated";
+      if (!o.bench_args.empty()) cmd += " " + o.bench_args;
+      cmd += " >after/bench.txt >[2=1]";
+      bench_cpus = gb.smp;
+      if (global.any()) {
+        after_faults.push_back({global.kind, cmd + ": not run"});
+      } else {
+        double secs = 0;
+        Fault f = guest->run_after(cmd, &secs);
+        std::fprintf(stderr, "9ml vm: bench (%d CPU%s): %s  %.2f s  %s\n", gb.smp, gb.smp > 1 ? "s" : "", cmd.c_str(),
+                     secs, f.any() ? f.text().c_str() : "ok");
+        if (f.any()) after_faults.push_back(f);
       }
     }
     auto tf = std::chrono::steady_clock::now();
@@ -484,6 +510,23 @@ int run(const VmOptions& o, const std::string& command) {
     std::ofstream logf(fs::path(o.out) / "console.log");
     logf << log;
   }
+  std::string bench_text;
+  if (o.bench && !global.any()) {
+    const fs::path txt = fs::path(collected) / "after" / "bench.txt";
+    std::ifstream in(txt, std::ios::binary);
+    bench_text.assign(std::istreambuf_iterator<char>(in), {});
+    try {
+      nlohmann::ordered_json j = nlohmann::ordered_json::object();
+      j["command"] = command;
+      j["guest"] = impl_name;
+      j["accelerator"] = accel;
+      j["guest_cpus"] = bench_cpus;
+      j.update(parse_bench(bench_text));
+      std::ofstream(fs::path(o.out) / "bench.json") << j.dump(2) << "\n";
+    } catch (const std::exception& e) {
+      after_faults.push_back({"bench_failed", txt.string() + ": " + e.what()});
+    }
+  }
   size_t failed = 0;
   for (const auto& c : rep.cases) failed += !c.passed;
   std::fputs(report::summary_table(report::summarize(rep)).c_str(), stdout);
@@ -493,6 +536,7 @@ int run(const VmOptions& o, const std::string& command) {
   if (global.any()) std::printf("FAULT %s\n", global.text().c_str());
   for (const auto& [p, f] : prog_fault) std::printf("FAULT %s\n", f.text().c_str());
   for (const auto& f : after_faults) std::printf("FAULT %s\n", f.text().c_str());
+  if (!bench_text.empty()) std::fputs(bench_human_lines(bench_text).c_str(), stdout);
   std::printf("guest %s, accelerator %s\n", impl_name.c_str(), accel.c_str());
   std::printf("%zu passed, %zu failed; cycle time %.1f s; report and console.log in %s/\n", rep.cases.size() - failed,
               failed, rep.seconds, o.out.c_str());

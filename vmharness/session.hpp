@@ -21,6 +21,10 @@ struct VmOptions {
   int guestfwd_port = 0;                // > 0: user networking, restrict=on, tcp!10.0.2.100!564 -> 127.0.0.1:PORT
   std::vector<std::string> peer_after;  // non-empty: a peer guest on a socket network runs these after `after`
   std::string after_case;               // KERNEL/NAME: the after and peer commands reported as that one case
+  // 9front: mk bench too, run 6.bench on the last boot (--smp CPUs), write
+  // OUT/bench.json (docs/PERFORMANCE.md, "In 9front").
+  bool bench = false;
+  std::string bench_args;               // more arguments for 6.bench (--shape tiny --steps 4 ...)
 };
 
 // Returns the exit status: 0 every case passed, 1 a case failed or a fault
