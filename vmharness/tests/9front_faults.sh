@@ -25,4 +25,17 @@ run hang "fault test_hang" --kernel rng --kernel residual_add --inject fault:han
 # Both programs hung on their first case and were interrupted: the second one ran at all.
 [ "$(grep -c 'still running after the 15 s deadline' "$T/log-hang")" -ge 2 ] || fail "hang: the shell did not come back for the next program"
 run truncate "truncated" --kernel rng --inject fault:truncate
+# One ULP on the 6a level's matmul_q8_0 outputs fails exactly that kernel on
+# exactly that level (scalar, residual_add and the multi-worker runs pass).
+run ulp "not bit-exact" --kernel matmul_q8_0 --kernel residual_add --inject ulp:matmul_q8_0 --smp 2
+python3 - "$T/rep-ulp/report.json" <<'PY' || fail "ulp: the wrong cases failed"
+import json, sys
+cases = json.load(open(sys.argv[1]))["cases"]
+failed = {(c["kernel"], c["impl"]) for c in cases if not c["passed"]}
+passed = {(c["kernel"], c["impl"]) for c in cases if c["passed"]}
+assert ("matmul_q8_0", "guest:9front-plan9-sse2") in failed, f"the faulty level passed: {sorted(failed)}"
+assert all(k == "matmul_q8_0" and "plan9-sse2" in i for k, i in failed), f"other cases failed: {sorted(failed)}"
+assert ("matmul_q8_0", "guest:9front") in passed and ("residual_add", "guest:9front-plan9-sse2") in passed
+print("ulp: failed only", sorted(failed))
+PY
 echo "PASS"

@@ -2,7 +2,9 @@
 # The llama2.c programs built by 9front's mk (6.run, 6.runq, 6.export) inside
 # the real 9front against the host's 9ml on the same files: the same token ids
 # greedy and sampled (-t 1 -p 0.9 -s 42), the same on 1 and 3 workers (rfork
-# processes; the guest has 1 CPU here, so they interleave),
+# processes; the guest has 1 CPU here, so they interleave), scalar
+# (--no-simd, against the host's scalar) and on the 6a level (--simd
+# plan9-sse2 on 2 workers, against the host's sse2, whose order it follows),
 # and export info's fields equal 9ml info's. $2: "generated" (the project's
 # own fixture models: f32 llama2.c v0, its Q8 v2 export, a GGUF Q8_0) or
 # "fixtures" (the real trained models in $NINEML_EXTERNAL_FIXTURES/models).
@@ -37,13 +39,14 @@ for mp in $models; do
   m=${mp%%:*} prog=${mp##*:}
   for mode in greedy sampled; do
     case $mode in greedy) opts="-t 0" ;; sampled) opts="-t 1 -p 0.9 -s 42" ;; esac
-    for th in 1 3; do
-      name="$prog-$n-$mode-$th"
-      thr="--threads $th"
-      after+=(--after "./6.$prog put/$m ${Z[*]} $opts -n 40 -i '$P' --ids $thr >after/$name.txt")
+    for run in scalar-1 scalar-3 sse2-2; do
+      name="$prog-$n-$mode-$run"
+      th=${run#*-}
+      case $run in scalar*) lv=--no-simd host_lv=--no-simd ;; sse2*) lv="--simd plan9-sse2" host_lv="--simd sse2" ;; esac
+      after+=(--after "./6.$prog put/$m ${Z[*]} $opts -n 40 -i '$P' --ids $lv --threads $th >after/$name.txt")
       # shellcheck disable=SC2086
-      "$NINEML" run "$T/put/$m" ${Z[@]/put\//$T/put/} $opts -n 40 -i "$P" --ids --no-simd --threads 1 2>/dev/null \
-        | grep -E '^(prompt|generated):' >"$T/want-$name.txt" || fail "host 9ml run $m $opts"
+      "$NINEML" run "$T/put/$m" ${Z[@]/put\//$T/put/} $opts -n 40 -i "$P" --ids $host_lv --threads 1 2>/dev/null \
+        | grep -E '^(prompt|generated):' >"$T/want-$name.txt" || fail "host 9ml run $m $opts $host_lv"
       want[$name]="$T/want-$name.txt"
     done
   done
@@ -72,7 +75,8 @@ for name in "${!want[@]}"; do
 done
 if [ "$MODE" = fixtures ]; then
   # And llama.cpp's greedy ids for the same trained weights (the fixtures' .greedy32.txt).
-  for pair in "run-0-greedy-1:stories260K-f16" "run-1-greedy-1:stories260K-q8_0"; do
+  for pair in "run-0-greedy-scalar-1:stories260K-f16" "run-1-greedy-scalar-1:stories260K-q8_0" \
+    "run-0-greedy-sse2-2:stories260K-f16" "run-1-greedy-sse2-2:stories260K-q8_0" "runq-2-greedy-sse2-2:stories260K-q8_0"; do
     name=${pair%%:*} ref="$NINEML_EXTERNAL_FIXTURES/models/${pair##*:}.greedy32.txt"
     want_ids=$(sed -n 's/^generated_ids: //p' "$ref" | tr -s ' ' '\n' | head -32 | tr '\n' ' ')
     got_ids=$(sed -n 's/^generated: //p' "$T/got-$name.txt" | tr -s ' ' '\n' | head -32 | tr '\n' ' ')
