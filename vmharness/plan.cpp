@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 
 namespace nineml::vm {
@@ -37,6 +38,13 @@ bool pool_dispatched(const std::string& kernel) {
   return kernel == "matmul_f32" || kernel == "attention" || kernel == "matmul_q8_0" || kernel == "matmul_q4_0";
 }
 
+bool table_kernel(const std::string& kernel) {
+  static const std::set<std::string> s = {"rmsnorm",     "softmax",       "matmul_f32",  "rope",
+                                          "attention",   "swiglu",        "residual_add", "q8_0_quantize",
+                                          "matmul_q8_0", "matmul_q4_0",   "sample_argmax"};
+  return s.count(kernel) > 0;
+}
+
 Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {
   Plan plan;
   for (auto& sc : conformance::select_cases(s)) {
@@ -57,6 +65,7 @@ Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {
     std::snprintf(id, sizeof id, "c%04zu", plan.cases.size());
     plan.by_program[prog].push_back(plan.cases.size());
     if (pool_dispatched(sc.kernel->name())) plan.pooled_by_program[prog].push_back(plan.cases.size());
+    if (table_kernel(sc.kernel->name())) plan.table_by_program[prog].push_back(plan.cases.size());
     plan.cases.push_back({sc.kernel, sc.spec, id, prog, std::move(in)});
   }
   return plan;
@@ -82,6 +91,7 @@ void write_plan(const Plan& p, const std::string& dir) {
   };
   for (const auto& [prog, idx] : p.by_program) write_list(prog, idx, true);
   for (const auto& [prog, idx] : p.pooled_by_program) write_list(prog + "-pool", idx, false);
+  for (const auto& [prog, idx] : p.table_by_program) write_list(prog + "-table", idx, false);
 }
 
 uint64_t fnv1a64(const uint8_t* p, size_t n) {

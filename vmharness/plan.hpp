@@ -22,6 +22,8 @@ const std::vector<Program>& programs();
 std::string program_for(const std::string& kernel);  // "" if no program covers it
 // Kernels the programs run through the engine's pool dispatch with threads:N.
 bool pool_dispatched(const std::string& kernel);
+// Kernels the programs run through a kernel-table entry (simd:LEVEL applies).
+bool table_kernel(const std::string& kernel);
 
 struct PlannedCase {
   const conformance::Kernel* kernel;
@@ -36,6 +38,8 @@ struct Plan {
   std::map<std::string, std::vector<size_t>> by_program;  // program -> case indices, in order
   // program -> the cases of its pool-dispatched kernels (the multi-worker runs)
   std::map<std::string, std::vector<size_t>> pooled_by_program;
+  // program -> the cases of its kernels with a kernel-table entry (the SIMD-level runs)
+  std::map<std::string, std::vector<size_t>> table_by_program;
   std::vector<std::string> not_covered;                   // kernels without a program
   size_t skipped_large = 0;                               // cases over the input budget
 };
@@ -45,7 +49,8 @@ struct Plan {
 Plan make_plan(const conformance::Selection& s, size_t max_input_bytes);
 
 // Writes DIR/in/ID-NAME.npy, DIR/lists/PROGRAM.txt (and PROGRAM-pool.txt,
-// the pool-dispatched kernels' cases), and an empty DIR/out/.
+// PROGRAM-table.txt: the cases of pooled_by_program, table_by_program), and
+// an empty DIR/out/.
 void write_plan(const Plan& p, const std::string& dir);
 
 // The trailer (docs/VMHARNESS.md): 8 bytes "9MLTRAIL", u64 payload length,

@@ -125,7 +125,6 @@ std::vector<std::string> simd_levels(const std::string& guest) {
   if (guest == "host" && nm_kernels_by_name("sse2") != nullptr) return {"sse2"};
   return {};
 }
-bool table_program(const std::string& p) { return p != "ct_rng"; }
 
 // Kernels whose table entries are not bit-exact with scalar on some level
 // (docs/SIMD.md: other summation order, FMA, vector exp): judged by their
@@ -301,27 +300,31 @@ int run(const VmOptions& o, const std::string& command) {
     fs::copy(from, fs::path(g.share_dir) / "put" / from.filename(), fs::copy_options::recursive);
   }
   if (!o.after.empty()) fs::create_directories(fs::path(g.share_dir) / "after");
-  // Every program once on one worker, and on each SIMD level of the guest;
-  // the cases of the kernels the engine dispatches over its pool again on
-  // 2-4 workers, scalar and each level, each run into its own folder.
+  // Every program once on one worker; the cases of its table kernels on
+  // each SIMD level of the guest; the cases of the kernels the engine
+  // dispatches over its pool on 2-4 workers, scalar and each level; each
+  // run into its own folder, with its own list.
   std::vector<TestRun> runs;
   std::vector<std::string> levels = simd_levels(g.guest);
   levels.insert(levels.begin(), "");
+  auto cases_of = [&plan](const TestRun& t) -> const std::vector<size_t>& {
+    return t.threads > 0 ? plan.pooled_by_program[t.program]
+           : t.simd.empty() ? plan.by_program[t.program]
+                            : plan.table_by_program[t.program];
+  };
   for (const auto& level : levels)
     for (int n : {0, 2, 3, 4})
-      for (const auto& [prog, idx] : n > 0 ? plan.pooled_by_program : plan.by_program) {
-        if (!level.empty() && !table_program(prog)) continue;
+      for (const auto& [prog, idx] : n > 0 ? plan.pooled_by_program : level.empty() ? plan.by_program
+                                                                                   : plan.table_by_program) {
         // The host's levels on 1 worker only: their f32 tiles are compiled
         // intrinsics whose ADDPS operand order (which NaN wins) the compiler
         // picks per tile, so a NaN output's sign can follow the thread split
         // (docs/SIMD.md); the 6a level fixes the order and runs on 2-4.
         if (n > 0 && !level.empty() && g.guest != "9front") continue;
-        runs.push_back({prog, "out" + run_suffix(level, n), n, level, n > 0 ? prog + "-pool" : ""});
+        runs.push_back({prog, "out" + run_suffix(level, n), n, level,
+                        n > 0 ? prog + "-pool" : level.empty() ? "" : prog + "-table"});
         fs::create_directories(fs::path(g.share_dir) / runs.back().out);
       }
-  auto cases_of = [&plan](const TestRun& t) -> const std::vector<size_t>& {
-    return t.threads > 0 ? plan.pooled_by_program[t.program] : plan.by_program[t.program];
-  };
 
   Fault global;
   if (g_interrupted) global = {"interrupted", std::string("host run interrupted (") + signal_name(g_signal) + ")"};
