@@ -83,6 +83,8 @@ const nm_kernel_table *nm_kernels_select(const char *request);
 /* Platform part: a SIMD level's table if compiled in and supported by the
  * CPU, else nil (engine/simd/cpu.c on x86 hosts, engine/port/nosimd.c elsewhere). */
 const nm_kernel_table *nm_simd_table(const char *name);
+/* 1 when name is the level name `level` (no libc: the 6c subset). */
+int nm_level_is(const char *name, const char *level);
 
 #ifdef __cplusplus
 }

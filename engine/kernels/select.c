@@ -1,14 +1,14 @@
 /* select.c: picking a kernel table by name, by CPU, or by request. */
 #include "kernel_table.h"
 
-static int
-same(const char *a, const char *b)
+int
+nm_level_is(const char *name, const char *level)
 {
-	while (*a != 0 && *a == *b) {
-		a++;
-		b++;
+	while (*name != 0 && *name == *level) {
+		name++;
+		level++;
 	}
-	return *a == *b;
+	return *name == *level;
 }
 
 const nm_kernel_table *
@@ -16,10 +16,10 @@ nm_kernels_by_name(const char *name)
 {
 	if (name == nil)
 		return nil;
-	if (same(name, "scalar"))
+	if (nm_level_is(name, "scalar"))
 		return nm_kernels_scalar();
-	if (same(name, "sse2") || same(name, "avx2") || same(name, "avx512") ||
-	    same(name, "plan9-sse2"))
+	if (nm_level_is(name, "sse2") || nm_level_is(name, "avx2") || nm_level_is(name, "avx512") ||
+	    nm_level_is(name, "plan9-sse2"))
 		return nm_simd_table(name);
 	return nil;
 }

@@ -225,20 +225,10 @@ argmax(const float *x, int n)
 	return nm_sample_argmax(x, n);
 }
 
-static int
-same(const char *a, const char *b)
-{
-	while (*a != 0 && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
 const nm_kernel_table *
 nm_simd_table(const char *name)
 {
-	if (!same(name, "plan9-sse2") || ((nm_p9_cpuid1_edx() >> 26) & 1) == 0)
+	if (!nm_level_is(name, "plan9-sse2") || ((nm_p9_cpuid1_edx() >> 26) & 1) == 0)
 		return nil;
 	if (sse2_table.name == nil) {
 		sse2_table = *nm_kernels_scalar();

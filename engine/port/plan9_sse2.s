@@ -9,6 +9,12 @@
 // 8-byte slot; results return in AX (int) or X0 (float); every register
 // is the caller's to save.
 
+// The lanes of r summed as (r0 + r2) + (r1 + r3) into r's lane 0 (body.h's
+// hsum_ps); t is clobbered.
+#define HSUM(r, t) MOVO r, t; MOVHLPS r, t; ADDPS t, r; MOVO r, t; SHUFPS $0x55, t, t; ADDSS t, r
+// The four int32 lanes of r summed into AX; t is clobbered.
+#define HSUML(r, t) PSHUFL $0x4e, r, t; PADDL t, r; PSHUFL $0xb1, r, t; PADDL t, r; MOVL r, AX
+
 // float nm_p9_sse2_dot(float *a, float *b, int nv): sum of a[j]*b[j] for
 // j < nv (a multiple of 4) in one 4-lane accumulator, then the lanes as
 // (s0 + s2) + (s1 + s3): body.h's f32_tile accumulator and hsum_ps.
@@ -28,12 +34,7 @@ dotloop:
 	DECL	CX
 	JNE	dotloop
 dotsum:
-	MOVO	X0, X1
-	MOVHLPS	X0, X1
-	ADDPS	X1, X0
-	MOVO	X0, X1
-	SHUFPS	$0x55, X1, X1
-	ADDSS	X1, X0
+	HSUM(X0, X1)
 	RET
 
 // void nm_p9_sse2_dot4rows(float *out4, float *w, float *x, int n, int nv):
@@ -77,33 +78,13 @@ d4rloop:
 	DECL	CX
 	JNE	d4rloop
 d4rsum:
-	MOVO	X0, X9
-	MOVHLPS	X0, X9
-	ADDPS	X9, X0
-	MOVO	X0, X9
-	SHUFPS	$0x55, X9, X9
-	ADDSS	X9, X0
+	HSUM(X0, X9)
 	MOVSS	X0, 0(BP)
-	MOVO	X1, X9
-	MOVHLPS	X1, X9
-	ADDPS	X9, X1
-	MOVO	X1, X9
-	SHUFPS	$0x55, X9, X9
-	ADDSS	X9, X1
+	HSUM(X1, X9)
 	MOVSS	X1, 4(BP)
-	MOVO	X2, X9
-	MOVHLPS	X2, X9
-	ADDPS	X9, X2
-	MOVO	X2, X9
-	SHUFPS	$0x55, X9, X9
-	ADDSS	X9, X2
+	HSUM(X2, X9)
 	MOVSS	X2, 8(BP)
-	MOVO	X3, X9
-	MOVHLPS	X3, X9
-	ADDPS	X9, X3
-	MOVO	X3, X9
-	SHUFPS	$0x55, X9, X9
-	ADDSS	X9, X3
+	HSUM(X3, X9)
 	MOVSS	X3, 12(BP)
 	RET
 
@@ -158,12 +139,7 @@ d4sum:
 	ADDPS	X1, X0
 	ADDPS	X3, X2
 	ADDPS	X2, X0
-	MOVO	X0, X1
-	MOVHLPS	X0, X1
-	ADDPS	X1, X0
-	MOVO	X0, X1
-	SHUFPS	$0x55, X1, X1
-	ADDSS	X1, X0
+	HSUM(X0, X1)
 	RET
 
 // float nm_p9_sse2_sum(float *x, int nv): the 4-lane sum of x[0..nv)
@@ -180,12 +156,7 @@ sumloop:
 	DECL	CX
 	JNE	sumloop
 sumdone:
-	MOVO	X0, X1
-	MOVHLPS	X0, X1
-	ADDPS	X1, X0
-	MOVO	X0, X1
-	SHUFPS	$0x55, X1, X1
-	ADDSS	X1, X0
+	HSUM(X0, X1)
 	RET
 
 // void nm_p9_sse2_maxpoison(float *x, int nv, float *lanes8): over
@@ -361,11 +332,7 @@ igloop:
 	ADDQ	$16, DI
 	DECL	CX
 	JNE	igloop
-	PSHUFL	$0x4e, X0, X1
-	PADDL	X1, X0
-	PSHUFL	$0xb1, X0, X1
-	PADDL	X1, X0
-	MOVL	X0, AX
+	HSUML(X0, X1)
 	MOVL	AX, (BP)
 	ADDQ	$4, BP
 	DECL	R8
@@ -423,11 +390,7 @@ q4loop:
 	PADDL	X1, X0
 	PADDL	X3, X2
 	PADDL	X2, X0
-	PSHUFL	$0x4e, X0, X1
-	PADDL	X1, X0
-	PSHUFL	$0xb1, X0, X1
-	PADDL	X1, X0
-	MOVL	X0, AX
+	HSUML(X0, X1)
 	MOVL	AX, (BP)
 	ADDQ	$4, BP
 	ADDQ	$18, SI

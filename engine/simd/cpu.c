@@ -21,27 +21,17 @@ has_f16c(void)
 	return (c >> 29) & 1;
 }
 
-static int
-same(const char *a, const char *b)
-{
-	while (*a != 0 && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
 const nm_kernel_table *
 nm_simd_table(const char *name)
 {
 	__builtin_cpu_init();
-	if (same(name, "sse2"))
+	if (nm_level_is(name, "sse2"))
 		return __builtin_cpu_supports("sse2") ? nm_kernels_sse2_table() : nil;
-	if (same(name, "avx2"))
+	if (nm_level_is(name, "avx2"))
 		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
 		               has_f16c()
 		           ? nm_kernels_avx2_table() : nil;
-	if (same(name, "avx512"))
+	if (nm_level_is(name, "avx512"))
 		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
 		               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
 		               __builtin_cpu_supports("fma") && has_f16c()
