@@ -171,9 +171,10 @@ nlohmann::ordered_json spread_json(const Spread& s) {
 // Positions 0..prompt-1 as one prefill (batched through the matrix-matrix
 // kernels, nm_prefill), then prompt..prompt+tokens-1 decoded one by one.
 // llama_way (--llama-bench) times the two as llama-bench's pp and tg tests:
-// after an untimed warmup (one position prefilled, one decoded), the
-// prefill from position 0, then `tokens` decoded from position 0 again
-// (depth 0, the cache rewritten), each clamped to the context.
+// after its untimed warmup (the prompt prefilled, one position decoded:
+// each run has a fresh state and pool, as each llama-bench test a fresh
+// context), the prefill from position 0, then `tokens` decoded from
+// position 0 again (depth 0, the cache rewritten), each clamped to the context.
 Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int prompt, int tokens,
                   bool llama_way) {
   const char* err = nullptr;
@@ -195,7 +196,7 @@ Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int 
   // A fixed pseudo-random prompt (ids below the vocabulary size).
   std::vector<int> ids(static_cast<size_t>(prompt));
   for (int i = 0; i < prompt; i++) ids[static_cast<size_t>(i)] = 1 + (i * 7919) % (m.cfg.vocab_size - 1);
-  if (llama_way && (nm_prefill(s.get(), &m, &e, ids.data(), 1, 0, nullptr, nullptr) != 0 ||
+  if (llama_way && (nm_prefill(s.get(), &m, &e, ids.data(), prompt, 0, nullptr, nullptr) != 0 ||
                     !nm_forward(s.get(), &m, &e, 1, 0)))
     throw std::runtime_error("warmup failed");
   double t0 = nm_seconds();
