@@ -316,8 +316,9 @@ int run_bench(const BenchOptions& o) {
       Timing x = time_model(*m, k, t, o.prompt, o.tokens, !o.llama_bench.empty());
       prefill.push_back(x.prefill_tps);
       decode.push_back(x.decode_tps);
-      pp = {t, x.prompt, 0, pp.seconds};
-      tg = {t, 0, x.tokens, tg.seconds};
+      pp.threads = tg.threads = t;
+      pp.n_prompt = x.prompt;  // as run: clamped to the context
+      tg.n_gen = x.tokens;
       pp.seconds.push_back(x.prefill_s);
       tg.seconds.push_back(x.decode_s);
     }
