@@ -1,11 +1,13 @@
 // `9ml bench`: the memory read-bandwidth probe, then decode and prefill
 // tokens/s of a model (a file, or a generated llama2.c shape) at each
-// thread count, each with its fraction of the measured bandwidth limit.
+// thread count, each with its fraction of the measured bandwidth limit;
+// with --llama-bench, also llama-bench's pp/tg lines (bench_llama.hpp).
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "bench_llama.hpp"
 #include "environment.hpp"
 #include "commands.hpp"
 #include "detail.hpp"
@@ -27,7 +30,7 @@ namespace nineml::cli {
 namespace {
 
 struct BenchOptions {
-  std::string model, shape = "15m", type = "f32", simd, json;
+  std::string model, shape = "15m", type = "f32", simd, json, llama_bench;
   std::vector<int> threads{1, 2};
   int prompt = 128, tokens = 64, repeat = 5;
   bool no_probe = false;
@@ -137,6 +140,8 @@ double bytes_per_token(const nm_model& m) {
 struct Timing {
   int threads;
   double prefill_tps, decode_tps;
+  int prompt, tokens;                 // positions prefilled and decoded
+  double prefill_s = 0, decode_s = 0;  // their wall times
 };
 
 // The spread of one figure over --repeat runs.
@@ -165,30 +170,47 @@ nlohmann::ordered_json spread_json(const Spread& s) {
 
 // Positions 0..prompt-1 as one prefill (batched through the matrix-matrix
 // kernels, nm_prefill), then prompt..prompt+tokens-1 decoded one by one.
-Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int prompt, int tokens) {
+// llama_way (--llama-bench) times the two as llama-bench's pp and tg tests:
+// after its untimed warmup (the prompt prefilled, one position decoded:
+// each run has a fresh state and pool, as each llama-bench test a fresh
+// context), the prefill from position 0, then `tokens` decoded from
+// position 0 again (depth 0, the cache rewritten), each clamped to the context.
+Timing time_model(const nm_model& m, const nm_kernel_table* k, int threads, int prompt, int tokens,
+                  bool llama_way) {
   const char* err = nullptr;
   std::unique_ptr<nm_state, void (*)(nm_state*)> s(nm_state_new(&m, &err), nm_state_free);
   if (!s) throw std::runtime_error(std::string("state: ") + (err ? err : "allocation failed"));
   std::unique_ptr<nm_pool, void (*)(nm_pool*)> pool(threads > 1 ? nm_pool_create(threads) : nullptr, nm_pool_free);
   if (threads > 1 && !pool) throw std::runtime_error("cannot start " + std::to_string(threads) + " threads");
   nm_exec e{k, pool.get()};
-  int total = std::min(prompt + tokens, s->ctx);
-  prompt = std::min(prompt, total - 1);
+  int total, first;  // decoded: positions first..total-1
+  if (llama_way) {
+    prompt = std::min(prompt, s->ctx);
+    total = std::min(tokens, s->ctx);
+    first = 0;
+  } else {
+    total = std::min(prompt + tokens, s->ctx);
+    prompt = std::min(prompt, total - 1);
+    first = prompt;
+  }
   // A fixed pseudo-random prompt (ids below the vocabulary size).
   std::vector<int> ids(static_cast<size_t>(prompt));
   for (int i = 0; i < prompt; i++) ids[static_cast<size_t>(i)] = 1 + (i * 7919) % (m.cfg.vocab_size - 1);
+  if (llama_way && (nm_prefill(s.get(), &m, &e, ids.data(), prompt, 0, nullptr, nullptr) != 0 ||
+                    !nm_forward(s.get(), &m, &e, 1, 0)))
+    throw std::runtime_error("warmup failed");
   double t0 = nm_seconds();
   if (nm_prefill(s.get(), &m, &e, ids.data(), prompt, 0, nullptr, nullptr) != 0)
     throw std::runtime_error("prefill failed");
   double t1 = nm_seconds();
   int token = 1;
-  for (int pos = prompt; pos < total; pos++) {
+  for (int pos = first; pos < total; pos++) {
     float* logits = nm_forward(s.get(), &m, &e, token, pos);
     if (!logits) throw std::runtime_error("forward failed at pos " + std::to_string(pos));
     token = k->argmax(logits, m.cfg.vocab_size);  // greedy decoding, as `9ml run -t 0`
   }
   double t2 = nm_seconds();
-  return {threads, prompt / (t1 - t0), (total - prompt) / (t2 - t1)};
+  return {threads, prompt / (t1 - t0), (total - first) / (t2 - t1), prompt, total - first, t1 - t0, t2 - t1};
 }
 
 void print_probe(const char* when, const bench::Probe& p) {
@@ -243,8 +265,13 @@ int run_bench(const BenchOptions& o) {
     throw UsageError(fmt::format("--simd {}: unknown, or not available on this CPU",
                                  o.simd.empty() ? "$NINEML_SIMD" : o.simd));
   if (!o.json.empty()) check_writable_file("--json", o.json);
+  if (!o.llama_bench.empty()) check_writable_file("--llama-bench", o.llama_bench);
   std::unique_ptr<LoadedModel> loaded;
-  if (!o.model.empty()) loaded = std::make_unique<LoadedModel>(o.model);
+  LlamaBenchRun llama;
+  if (!o.model.empty()) {
+    loaded = std::make_unique<LoadedModel>(o.model);
+    if (!o.llama_bench.empty()) llama.model = llama_model_of_file(o.model, loaded->m.cfg);
+  }
   nlohmann::ordered_json j;
   // Where it ran: commit, compiler and flags, CPU, SIMD levels (reports/environment.hpp).
   for (const auto& [key, value] : report::host_environment()) j["environment"][key] = value;
@@ -270,6 +297,7 @@ int run_bench(const BenchOptions& o) {
     gen = std::make_unique<GeneratedModel>(o.shape, o.type);
     m = gen->get();
     what = "generated " + o.shape + " " + o.type;
+    llama.model = llama_model_of_memory(*m, what);
   }
   int rc = 0;
   struct Runs {
@@ -282,13 +310,21 @@ int run_bench(const BenchOptions& o) {
   const double bpt = bytes_per_token(*m);
   for (int t : o.threads) {
     std::vector<double> prefill, decode;
+    LlamaBenchTest pp, tg;
     for (int r = 0; r < o.repeat; r++) {
       fmt::print(stderr, "bench: {} thread(s), run {}/{}\n", t, r + 1, o.repeat);
-      Timing x = time_model(*m, k, t, o.prompt, o.tokens);
+      Timing x = time_model(*m, k, t, o.prompt, o.tokens, !o.llama_bench.empty());
       prefill.push_back(x.prefill_tps);
       decode.push_back(x.decode_tps);
+      pp.threads = tg.threads = t;
+      pp.n_prompt = x.prompt;  // as run: clamped to the context
+      tg.n_gen = x.tokens;
+      pp.seconds.push_back(x.prefill_s);
+      tg.seconds.push_back(x.decode_s);
     }
     runs.push_back({t, spread_of(prefill), spread_of(decode)});
+    llama.tests.push_back(pp);
+    llama.tests.push_back(tg);
   }
   if (!o.no_probe) {
     fmt::print(stderr, "bench: probing read bandwidth (after)\n");
@@ -310,7 +346,7 @@ int run_bench(const BenchOptions& o) {
   const Target target = target_for(o);
   nlohmann::ordered_json verdicts = nlohmann::ordered_json::array();
   for (const Runs& rr : runs) {
-    const Timing r{rr.threads, rr.prefill.median, rr.decode.median};
+    const Timing r{rr.threads, rr.prefill.median, rr.decode.median, 0, 0, 0, 0};
     int ti = std::min(r.threads, 2) - 1;
     double gbps = r.decode_tps * bpt / 1e9;
     double limit = o.no_probe ? 0 : std::max(before.dram_gbps[ti], after.dram_gbps[ti]);
@@ -340,6 +376,18 @@ int run_bench(const BenchOptions& o) {
   }
   j["targets"] = verdicts;
   if (!o.json.empty()) report::detail::write_file(o.json, j.dump(2) + "\n");  // atomic (port.h)
+  if (!o.llama_bench.empty()) {
+    const auto env = report::host_environment();
+    llama.commit = env.count("commit") ? env.at("commit") : "";
+    llama.cpu = env.count("cpu_model") ? env.at("cpu_model") : "";
+    llama.kernels = k->name;
+    char when[32];
+    std::time_t now = std::time(nullptr);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    llama.time = when;
+    fmt::print("\n{}", llama_bench_markdown(llama));
+    report::detail::write_file(o.llama_bench, llama_bench_jsonl(llama));
+  }
   return rc;
 }
 
@@ -362,12 +410,17 @@ Action add_bench(CLI::App& app) {
   integer(sub->add_option("--prompt", o->prompt, "Prefill positions, 1..1048576 (default 128)")->type_name("N"), 1, 1 << 20);
   integer(sub->add_option("--tokens", o->tokens, "Decode positions, 1..1048576 (default 64)")->type_name("N"), 1, 1 << 20);
   sub->add_option("--json", o->json, "Also write the results as JSON to FILE")->type_name("FILE");
+  sub->add_option("--llama-bench", o->llama_bench,
+                  "Also time llama-bench's pp/tg tests: its markdown table on stdout, its jsonl records to FILE")
+      ->type_name("FILE");
   sub->add_flag("--no-probe", o->no_probe, "Skip the bandwidth probe");
   return [o, sub]() {
     if (!o->model.empty() && (sub->count("--shape") > 0 || sub->count("--type") > 0))
       throw UsageError("--model: conflicts with --shape and --type (those describe a generated model)");
     if (o->shape != "15m" && o->shape != "110m") throw UsageError("--shape " + o->shape + ": expected 15m or 110m");
     if (o->type != "f32" && o->type != "q8") throw UsageError("--type " + o->type + ": expected f32 or q8");
+    // llama-bench's usual pair is pp128 and tg128.
+    if (!o->llama_bench.empty() && sub->count("--tokens") == 0) o->tokens = 128;
     return run_bench(*o);
   };
 }

@@ -166,8 +166,10 @@ j = json.load(open(sys.argv[1]))
 assert j["model"] == sys.argv[2] and j["kernels"] == "scalar", j
 assert [r["threads"] for r in j["runs"]] == [1, 2] and all(r["decode_tokens_per_s"] > 0 for r in j["runs"]), j["runs"]
 PY
-ok bench --model "$G" --no-probe --threads 1 --repeat 1 --prompt 2 --tokens 2
+ok bench --model "$G" --no-probe --threads 1 --repeat 1 --prompt 2 --tokens 2 --llama-bench "$TMP/lb.jsonl"
 has "^model: $G \\(dim $gdim, layers $glayers, vocab $gvocab\\), " "bench --model gguf"
+has '^\| llama .* \| +1 \| +tg2 \| +[0-9.]+ ± [0-9.]+ \|$' "bench --llama-bench table"
+grep -q '"n_prompt":0,"n_gen":2,' "$TMP/lb.jsonl" || fail "bench --llama-bench jsonl: $(cat "$TMP/lb.jsonl")"
 ok bench --shape 15m --type f32 --no-probe --threads 1 --repeat 1 --prompt 2 --tokens 2
 has '^model: generated 15m f32 \(dim 288, layers 6, vocab 32000\), ' "bench --shape 15m"
 ok bench --shape 110m --type q8 --no-probe --threads 2 --repeat 1 --prompt 1 --tokens 1
