@@ -66,6 +66,15 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
     EXPECT_EQ(m.wq[0].type, want_type) << c.target;
     EXPECT_EQ(m.w2[0].type, want_type) << c.target;
     EXPECT_EQ(m.token_embedding.type, want_type) << c.target;
+    // read in place from the file's view, not copied (w2 is never permuted)
+    ASSERT_GT(m.views.n, 0) << c.target;
+    const auto* at = reinterpret_cast<const uint8_t*>(m.w2[0].h);
+    bool inside = false;
+    for (int i = 0; i < m.views.n; i++) {
+      const uint8_t* v = m.views.v[i].data;
+      inside = inside || (at >= v && at < v + m.views.v[i].len);
+    }
+    EXPECT_TRUE(inside) << c.target << ": w2 was copied out of the file";
   }
   const std::vector<int> prompt = {1, 37, 200, 5};
   const float t = c.sampled ? 1.0f : 0.0f, p = c.sampled ? 0.9f : 0.0f;
