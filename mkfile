@@ -23,6 +23,7 @@ OFILES=\
 	engine/kernels/gguf_blocks.$O\
 	engine/kernels/gguf_quant.$O\
 	engine/kernels/matmul.$O\
+	engine/kernels/matmul_f16.$O\
 	engine/kernels/matmul_q4_0.$O\
 	engine/kernels/par_products.$O\
 	engine/kernels/parallel.$O\

@@ -124,6 +124,7 @@ double tensor_bytes(const nm_tensor& t) {
   switch (t.type) {
     case NM_T_Q8: return n + 4.0 * n / t.group_size;
     case NM_T_Q4_0: return n / 32 * 18;
+    case NM_T_F16: case NM_T_BF16: return 2.0 * n;
     default: return 4.0 * n;
   }
 }

@@ -11,6 +11,42 @@
 
 namespace nineml::cli {
 
+namespace {
+
+// How the engine holds a loaded matrix (model.h NM_T_*): the type its
+// products read and the bytes it occupies.
+const char* tensor_type_name(const nm_tensor& t) {
+  switch (t.type) {
+    case NM_T_F32: return "f32";
+    case NM_T_Q8: return "q8";
+    case NM_T_Q4_0: return "q4_0";
+    case NM_T_F16: return "f16";
+    case NM_T_BF16: return "bf16";
+  }
+  return "?";
+}
+
+uint64_t tensor_bytes(const nm_tensor& t) {
+  const uint64_t n = uint64_t(t.rows) * uint64_t(t.cols);
+  switch (t.type) {
+    case NM_T_Q8: return n + 4 * (n / uint64_t(t.group_size));
+    case NM_T_Q4_0: return n / 32 * 18;
+    case NM_T_F16: case NM_T_BF16: return 2 * n;
+  }
+  return 4 * n;
+}
+
+// Every matrix of the model once (the classifier only when not shared).
+uint64_t matrix_bytes(const nm_model& m) {
+  uint64_t b = tensor_bytes(m.token_embedding);
+  for (int l = 0; l < m.cfg.n_layers; l++)
+    for (const nm_tensor* w : {m.wq, m.wk, m.wv, m.wo, m.w1, m.w2, m.w3}) b += tensor_bytes(w[l]);
+  if (!m.cfg.shared_classifier) b += tensor_bytes(m.wcls);
+  return b;
+}
+
+}  // namespace
+
 Action add_info(CLI::App& app) {
   struct Opts {
     std::string model;
@@ -57,7 +93,9 @@ Action add_info(CLI::App& app) {
         {"rope_scaling", {{"factor", c.rope_scaling.factor}, {"low_freq_factor", c.rope_scaling.low_freq_factor},
                           {"high_freq_factor", c.rope_scaling.high_freq_factor},
                           {"original_max_position", c.rope_scaling.original_max_position}}},
-        {"embedded_vocab", m.vocab_n}, {"parameters", params}, {"tensor_bytes", bytes},
+        {"embedded_vocab", m.vocab_n}, {"weight_type", tensor_type_name(m.wq[0])},
+        {"classifier_type", tensor_type_name(m.wcls)}, {"matrix_bytes", matrix_bytes(m)},
+        {"parameters", params}, {"tensor_bytes", bytes},
         {"file_bytes", std::filesystem::file_size(o->model)}, {"tensors", tensors}};
     nm_file_info_free(&fi);
     nm_model_free(&m);
@@ -67,7 +105,8 @@ Action add_info(CLI::App& app) {
     }
     for (const char* k : {"file", "format", "architecture", "dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
                           "head_size", "vocab_size", "seq_len", "rope_theta", "norm_eps", "sliding_window",
-                          "shared_classifier", "embedded_vocab", "parameters", "tensor_bytes", "file_bytes"})
+                          "shared_classifier", "embedded_vocab", "weight_type", "classifier_type", "matrix_bytes",
+                          "parameters", "tensor_bytes", "file_bytes"})
       fmt::print("{:<18} {}\n", k, j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
     if (c.rope_scaling.factor != 0.0f) fmt::print("{:<18} {}\n", "rope_scaling", j["rope_scaling"].dump());
     fmt::print("\n{:<44} {:<8} {:<16} {:>12} {:>10}\n", "tensor", "type", "shape", "offset", "bytes");

@@ -60,6 +60,9 @@ Tensor make_tensor(std::string name, std::vector<float> v, std::vector<int64_t> 
 Tensor make_tensor(std::string name, std::vector<int8_t> v) { return make(std::move(name), std::move(v), {}); }
 Tensor make_tensor(std::string name, std::vector<uint8_t> v) { return make(std::move(name), std::move(v), {}); }
 Tensor make_tensor(std::string name, std::vector<uint16_t> v) { return make(std::move(name), std::move(v), {}); }
+Tensor make_tensor(std::string name, std::vector<uint16_t> v, std::vector<int64_t> shape) {
+  return make(std::move(name), std::move(v), std::move(shape));
+}
 Tensor make_tensor(std::string name, std::vector<uint64_t> v) { return make(std::move(name), std::move(v), {}); }
 
 }  // namespace nineml::conformance

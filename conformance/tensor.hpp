@@ -32,6 +32,7 @@ Tensor make_tensor(std::string name, std::vector<float> v, std::vector<int64_t> 
 Tensor make_tensor(std::string name, std::vector<int8_t> v);
 Tensor make_tensor(std::string name, std::vector<uint8_t> v);
 Tensor make_tensor(std::string name, std::vector<uint16_t> v);
+Tensor make_tensor(std::string name, std::vector<uint16_t> v, std::vector<int64_t> shape);
 Tensor make_tensor(std::string name, std::vector<uint64_t> v);
 
 }  // namespace nineml::conformance

@@ -65,6 +65,18 @@ typedef struct {
 	void (*q8_pack)(void *dst, const nm_i8 *wq, const float *ws, int n, int d, int gs);
 	void (*matmul_q8_packed_batch)(float *out, const nm_i8 *xq, const float *xs, const void *packed,
 	                               int n, int d, int gs, int T, int r0, int r1);
+	/*
+	 * 16-bit float weights (NM_T_F16 IEEE half, NM_T_BF16 bfloat16) times
+	 * an f32 x: matmul_f32_rows/batch with each weight widened exactly on
+	 * the fly, in the level's f32 accumulation order, so a row's bits are
+	 * the f32 entry's on the widened matrix (batch == rows as above).
+	 */
+	void (*matmul_f16_rows)(float *out, const float *x, const nm_u16 *w, int n, int r0, int r1);
+	void (*matmul_bf16_rows)(float *out, const float *x, const nm_u16 *w, int n, int r0, int r1);
+	void (*matmul_f16_batch)(float *out, const float *x, const nm_u16 *w, int n, int d, int T,
+	                         int r0, int r1);
+	void (*matmul_bf16_batch)(float *out, const float *x, const nm_u16 *w, int n, int d, int T,
+	                          int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);

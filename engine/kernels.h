@@ -24,6 +24,12 @@ void nm_softmax(float *x, int n);
 /* out[i] = sum_j w[i*n + j] * x[j], j ascending, float accumulator; w is d x n. */
 void nm_matmul_f32(float *out, const float *x, const float *w, int n, int d);
 
+/* nm_matmul_f32 with 16-bit weights (IEEE half, bfloat16), each widened
+ * exactly to float (nm_half_to_float, bf16 << 16) before its product: the
+ * same float operations as nm_matmul_f32 on the widened matrix. */
+void nm_matmul_f16(float *out, const float *x, const nm_u16 *w, int n, int d);
+void nm_matmul_bf16(float *out, const float *x, const nm_u16 *w, int n, int d);
+
 /* Pairwise RoPE on one vector of `dim` floats (dim even): for pair (i, i+1),
  * head_dim = i % head_size, freq = 1/powf(theta, head_dim/(float)head_size),
  * angle = pos * freq. The forward pass calls it for q (dim) and k (kv_dim). */

@@ -14,7 +14,9 @@
 enum {
 	NM_T_F32 = 0,  /* f: rows*cols floats */
 	NM_T_Q8 = 1,   /* q: rows*cols int8, s: rows*cols/group_size float scales (llama2.c v2, GGUF Q8_0 with group 32) */
-	NM_T_Q4_0 = 2  /* blocks: GGUF Q4_0 blocks of 32 (fp16 d, 16 nibble bytes), row-major */
+	NM_T_Q4_0 = 2, /* blocks: GGUF Q4_0 blocks of 32 (fp16 d, 16 nibble bytes), row-major */
+	NM_T_F16 = 3,  /* h: rows*cols IEEE binary16, as stored (the product widens exactly) */
+	NM_T_BF16 = 4  /* h: rows*cols bfloat16, as stored */
 };
 
 typedef struct {
@@ -25,6 +27,7 @@ typedef struct {
 	nm_i8 *q;
 	float *s;
 	nm_u8 *blocks;
+	nm_u16 *h;
 	/* NM_T_Q8: the same weights in one kernel table's packed layout and that
 	 * table (engine/model/pack.c), or nil; only that table reads them. */
 	void *packed;

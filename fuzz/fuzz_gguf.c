@@ -2,7 +2,8 @@
  * fuzz_gguf.c: the input is read as a model file (GGUF first of all;
  * metadata, tensor infos, alignment, embedded vocabulary). A load must fail with a
  * one-line "fuzz: problem" message or give a model whose tensors match its
- * configuration, without a memory error.
+ * configuration, without a memory error. F16/BF16 matrices stay 16-bit
+ * (NM_T_F16/NM_T_BF16): their first and last values are read.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,20 @@
 #include "formats/formats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_16(const nm_tensor *t)
+{
+	volatile nm_u16 sink;
+
+	if (t->type != NM_T_F16 && t->type != NM_T_BF16)
+		return;
+	if (t->h == NULL)
+		abort();
+	sink = t->h[0];
+	sink = t->h[(nm_i64)t->rows * t->cols - 1];
+	(void)sink;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,9 +40,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (m.cfg.dim <= 0 || m.token_embedding.rows != m.cfg.vocab_size || m.token_embedding.cols != m.cfg.dim)
 		abort();
-	for (int l = 0; l < m.cfg.n_layers; l++)
+	for (int l = 0; l < m.cfg.n_layers; l++) {
 		if (m.w2[l].cols != m.cfg.hidden_dim || m.wk[l].rows != m.cfg.dim / m.cfg.n_heads * m.cfg.n_kv_heads)
 			abort();
+		check_16(&m.wq[l]);
+		check_16(&m.wk[l]);
+		check_16(&m.w2[l]);
+	}
+	check_16(&m.token_embedding);
+	check_16(&m.wcls);
 	for (int i = 0; i < m.vocab_n; i++)
 		if (m.vocab_piece_len[i] < 0 || (m.vocab_piece_len[i] > 0 && m.vocab_pieces[i] == NULL))
 			abort();

@@ -66,6 +66,10 @@ int sample(std::span<const float> logits, float temperature, float topp, Rng& rn
 int sample(std::span<const double> logits, float temperature, float topp, Rng& rng);
 // Added: exact product of dequantized GGUF Q4_0 weights (d x n blocks) with x.
 std::vector<double> matmul_q4_0(std::span<const float> x, std::span<const uint8_t> blocks, int n, int d);
+// Added: exact product of 16-bit float weights (d x n IEEE half / bfloat16,
+// each widened exactly) with x: matmul on the widened matrix.
+std::vector<double> matmul_f16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
+std::vector<double> matmul_bf16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
 }  // namespace exact
 
 namespace llama2c {
@@ -102,7 +106,16 @@ Q8Tensor q8_0_gguf_quantize(std::span<const float> x);
 // Added: Q4_0 weights (d x n) times x quantized Q8 with group 32: per block
 // ival = int32 sum of (nibble-8)*xq; val += ((float)ival * d_w) * xs[block].
 std::vector<float> matmul_q4_0(const Q8Tensor& x, std::span<const uint8_t> blocks, int n, int d);
+// Added: 16-bit float weights (d x n IEEE half / bfloat16): widened to float
+// (exact), then llama2.c's matmul.
+std::vector<float> matmul_f16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
+std::vector<float> matmul_bf16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
 }  // namespace llama2c
+
+// Added: float32 to IEEE half / bfloat16, round to nearest even (overflow
+// gives inf, NaN stays NaN): how f16/bf16 weights are made (Storage::f16/bf16).
+std::vector<uint16_t> f32_to_f16(std::span<const float> x);
+std::vector<uint16_t> f32_to_bf16(std::span<const float> x);
 
 // Added: Llama 3.1 RoPE scaling; factor 0 means none.
 struct RopeScaling {
@@ -140,7 +153,9 @@ struct Config {
 // weights stay float; the token embedding is the dequantized quantized table.
 // Exact mode runs on the dequantized weights with unquantized activations.
 // q8_0: GGUF Q8_0 weights (llama2c::q8_0_gguf_quantize), activations as q4_0.
-enum class Storage { f32, q8, q4_0, q8_0 };
+// f16/bf16: every matrix rounded to 16-bit floats (norms stay f32), then
+// run as f32 on the widened values (exact), in both modes.
+enum class Storage { f32, q8, q4_0, q8_0, f16, bf16 };
 const char* storage_name(Storage s);
 struct Quant {
   Storage storage = Storage::f32;

@@ -55,6 +55,8 @@ const char* storage_name(Storage s) {
     case Storage::q8: return "q8";
     case Storage::q4_0: return "q4_0";
     case Storage::q8_0: return "q8_0";
+    case Storage::f16: return "f16";
+    case Storage::bf16: return "bf16";
   }
   return "?";
 }
@@ -105,7 +107,26 @@ struct Transformer::Impl {
       freqs_f = llama2c::rope_freqs(hs, p.rope_theta, p.rope_scaling);
       freqs_d = exact::rope_freqs(hs, p.rope_theta, p.rope_scaling);
     }
-    if (quant.storage != Storage::f32) quantize_weights();
+    if (quant.storage == Storage::f16 || quant.storage == Storage::bf16) round_weights();
+    else if (quantized()) quantize_weights();
+  }
+
+  // Integer storages (runq: x quantized before every matmul).
+  bool quantized() const {
+    return quant.storage == Storage::q8 || quant.storage == Storage::q8_0 || quant.storage == Storage::q4_0;
+  }
+
+  // f16/bf16 storage: every matrix rounded to the 16-bit format and widened
+  // back (exact), so both modes run their f32 steps on the stored values.
+  void round_weights() {
+    const bool bf16 = quant.storage == Storage::bf16;
+    for (std::vector<float>* t : {&ck.token_embedding, &ck.wq, &ck.wk, &ck.wv, &ck.wo, &ck.w1, &ck.w2, &ck.w3,
+                                  &ck.wcls}) {
+      if (t->empty()) continue;
+      const std::vector<uint16_t> h = bf16 ? f32_to_bf16(*t) : f32_to_f16(*t);
+      const std::vector<float> back = bf16 ? llama2c::bf16_to_f32(h) : llama2c::f16_to_f32(h);
+      std::copy(back.begin(), back.end(), t->begin());
+    }
   }
 
   // runq's load: every matrix quantized (the classifier from the original
@@ -154,6 +175,8 @@ struct Transformer::Impl {
       case Storage::q4_0:
         return llama2c::matmul_q4_0(llama2c::q8_quantize(x, 32, Rounding::away), qm->q4, n, d);
       case Storage::f32:
+      case Storage::f16:
+      case Storage::bf16:
         break;
     }
     return llama2c::matmul(x, w, n, d);
@@ -183,7 +206,7 @@ std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
     // Attention block.
     std::vector<float> xb = k::rmsnorm(x, layer(ck.rms_att, l, dim), p.norm_eps);
     const std::size_t L = std::size_t(l);
-    const bool qz = quant.storage != Storage::f32;
+    const bool qz = quantized();
     std::vector<float> q = linear(xb, layer(ck.wq, l, dim * dim), qz ? &qwq[L] : nullptr, d, d);
     std::vector<float> kk = linear(xb, layer(ck.wk, l, kv_dim * dim), qz ? &qwk[L] : nullptr, d, kvd);
     std::vector<float> v = linear(xb, layer(ck.wv, l, kv_dim * dim), qz ? &qwv[L] : nullptr, d, kvd);
@@ -205,7 +228,7 @@ std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
   }
   x = k::rmsnorm(x, ck.rms_final, p.norm_eps);
   const std::vector<float> logits =
-      linear(x, ck.classifier(), quant.storage != Storage::f32 ? &qcls : nullptr, d, p.vocab_size);
+      linear(x, ck.classifier(), quantized() ? &qcls : nullptr, d, p.vocab_size);
   return std::vector<double>(logits.begin(), logits.end());
 }
 

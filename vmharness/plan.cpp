@@ -15,7 +15,7 @@ const std::vector<Program>& programs() {
   static const std::vector<Program> p = {
       {"ct_rmsnorm", {"rmsnorm"}},
       {"ct_softmax", {"softmax"}},
-      {"ct_matmul", {"matmul_f32"}},
+      {"ct_matmul", {"matmul_f32", "matmul_f16", "matmul_bf16"}},
       {"ct_rope", {"rope"}},
       {"ct_attention", {"attention"}},
       {"ct_elementwise", {"silu", "swiglu", "residual_add"}},
@@ -35,13 +35,15 @@ std::string program_for(const std::string& kernel) {
 }
 
 bool pool_dispatched(const std::string& kernel) {
-  return kernel == "matmul_f32" || kernel == "attention" || kernel == "matmul_q8_0" || kernel == "matmul_q4_0";
+  return kernel == "matmul_f32" || kernel == "attention" || kernel == "matmul_q8_0" || kernel == "matmul_q4_0" ||
+         kernel == "matmul_f16" || kernel == "matmul_bf16";
 }
 
 bool table_kernel(const std::string& kernel) {
   static const std::set<std::string> s = {"rmsnorm",     "softmax",       "matmul_f32",  "rope",
                                           "attention",   "swiglu",        "residual_add", "q8_0_quantize",
-                                          "matmul_q8_0", "matmul_q4_0",   "sample_argmax"};
+                                          "matmul_q8_0", "matmul_q4_0",   "sample_argmax", "matmul_f16",
+                                          "matmul_bf16"};
   return s.count(kernel) > 0;
 }
 

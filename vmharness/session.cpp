@@ -130,7 +130,8 @@ std::vector<std::string> simd_levels(const std::string& guest) {
 // (docs/SIMD.md: other summation order, FMA, vector exp): judged by their
 // bound only on a level; the others keep scalar's contract there.
 bool reordered_on_level(const std::string& k) {
-  static const std::set<std::string> s = {"matmul_f32", "rmsnorm", "softmax", "attention", "swiglu"};
+  static const std::set<std::string> s = {"matmul_f32", "rmsnorm", "softmax", "attention", "swiglu",
+                                          "matmul_f16", "matmul_bf16"};
   return s.count(k) > 0;
 }
 

@@ -61,6 +61,12 @@ std::vector<float> tensor_floats(const nm_tensor& t) {
     case NM_T_Q4_0:
       nm_dequant_q4_0(out.data(), t.blocks, static_cast<int>(n));
       break;
+    case NM_T_F16:
+      nm_f16_to_f32(out.data(), t.h, static_cast<int>(n));
+      break;
+    case NM_T_BF16:
+      nm_bf16_to_f32(out.data(), t.h, static_cast<int>(n));
+      break;
     default:
       throw std::runtime_error("unknown tensor type " + std::to_string(t.type));
   }

@@ -16,7 +16,17 @@ for t in v0 v1 gguf-f32 gguf-f16 gguf-bf16 safetensors-f32 safetensors-f16 safet
   expect_status 0 "$NINEML" info "$TMP/$t/model" --json
   grep -q '"dim": 64' "$TMP/out" || fail "info --json $t: dim"
   grep -q '"parameters"' "$TMP/out" || fail "info --json $t: parameters"
+  # f16/bf16 matrices stay 16-bit in memory (the rest load as f32)
+  want=f32; case $t in *-f16) want=f16;; *-bf16) want=bf16;; esac
+  grep -q "\"weight_type\": \"$want\"" "$TMP/out" || fail "info --json $t: weight_type $want"
 done
+# text form: the loaded type and the matrices' bytes (16-bit: half of f32's)
+expect_status 0 "$NINEML" info "$TMP/gguf-f16/model"
+grep -q '^weight_type *f16' "$TMP/out" || fail "info gguf-f16: weight_type line"
+f16_bytes=$(sed -n 's/^matrix_bytes *//p' "$TMP/out")
+expect_status 0 "$NINEML" info "$TMP/gguf-f32/model"
+f32_bytes=$(sed -n 's/^matrix_bytes *//p' "$TMP/out")
+[ -n "$f16_bytes" ] && [ $((2 * f16_bytes)) -eq "$f32_bytes" ] || fail "matrix_bytes f16 $f16_bytes vs f32 $f32_bytes"
 expect_status 0 "$NINEML" quantize "$src" "$TMP/q-v2"
 expect_status 0 "$NINEML" info "$TMP/q-v2"
 grep -q 'Q8_GROUP' "$TMP/out" || fail "info: v2 tensors"

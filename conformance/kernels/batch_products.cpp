@@ -1,6 +1,7 @@
 // The batched matrix products (prefill; kernel_table.h *_batch entries): T
 // token rows through one call. Each is judged per token against its row
-// kernel's exact value and bound (matmul_f32, matmul_q8_0, matmul_q4_0: the
+// kernel's exact value and bound (matmul_f32, matmul_q8_0, matmul_q4_0,
+// matmul_f16, matmul_bf16: the
 // same W, a different x per token), so a batch tile is never held to a
 // looser standard than a single row; ref-llama2c runs the row kernel token
 // by token.
@@ -14,6 +15,8 @@ namespace nineml::conformance::kern {
 const Kernel* matmul_f32_kernel();
 const Kernel* matmul_q8_kernel();
 const Kernel* matmul_q4_0_kernel();
+const Kernel* matmul_f16_kernel();
+const Kernel* matmul_bf16_kernel();
 
 namespace {
 
@@ -162,6 +165,24 @@ const Kernel* batch_q4_0_kernel() {
     std::vector<float> xs;
     quantize_rows(x, T, n, 32, xq, xs);
     nm_par_matmul_q4_0_batch(ex.table, ex.pool, out, xq.data(), xs.data(), view<uint8_t>(in, "w").data(), n, d, T);
+  });
+  return &k;
+}
+
+const Kernel* batch_f16_kernel() {
+  static BatchProduct k(matmul_f16_kernel(), [](const CaseSpec& c, const Tensors& in, std::span<const float> x,
+                                                int T, const EngineExec& ex, float* out) {
+    nm_par_matmul_f16_batch(ex.table, ex.pool, out, x.data(), view<uint16_t>(in, "w").data(),
+                            static_cast<int>(c.get_int("n")), static_cast<int>(c.get_int("d")), T);
+  });
+  return &k;
+}
+
+const Kernel* batch_bf16_kernel() {
+  static BatchProduct k(matmul_bf16_kernel(), [](const CaseSpec& c, const Tensors& in, std::span<const float> x,
+                                                 int T, const EngineExec& ex, float* out) {
+    nm_par_matmul_bf16_batch(ex.table, ex.pool, out, x.data(), view<uint16_t>(in, "w").data(),
+                             static_cast<int>(c.get_int("n")), static_cast<int>(c.get_int("d")), T);
   });
   return &k;
 }

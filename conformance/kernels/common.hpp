@@ -28,6 +28,10 @@ std::vector<int64_t> all_lengths();
 std::vector<CaseSpec> grid(const std::string& kernel, const std::vector<std::string>& dists,
                            const std::function<void(CaseSpec&, int64_t len, size_t index)>& shape);
 
+// The shapes of the float matrix products (matmul_f32, matmul_f16/bf16):
+// d x n with real layer shapes at the model lengths (matmul.cpp).
+void matmul_shape(CaseSpec& c, int64_t len, size_t index);
+
 // The kernel table and pool of an engine implementation; throws if the
 // level is not available here (the runner does not run those).
 inline EngineExec exec_for(ImplKind impl) {

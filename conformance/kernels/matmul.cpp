@@ -5,7 +5,6 @@
 #include "reference.hpp"
 
 namespace nineml::conformance::kern {
-namespace {
 
 // Rows for a given number of columns: model sizes use real layer shapes
 // (wq 288x288, wq 768x768, w2 768x2048, 4096 columns, the 32000 x 288
@@ -20,6 +19,8 @@ void matmul_shape(CaseSpec& c, int64_t len, size_t) {
   if (len == 32000) { d = 32000; n = 288; }
   c.set("d", d).set("n", n);
 }
+
+namespace {
 
 class MatmulF32 final : public Kernel {
  public:

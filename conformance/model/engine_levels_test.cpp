@@ -80,7 +80,8 @@ TEST_P(EngineLevels, PackingAndThreadsKeepEveryBit) {
 std::vector<LevelCase> level_cases() {
   std::vector<LevelCase> out;
   for (const auto& arch : fixtures::fixture_architectures())
-    for (ref::Storage s : {ref::Storage::f32, ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0})
+    for (ref::Storage s : {ref::Storage::f32, ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0,
+                           ref::Storage::f16, ref::Storage::bf16})
       out.push_back({arch, s});
   return out;
 }

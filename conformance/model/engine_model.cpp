@@ -17,6 +17,7 @@ namespace nineml::conformance {
 struct EngineModel::Store {
   std::deque<ref::Q8Tensor> q8;
   std::deque<std::vector<uint8_t>> q4;
+  std::deque<std::vector<uint16_t>> h16;
   std::vector<std::string> pieces;
   std::vector<char*> piece_ptrs;
   std::vector<int> piece_lens, types;
@@ -83,6 +84,14 @@ nm_tensor EngineModel::make(const std::vector<float>& t, std::size_t offset, int
       x.group_size = 32;
       x.blocks = store_->q4.back().data();
       break;
+    case ref::Storage::f16:
+    case ref::Storage::bf16: {
+      const bool bf16 = quant_.storage == ref::Storage::bf16;
+      store_->h16.push_back(bf16 ? ref::f32_to_bf16(src) : ref::f32_to_f16(src));
+      x.type = bf16 ? NM_T_BF16 : NM_T_F16;
+      x.h = store_->h16.back().data();
+      break;
+    }
   }
   return x;
 }

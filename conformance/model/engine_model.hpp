@@ -1,5 +1,5 @@
 // An engine nm_model built in memory from a reference checkpoint and a
-// storage (f32, Q8, Q4_0), quantized with the reference's own quantizers so
+// storage (f32, Q8, Q4_0, F16, BF16), made with the reference's own quantizers so
 // the engine and the reference read the very same weight bytes.
 #pragma once
 

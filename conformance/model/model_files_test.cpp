@@ -59,6 +59,23 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
   char err[256] = {0};
   ASSERT_EQ(nm_model_load(&m, path.c_str(), err, sizeof err), 0) << err;
   EXPECT_STREQ(m.cfg.arch, c.arch.c_str());
+  // 16-bit float files stay 16-bit in memory (their products widen on the fly)
+  const bool f16 = c.target.ends_with("-f16"), bf16 = c.target.ends_with("-bf16");
+  if (f16 || bf16) {
+    const int want_type = f16 ? NM_T_F16 : NM_T_BF16;
+    EXPECT_EQ(m.wq[0].type, want_type) << c.target;
+    EXPECT_EQ(m.w2[0].type, want_type) << c.target;
+    EXPECT_EQ(m.token_embedding.type, want_type) << c.target;
+    // read in place from the file's view, not copied (w2 is never permuted)
+    ASSERT_GT(m.views.n, 0) << c.target;
+    const auto* at = reinterpret_cast<const uint8_t*>(m.w2[0].h);
+    bool inside = false;
+    for (int i = 0; i < m.views.n; i++) {
+      const uint8_t* v = m.views.v[i].data;
+      inside = inside || (at >= v && at < v + m.views.v[i].len);
+    }
+    EXPECT_TRUE(inside) << c.target << ": w2 was copied out of the file";
+  }
   const std::vector<int> prompt = {1, 37, 200, 5};
   const float t = c.sampled ? 1.0f : 0.0f, p = c.sampled ? 0.9f : 0.0f;
   const uint64_t seed = 42;

@@ -157,6 +157,12 @@ std::vector<float> dequantized(const nm_tensor& t) {
     case NM_T_Q4_0:
       nm_dequant_q4_0(out.data(), t.blocks, t.rows * t.cols);
       break;
+    case NM_T_F16:
+      nm_f16_to_f32(out.data(), t.h, t.rows * t.cols);
+      break;
+    case NM_T_BF16:
+      nm_bf16_to_f32(out.data(), t.h, t.rows * t.cols);
+      break;
     default:
       std::copy(t.f, t.f + out.size(), out.begin());
   }
@@ -402,7 +408,9 @@ double top1_floor(ref::Storage s) {
     case ref::Storage::q8:
     case ref::Storage::q8_0: return 0.90;
     case ref::Storage::q4_0: return 0.60;
-    case ref::Storage::f32: break;
+    case ref::Storage::f32:
+    case ref::Storage::f16:
+    case ref::Storage::bf16: break;
   }
   return 1.0;
 }

@@ -1,10 +1,11 @@
 /*
  * build.c: turns a parsed file into an nm_model: checks every tensor's name
  * and shape against the configuration, keeps Q8/Q4_0 weights in their
- * stored form, converts F16/BF16 to float, and permutes half-split Q/K rows
- * to the pairwise RoPE layout (docs/FORMATS.md). Weights the kernels take
- * as stored (f32, llama2.c's Q8 groups, Q4_0 blocks) stay in the read-only
- * file view instead of being copied, when the parse came from a file.
+ * stored form, F16/BF16 matrices as 16-bit floats (norms widen to float),
+ * and permutes half-split Q/K rows to the pairwise RoPE layout
+ * (docs/FORMATS.md). Weights the kernels take as stored (f32, f16, bf16,
+ * llama2.c's Q8 groups, Q4_0 blocks) stay in the read-only file view
+ * instead of being copied, when the parse came from a file.
  */
 #include "formats/parsed.h"
 #include "formats/build.h"
@@ -109,21 +110,21 @@ to_float(float *out, const nm_entry *e, int n)
 }
 
 /* Half-split rows of each head (first half real parts, second half
- * imaginary) to pairwise: row 2i <- i, row 2i+1 <- i + hs/2. */
+ * imaginary) to pairwise: row 2i <- i, row 2i+1 <- i + hs/2. Rows of
+ * `row` bytes. */
 static int
-permute_rows(ctx *c, float *w, int rows, int cols, int hs)
+permute_rows(ctx *c, nm_u8 *w, int rows, nm_u64 row, int hs)
 {
-	float *tmp = nm_alloc((nm_u64)hs * (nm_u64)cols * sizeof(float));
+	nm_u8 *tmp = nm_alloc((nm_u64)hs * row);
 
 	if (tmp == nil)
 		return oom(c);
 	for (int h = 0; h < rows / hs; h++) {
-		float *head = w + (nm_i64)h * hs * cols;
-		nm_memcpy(tmp, head, (nm_u64)hs * (nm_u64)cols * sizeof(float));
+		nm_u8 *head = w + (nm_u64)h * (nm_u64)hs * row;
+		nm_memcpy(tmp, head, (nm_u64)hs * row);
 		for (int i = 0; i < hs / 2; i++) {
-			nm_memcpy(head + (nm_i64)(2 * i) * cols, tmp + (nm_i64)i * cols, (nm_u64)cols * sizeof(float));
-			nm_memcpy(head + (nm_i64)(2 * i + 1) * cols, tmp + (nm_i64)(i + hs / 2) * cols,
-			          (nm_u64)cols * sizeof(float));
+			nm_memcpy(head + (nm_u64)(2 * i) * row, tmp + (nm_u64)i * row, row);
+			nm_memcpy(head + (nm_u64)(2 * i + 1) * row, tmp + (nm_u64)(i + hs / 2) * row, row);
 		}
 	}
 	nm_free(tmp);
@@ -183,6 +184,22 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 		for (nm_u64 g = 0; g < n / (nm_u64)t->group_size; g++)
 			t->s[g] = nm_lef32(e->scales + 4 * g);
 		return 0;
+	case NM_DT_F16:
+	case NM_DT_BF16:
+		/* 16-bit floats as stored: the products widen them exactly */
+		t->type = e->info.dtype == NM_DT_F16 ? NM_T_F16 : NM_T_BF16;
+		if (permute_hs == 0 && in_place(c, e->data, 2)) {
+			t->h = (nm_u16 *)e->data;
+			return 0;
+		}
+		t->h = nm_model_own(c->m, n * 2);
+		if (t->h == nil)
+			return oom(c);
+		for (nm_u64 i = 0; i < n; i++)
+			t->h[i] = nm_le16(e->data + 2 * i);
+		if (permute_hs > 0)
+			return permute_rows(c, (nm_u8 *)t->h, rows, (nm_u64)cols * 2, permute_hs);
+		return 0;
 	}
 	t->type = NM_T_F32;
 	if (e->info.dtype == NM_DT_F32 && permute_hs == 0 && in_place(c, e->data, 4)) {
@@ -194,7 +211,7 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 		return oom(c);
 	to_float(t->f, e, (int)n);
 	if (permute_hs > 0)
-		return permute_rows(c, t->f, rows, cols, permute_hs);
+		return permute_rows(c, (nm_u8 *)t->f, rows, (nm_u64)cols * sizeof(float), permute_hs);
 	return 0;
 }
 

@@ -104,5 +104,9 @@ nm_model_drop_tensor(const nm_model *m, const nm_tensor *t)
 	case NM_T_Q4_0:
 		nm_model_drop(m, t->blocks, n / 32 * 18);
 		break;
+	case NM_T_F16:
+	case NM_T_BF16:
+		nm_model_drop(m, t->h, n * 2);
+		break;
 	}
 }

@@ -61,6 +61,12 @@ values(const nm_tensor *t, float *tmp)
 	case NM_T_Q4_0:
 		nm_dequant_q4_0(tmp, t->blocks, n);
 		return tmp;
+	case NM_T_F16:
+		nm_f16_to_f32(tmp, t->h, n);
+		return tmp;
+	case NM_T_BF16:
+		nm_bf16_to_f32(tmp, t->h, n);
+		return tmp;
 	}
 	return t->f;
 }

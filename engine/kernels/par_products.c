@@ -61,6 +61,12 @@ product_rows(const products_job *j, const nm_par_product *p, int r0, int r1)
 	case NM_PAR_Q4_0:
 		k->matmul_q4_0_batch(p->out, j->xq, j->xs, p->blocks, j->n, p->d, j->T, r0, r1);
 		break;
+	case NM_PAR_F16:
+		k->matmul_f16_batch(p->out, j->x, p->h, j->n, p->d, j->T, r0, r1);
+		break;
+	case NM_PAR_BF16:
+		k->matmul_bf16_batch(p->out, j->x, p->h, j->n, p->d, j->T, r0, r1);
+		break;
 	default:
 		k->matmul_f32_batch(p->out, j->x, p->w, j->n, p->d, j->T, r0, r1);
 		break;
@@ -157,4 +163,32 @@ nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out, co
 	p.blocks = w;
 	p.d = d;
 	nm_par_matmul_products(k, pool, nil, xq, xs, n, T, &p, 1);
+}
+
+static void
+batch_16(const nm_kernel_table *k, nm_pool *pool, int type, float *out, const float *x,
+         const nm_u16 *w, int n, int d, int T)
+{
+	nm_par_product p;
+
+	nm_memset(&p, 0, sizeof p);
+	p.type = type;
+	p.out = out;
+	p.h = w;
+	p.d = d;
+	nm_par_matmul_products(k, pool, x, nil, nil, n, T, &p, 1);
+}
+
+void
+nm_par_matmul_f16_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
+                        const nm_u16 *w, int n, int d, int T)
+{
+	batch_16(k, pool, NM_PAR_F16, out, x, w, n, d, T);
+}
+
+void
+nm_par_matmul_bf16_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
+                         const nm_u16 *w, int n, int d, int T)
+{
+	batch_16(k, pool, NM_PAR_BF16, out, x, w, n, d, T);
 }

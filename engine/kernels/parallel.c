@@ -12,10 +12,11 @@ typedef struct {
 	const float *x, *w, *xs, *ws, *q, *kc, *vc;
 	const nm_i8 *xq, *wq;
 	const nm_u8 *blocks;
+	const nm_u16 *h;
 	int n, gs, n_heads, n_kv_heads, head_size, pos, window;
 } job;
 
-enum { J_F32, J_Q8, J_Q4_0, J_ATT };
+enum { J_F32, J_Q8, J_Q4_0, J_F16, J_BF16, J_ATT };
 
 static int
 split(int total, int t, int tasks)
@@ -41,6 +42,12 @@ run_task(void *arg, int t)
 		break;
 	case J_Q4_0:
 		j->k->matmul_q4_0_rows(j->out, j->xq, j->xs, j->blocks, j->n, r0, r1);
+		break;
+	case J_F16:
+		j->k->matmul_f16_rows(j->out, j->x, j->h, j->n, r0, r1);
+		break;
+	case J_BF16:
+		j->k->matmul_bf16_rows(j->out, j->x, j->h, j->n, r0, r1);
 		break;
 	default:
 		j->k->attention_heads(j->out, j->att, j->q, j->kc, j->vc, j->n_heads,
@@ -109,6 +116,34 @@ nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm
 	j.blocks = w;
 	j.n = n;
 	start(&j, k, pool, J_Q4_0, d);
+}
+
+static void
+matmul_16(const nm_kernel_table *k, nm_pool *pool, int kind, float *out, const float *x,
+          const nm_u16 *w, int n, int d)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.x = x;
+	j.h = w;
+	j.n = n;
+	start(&j, k, pool, kind, d);
+}
+
+void
+nm_par_matmul_f16(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
+                  const nm_u16 *w, int n, int d)
+{
+	matmul_16(k, pool, J_F16, out, x, w, n, d);
+}
+
+void
+nm_par_matmul_bf16(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
+                   const nm_u16 *w, int n, int d)
+{
+	matmul_16(k, pool, J_BF16, out, x, w, n, d);
 }
 
 void

@@ -51,6 +51,32 @@ matmul_q4_0_batch(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, 
 }
 
 static void
+matmul_f16_rows(float *out, const float *x, const nm_u16 *w, int n, int r0, int r1)
+{
+	nm_matmul_f16(out + r0, x, w + (nm_i64)r0 * n, n, r1 - r0);
+}
+
+static void
+matmul_bf16_rows(float *out, const float *x, const nm_u16 *w, int n, int r0, int r1)
+{
+	nm_matmul_bf16(out + r0, x, w + (nm_i64)r0 * n, n, r1 - r0);
+}
+
+static void
+matmul_f16_batch(float *out, const float *x, const nm_u16 *w, int n, int d, int T, int r0, int r1)
+{
+	for (int t = 0; t < T; t++)
+		matmul_f16_rows(out + (nm_i64)t * d, x + (nm_i64)t * n, w, n, r0, r1);
+}
+
+static void
+matmul_bf16_batch(float *out, const float *x, const nm_u16 *w, int n, int d, int T, int r0, int r1)
+{
+	for (int t = 0; t < T; t++)
+		matmul_bf16_rows(out + (nm_i64)t * d, x + (nm_i64)t * n, w, n, r0, r1);
+}
+
+static void
 exp_n(float *x, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -75,6 +101,10 @@ static const nm_kernel_table scalar_table = {
 	exp_n,
 	nm_sample_argmax,
 	0, nil, nil, nil, /* no packed Q8 layout: the weights are read as stored */
+	matmul_f16_rows,
+	matmul_bf16_rows,
+	matmul_f16_batch,
+	matmul_bf16_batch,
 };
 
 const nm_kernel_table *

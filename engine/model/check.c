@@ -17,6 +17,11 @@ check_tensor(const nm_tensor *t, int rows, int cols)
 		if (t->group_size <= 0 || cols % t->group_size != 0)
 			return "Q8 group size does not divide the row length";
 		return nil;
+	case NM_T_F16:
+	case NM_T_BF16:
+		if (t->h == nil)
+			return "16-bit float tensor without data";
+		return nil;
 	case NM_T_Q4_0:
 		if (t->blocks == nil)
 			return "Q4_0 tensor without data";

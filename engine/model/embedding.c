@@ -1,5 +1,6 @@
 /* embedding.c: one row of the token embedding, dequantized when stored
- * quantized (as runq dequantizes its embedding table). */
+ * quantized (as runq dequantizes its embedding table), widened (exactly)
+ * when stored as 16-bit floats. */
 #include "model/forward.h"
 
 void
@@ -13,6 +14,12 @@ nm_embedding_row(float *out, const nm_tensor *t, int row)
 		break;
 	case NM_T_Q4_0:
 		nm_dequant_q4_0(out, t->blocks + off / 32 * 18, t->cols);
+		break;
+	case NM_T_F16:
+		nm_f16_to_f32(out, t->h + off, t->cols);
+		break;
+	case NM_T_BF16:
+		nm_bf16_to_f32(out, t->h + off, t->cols);
 		break;
 	default:
 		nm_memcpy(out, t->f + off, (nm_u64)t->cols * sizeof(float));

@@ -9,8 +9,8 @@
 static int
 quant_group(const nm_tensor *w)
 {
-	if (w->type == NM_T_F32)
-		return 0;
+	if (w->type == NM_T_F32 || w->type == NM_T_F16 || w->type == NM_T_BF16)
+		return 0; /* float x */
 	return w->type == NM_T_Q4_0 ? 32 : w->group_size;
 }
 

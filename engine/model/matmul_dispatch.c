@@ -30,6 +30,11 @@ nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const n
 			p[i].type = NM_PAR_Q4_0;
 			p[i].blocks = w->blocks;
 			break;
+		case NM_T_F16:
+		case NM_T_BF16:
+			p[i].type = w->type == NM_T_F16 ? NM_PAR_F16 : NM_PAR_BF16;
+			p[i].h = w->h;
+			break;
 		default:
 			p[i].type = NM_PAR_F32;
 			p[i].w = w->f;

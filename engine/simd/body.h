@@ -13,6 +13,8 @@
  *   IDOT(a, b, n) exact int32 dot product of n int8 pairs
  *   Q4DOT(blk, x) exact int32 dot product of one Q4_0 block's 32 values
  *                 (nibble - 8) with 32 int8
+ *   VLOAD_F16(p)  W IEEE halves at p widened exactly to floats
+ *   VLOAD_BF16(p) W bfloat16 at p widened (a 16-bit shift)
  *   LEVEL(name)   name mangled with the level, e.g. name##_avx2
  *
  * Per-row (per-head) arithmetic never depends on the row range, so any
@@ -25,6 +27,8 @@
  * scalar does, and rotates W lanes at a time with scalar's roundings, so
  * its bits are scalar's.
  */
+
+#include "kernels/fbits.h"
 
 /* The W lanes of sum_j a[j] * b[j] (j < n - n % W) before they are added:
  * four vector accumulators, then their sum. */
@@ -105,24 +109,52 @@ LEVEL(scores)(float *out, const float *q, const float *k, nm_i64 stride, int n_t
  * chunks left to right (fused on FMA levels), VHSUM, then the scalar tail.
  * So a row gives the same bits alone, in a block of rows, or in a batch of
  * tokens (prefill), which keeps prefill and decode, and every thread
- * split, bit-identical. Blocks of rows/tokens only share the loads and
+ * split, bit-identical. 16-bit float weights go through the same tiles,
+ * each chunk widened exactly as it is loaded: a row's bits are the f32
+ * product's on the widened matrix. Blocks of rows/tokens only share the loads and
  * keep enough independent accumulators in flight.
  */
-static inline float
-LEVEL(finish)(VF acc, const float *w, const float *x, int j, int n)
+enum { WF32, WF16, WBF16 }; /* weight storage of a product (kernel_table.h) */
+
+/* Element j of a weight row of that storage, widened exactly as scalar does. */
+static inline __attribute__((always_inline)) float
+LEVEL(weight)(const void *w, nm_i64 j, int kind)
+{
+	if (kind == WF16)
+		return nm_half_to_float(((const nm_u16 *)w)[j]);
+	if (kind == WBF16)
+		return nm_f32_from_bits((nm_u32)((const nm_u16 *)w)[j] << 16);
+	return ((const float *)w)[j];
+}
+
+/* W weights from element j on, widened exactly (VLOAD_F16, VLOAD_BF16:
+ * the level's conversions, the same values as LEVEL(weight)). */
+static inline __attribute__((always_inline)) VF
+LEVEL(wload)(const void *w, nm_i64 j, int kind)
+{
+	if (kind == WF16)
+		return VLOAD_F16((const nm_u16 *)w + j);
+	if (kind == WBF16)
+		return VLOAD_BF16((const nm_u16 *)w + j);
+	return VLOAD((const float *)w + j);
+}
+
+static inline __attribute__((always_inline)) float
+LEVEL(finish)(VF acc, const void *w, nm_i64 row, const float *x, int j, int n, int kind)
 {
 	float s = VHSUM(acc);
 
 	for (; j < n; j++)
-		s += w[j] * x[j];
+		s += LEVEL(weight)(w, row + j, kind) * x[j];
 	return s;
 }
 
-/* out[t*d + i] for rows i0..i0+R-1 and tokens t0..t0+C-1 (R, C constant
- * at every call, so the loops unroll and the accumulators stay in registers). */
+/* out[t*d + i] for rows i0..i0+R-1 and tokens t0..t0+C-1 (R, C and the
+ * weight kind constant at every call, so the loops unroll and the
+ * accumulators stay in registers). */
 static inline __attribute__((always_inline)) void
-LEVEL(f32_tile)(float *out, const float *x, const float *w, int n, int d, int i0, int t0,
-                int R, int C)
+LEVEL(tile)(float *out, const float *x, const void *w, int n, int d, int i0, int t0,
+            int R, int C, int kind)
 {
 	VF acc[4][4];
 	int nv = n - n % W;
@@ -135,7 +167,7 @@ LEVEL(f32_tile)(float *out, const float *x, const float *w, int n, int d, int i0
 		for (int c = 0; c < C; c++)
 			xv[c] = VLOAD(x + (nm_i64)(t0 + c) * n + j);
 		for (int r = 0; r < R; r++) {
-			VF wv = VLOAD(w + (nm_i64)(i0 + r) * n + j);
+			VF wv = LEVEL(wload)(w, (nm_i64)(i0 + r) * n + j, kind);
 			for (int c = 0; c < C; c++)
 				acc[r][c] = VMADD(wv, xv[c], acc[r][c]);
 		}
@@ -143,42 +175,81 @@ LEVEL(f32_tile)(float *out, const float *x, const float *w, int n, int d, int i0
 	for (int r = 0; r < R; r++)
 		for (int c = 0; c < C; c++)
 			out[(nm_i64)(t0 + c) * d + i0 + r] =
-			    LEVEL(finish)(acc[r][c], w + (nm_i64)(i0 + r) * n, x + (nm_i64)(t0 + c) * n, nv, n);
+			    LEVEL(finish)(acc[r][c], w, (nm_i64)(i0 + r) * n, x + (nm_i64)(t0 + c) * n, nv, n, kind);
 }
 
-static void
-LEVEL(matmul_f32_rows)(float *out, const float *x, const float *w, int n, int r0, int r1)
+static inline __attribute__((always_inline)) void
+LEVEL(product_rows)(float *out, const float *x, const void *w, int n, int r0, int r1, int kind)
 {
 	int i = r0;
 
 	for (; i + 4 <= r1; i += 4)
-		LEVEL(f32_tile)(out, x, w, n, 0, i, 0, 4, 1);
+		LEVEL(tile)(out, x, w, n, 0, i, 0, 4, 1, kind);
 	for (; i < r1; i++)
-		LEVEL(f32_tile)(out, x, w, n, 0, i, 0, 1, 1);
+		LEVEL(tile)(out, x, w, n, 0, i, 0, 1, 1, kind);
 }
 
 /* Tokens in threes (W-lane registers: 4 rows x 3 tokens accumulators plus
  * the loads fit the 16 AVX2 registers). */
-static void
-LEVEL(matmul_f32_batch)(float *out, const float *x, const float *w, int n, int d, int T,
-                        int r0, int r1)
+static inline __attribute__((always_inline)) void
+LEVEL(product_batch)(float *out, const float *x, const void *w, int n, int d, int T, int r0,
+                     int r1, int kind)
 {
 	int t = 0;
 
 	for (; t + 3 <= T; t += 3) {
 		int i = r0;
 		for (; i + 4 <= r1; i += 4)
-			LEVEL(f32_tile)(out, x, w, n, d, i, t, 4, 3);
+			LEVEL(tile)(out, x, w, n, d, i, t, 4, 3, kind);
 		for (; i < r1; i++)
-			LEVEL(f32_tile)(out, x, w, n, d, i, t, 1, 3);
+			LEVEL(tile)(out, x, w, n, d, i, t, 1, 3, kind);
 	}
 	for (; t < T; t++) {
 		int i = r0;
 		for (; i + 4 <= r1; i += 4)
-			LEVEL(f32_tile)(out, x, w, n, d, i, t, 4, 1);
+			LEVEL(tile)(out, x, w, n, d, i, t, 4, 1, kind);
 		for (; i < r1; i++)
-			LEVEL(f32_tile)(out, x, w, n, d, i, t, 1, 1);
+			LEVEL(tile)(out, x, w, n, d, i, t, 1, 1, kind);
 	}
+}
+
+static void
+LEVEL(matmul_f32_rows)(float *out, const float *x, const float *w, int n, int r0, int r1)
+{
+	LEVEL(product_rows)(out, x, w, n, r0, r1, WF32);
+}
+
+static void
+LEVEL(matmul_f16_rows)(float *out, const float *x, const nm_u16 *w, int n, int r0, int r1)
+{
+	LEVEL(product_rows)(out, x, w, n, r0, r1, WF16);
+}
+
+static void
+LEVEL(matmul_bf16_rows)(float *out, const float *x, const nm_u16 *w, int n, int r0, int r1)
+{
+	LEVEL(product_rows)(out, x, w, n, r0, r1, WBF16);
+}
+
+static void
+LEVEL(matmul_f32_batch)(float *out, const float *x, const float *w, int n, int d, int T,
+                        int r0, int r1)
+{
+	LEVEL(product_batch)(out, x, w, n, d, T, r0, r1, WF32);
+}
+
+static void
+LEVEL(matmul_f16_batch)(float *out, const float *x, const nm_u16 *w, int n, int d, int T,
+                        int r0, int r1)
+{
+	LEVEL(product_batch)(out, x, w, n, d, T, r0, r1, WF16);
+}
+
+static void
+LEVEL(matmul_bf16_batch)(float *out, const float *x, const nm_u16 *w, int n, int d, int T,
+                         int r0, int r1)
+{
+	LEVEL(product_batch)(out, x, w, n, d, T, r0, r1, WBF16);
 }
 
 static void
@@ -571,6 +642,10 @@ static const nm_kernel_table LEVEL(table) = {
 #endif
 	.exp = LEVEL(exp_n),
 	.argmax = LEVEL(argmax),
+	.matmul_f16_rows = LEVEL(matmul_f16_rows),
+	.matmul_bf16_rows = LEVEL(matmul_bf16_rows),
+	.matmul_f16_batch = LEVEL(matmul_f16_batch),
+	.matmul_bf16_batch = LEVEL(matmul_bf16_batch),
 #ifdef QBLOCK_ZMM
 	.q8_pack_rows = QP_ROWS,
 	.q8_packed_size = LEVEL(q8_packed_size),

@@ -16,6 +16,11 @@
 #define VMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define VHSUM(v) hsum_ps(v)
 #define VHSUM_LANES(v) hsum_lanes(v)
+/* F16C's vcvtph2ps widens halves exactly (subnormals included); bfloat16
+ * is the high half of a float. */
+#define VLOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define VLOAD_BF16(p) \
+	_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
 #define LEVEL(name) name##_avx2
 #define LEVEL_NAME "avx2"
 

@@ -17,6 +17,11 @@
 #define VMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define VHSUM(v) _mm512_reduce_add_ps(v)
 #define VHSUM_LANES(v) hsum_lanes(v)
+/* F16C-class vcvtph2ps (AVX-512F) widens halves exactly; bfloat16 is the
+ * high half of a float. */
+#define VLOAD_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+#define VLOAD_BF16(p) \
+	_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p))), 16))
 #define LEVEL(name) name##_avx512
 #define LEVEL_NAME "avx512"
 

@@ -99,6 +99,40 @@ q4dot(const nm_u8 *nib, const nm_i8 *x)
 	return hsum_epi32(acc);
 }
 
+/* bfloat16: each 16-bit value into the high half of a zero 32-bit lane. */
+static inline __m128
+load_bf16(const nm_u16 *p)
+{
+	return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64((const __m128i *)p)));
+}
+
+/*
+ * IEEE half without F16C, exactly, as nm_half_to_float: normal values by
+ * rebiasing the exponent (15 -> 127: add 112 << 23 to the shifted bits),
+ * inf/NaN by rebiasing once more (exponent 31 -> 255, payload kept), zeros
+ * and subnormals as the integer mantissa times 2^-24 (cvtepi32_ps and the
+ * power-of-two scaling are exact, and every such value is a normal float),
+ * then the sign.
+ */
+static inline __m128
+load_f16(const nm_u16 *p)
+{
+	__m128i h = _mm_unpacklo_epi16(_mm_loadl_epi64((const __m128i *)p), _mm_setzero_si128());
+	__m128i em = _mm_and_si128(h, _mm_set1_epi32(0x7fff));
+	__m128i sign = _mm_slli_epi32(_mm_xor_si128(h, em), 16);
+	__m128i rebias = _mm_set1_epi32(112 << 23);
+	__m128i normal = _mm_add_epi32(_mm_slli_epi32(em, 13), rebias);
+	__m128i infnan = _mm_cmpgt_epi32(em, _mm_set1_epi32(0x7bff));
+	__m128i small = _mm_cmplt_epi32(em, _mm_set1_epi32(0x0400));
+	__m128i sub = _mm_castps_si128(_mm_mul_ps(_mm_cvtepi32_ps(em), _mm_set1_ps(0x1p-24f)));
+
+	normal = _mm_add_epi32(normal, _mm_and_si128(infnan, rebias));
+	return _mm_castsi128_ps(
+	    _mm_or_si128(sign, _mm_or_si128(_mm_and_si128(small, sub), _mm_andnot_si128(small, normal))));
+}
+#define VLOAD_F16(p) load_f16(p)
+#define VLOAD_BF16(p) load_bf16(p)
+
 #define VD __m128d
 #define DSET1(d) _mm_set1_pd(d)
 #define DADD(a, b) _mm_add_pd((a), (b))

@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	if (nm_model_load(&m, model_path, err, sizeof err) != 0)
 		fail("MODEL", err);
 #ifdef NINEML_RUNQ
-	if (m.wq[0].type == NM_T_F32)
+	if (m.wq[0].type != NM_T_Q8 && m.wq[0].type != NM_T_Q4_0)
 		fail(model_path, "not quantized: runq reads Q8 (v2) and Q4_0 files; make one with export quantize");
 #endif
 	if (tok_path == nil) {

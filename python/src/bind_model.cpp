@@ -189,7 +189,11 @@ class Model {
     // How the products run: the stored type of the layer matrices and the
     // group size of the activation quantization (0 for float32).
     const nm_tensor& w = m_.wq[0];
-    d["weight_type"] = w.type == NM_T_Q8 ? "q8" : w.type == NM_T_Q4_0 ? "q4_0" : "f32";
+    d["weight_type"] = w.type == NM_T_Q8    ? "q8"
+                       : w.type == NM_T_Q4_0 ? "q4_0"
+                       : w.type == NM_T_F16  ? "f16"
+                       : w.type == NM_T_BF16 ? "bf16"
+                                             : "f32";
     d["group_size"] = w.type == NM_T_Q8 ? w.group_size : w.type == NM_T_Q4_0 ? 32 : 0;
     return d;
   }

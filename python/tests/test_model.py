@@ -33,8 +33,10 @@ def test_every_architecture_and_format(fixture_dir, manifest):
         m = p9ml.load(str(fixture_dir / e["file"]))
         c = m.config
         assert c["arch"] == e["arch"], e["file"]
-        assert c["weight_type"] == {"v2": "q8", "gguf-q8_0": "q8", "gguf-q4_0": "q4_0"}.get(e["format"], "f32")
-        assert (c["group_size"] > 0) == (c["weight_type"] != "f32")
+        assert c["weight_type"] == {"v2": "q8", "gguf-q8_0": "q8", "gguf-q4_0": "q4_0", "gguf-f16": "f16",
+                                    "safetensors-f16": "f16", "gguf-bf16": "bf16",
+                                    "safetensors-bf16": "bf16"}.get(e["format"], "f32")
+        assert (c["group_size"] > 0) == (c["weight_type"] not in ("f32", "f16", "bf16"))
         if e["arch"] == "llama3":
             assert c["rope_theta"] == 500000.0
             assert c["rope_scaling"] == {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
@@ -63,7 +65,7 @@ def test_f32_formats_hold_the_same_weights(fixture_dir, manifest):
     by_arch = {}
     for e in manifest["arch_models"]:
         m = p9ml.load(str(fixture_dir / e["file"]))
-        if m.config["weight_type"] == "f32":
+        if m.config["weight_type"] in ("f32", "f16", "bf16"):
             by_arch.setdefault(e["arch"], []).append((e["format"], m))
     for arch, models in by_arch.items():
         assert len(models) >= 2, arch

@@ -109,6 +109,32 @@ TEST(Quant, Bf16Decoding) {
   for (std::size_t i = 0; i < h.size(); i++) EXPECT_EQ(d[i], double(f[i]));
 }
 
+TEST(Quant, SixteenBitRoundingAndProducts) {
+  // nearest even: 1 + 2^-8 is a tie between 1 and 1 + 2^-7 in bf16 (to 1),
+  // 1 + 3 * 2^-8 rounds up to even 1 + 2^-6; halves carry past 65504 to inf
+  const std::vector<float> x = {1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, -2.0f, 65504.0f, 65520.0f, 0x1p-24f,
+                                std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()};
+  const std::vector<uint16_t> b = f32_to_bf16(x), h = f32_to_f16(x);
+  EXPECT_EQ(b[0], 0x3f80);
+  EXPECT_EQ(b[1], 0x3f82);
+  EXPECT_EQ(b[2], 0xc000);
+  EXPECT_EQ(b[7], 0x7f80);
+  EXPECT_TRUE(std::isnan(llama2c::bf16_to_f32(b)[6]));
+  EXPECT_EQ(h[3], 0x7bff);
+  EXPECT_EQ(h[4], 0x7c00);
+  EXPECT_EQ(h[5], 0x0001);
+  EXPECT_TRUE(std::isnan(llama2c::f16_to_f32(h)[6]));
+  // the products are the f32 ones on the widened weights, in both modes
+  const std::vector<float> v = {0.5f, -1.25f, 3.0f};
+  const std::vector<uint16_t> w = f32_to_f16(std::vector<float>{1.5f, 2.0f, -0.25f, 65504.0f, 0x1p-24f, 1.0f});
+  const std::vector<float> wf = llama2c::f16_to_f32(w);
+  EXPECT_EQ(llama2c::matmul_f16(v, w, 3, 2), llama2c::matmul(v, wf, 3, 2));
+  EXPECT_EQ(exact::matmul_f16(v, w, 3, 2), exact::matmul(v, wf, 3, 2));
+  EXPECT_EQ(exact::matmul_f16(v, w, 3, 2)[0], 0.75 - 2.5 - 0.75);
+  const std::vector<uint16_t> wb = f32_to_bf16(std::vector<float>{1.5f, 2.0f, -0.25f});
+  EXPECT_EQ(exact::matmul_bf16(v, wb, 3, 1)[0], 0.75 - 2.5 - 0.75);
+}
+
 TEST(Quant, GgufQ8_0Block) {
   std::vector<uint8_t> blk(34);
   blk[0] = 0x00;
