@@ -308,24 +308,31 @@ int run(const VmOptions& o, const std::string& command) {
   std::vector<TestRun> runs;
   std::vector<std::string> levels = simd_levels(g.guest);
   levels.insert(levels.begin(), "");
-  auto cases_of = [&plan](const TestRun& t) -> const std::vector<size_t>& {
-    return t.threads > 0 ? plan.pooled_by_program[t.program]
-           : t.simd.empty() ? plan.by_program[t.program]
-                            : plan.table_by_program[t.program];
+  // The cases a run takes, and its list file's suffix: every case on one
+  // scalar worker, the pooled kernels' on 2-4 workers, the table kernels'
+  // on a level.
+  using ByProgram = std::map<std::string, std::vector<size_t>>;
+  auto list_of = [&plan](const std::string& level, int n) -> std::pair<ByProgram&, std::string> {
+    if (n > 0) return {plan.pooled_by_program, "-pool"};
+    if (!level.empty()) return {plan.table_by_program, "-table"};
+    return {plan.by_program, ""};
+  };
+  auto cases_of = [&list_of](const TestRun& t) -> const std::vector<size_t>& {
+    return list_of(t.simd, t.threads).first[t.program];
   };
   for (const auto& level : levels)
-    for (int n : {0, 2, 3, 4})
-      for (const auto& [prog, idx] : n > 0 ? plan.pooled_by_program : level.empty() ? plan.by_program
-                                                                                   : plan.table_by_program) {
+    for (int n : {0, 2, 3, 4}) {
+      auto [by_program, suffix] = list_of(level, n);
+      for (const auto& [prog, idx] : by_program) {
         // The host's levels on 1 worker only: their f32 tiles are compiled
         // intrinsics whose ADDPS operand order (which NaN wins) the compiler
         // picks per tile, so a NaN output's sign can follow the thread split
         // (docs/SIMD.md); the 6a level fixes the order and runs on 2-4.
         if (n > 0 && !level.empty() && g.guest != "9front") continue;
-        runs.push_back({prog, "out" + run_suffix(level, n), n, level,
-                        n > 0 ? prog + "-pool" : level.empty() ? "" : prog + "-table"});
+        runs.push_back({prog, "out" + run_suffix(level, n), n, level, suffix.empty() ? "" : prog + suffix});
         fs::create_directories(fs::path(g.share_dir) / runs.back().out);
       }
+    }
 
   Fault global;
   if (g_interrupted) global = {"interrupted", std::string("host run interrupted (") + signal_name(g_signal) + ")"};
