@@ -165,7 +165,8 @@ TEST_F(Bad, UnknownDtypes) {
   auto g = bytes(w::Target::gguf_f32);
   size_t at = find(g, "blk.0.attn_q.weight") + 19 + 4 + 16;  // type field
   put32(g, at, 3);
-  EXPECT_EQ(error(with(g)), "tensor 'blk.0.attn_q.weight' has unsupported GGML type 3 (supported: F32 0, F16 1, Q4_0 2, Q8_0 8, BF16 30)");
+  EXPECT_EQ(error(with(g)), "tensor 'blk.0.attn_q.weight' has unsupported GGML type 3 (supported: F32 0, F16 1, Q4_0 2, "
+                           "Q5_0 6, Q5_1 7, Q8_0 8, Q2_K 10, Q3_K 11, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30)");
   auto s = bytes(w::Target::safetensors_f16);
   size_t p = find(s, "\"F16\"");
   s[p + 1] = 'I';
@@ -173,6 +174,15 @@ TEST_F(Bad, UnknownDtypes) {
   s[p + 3] = '6';
   std::string e = error(with(s, "y.safetensors"));
   EXPECT_NE(e.find("has unsupported dtype 'I16' (supported: F32, F16, BF16)"), std::string::npos) << e;
+}
+
+// A block type needs whole blocks per row (ne[0]): 256 for the K-quants.
+TEST_F(Bad, PartialBlocks) {
+  auto g = bytes(w::Target::gguf_f32);
+  size_t at = find(g, "blk.0.attn_q.weight") + 19 + 4 + 16;  // type field
+  put32(g, at, 12);
+  EXPECT_EQ(error(with(g)), "tensor 'blk.0.attn_q.weight' is Q4_K with a row length of " + std::to_string(src.cfg.dim) +
+                                ", not a multiple of its block size 256");
 }
 
 TEST_F(Bad, NonPositiveSizes) {
