@@ -79,12 +79,12 @@ class BlockDequant final : public Kernel {
     return "fp16 factors decode exactly, d*sc and dmin*m are exact; one rounding of d1*q -/+ m1: u|x| + eta";
   }
   std::vector<CaseSpec> cases() const override {
-    // Block counts: the edge lengths, capped at 65 blocks for 256-element
-    // types (the model lengths would repeat the same code with more data).
+    // Block counts: the lengths up to 4097 blocks, 65 for 256-element
+    // types (more blocks repeat the same code with more data and time).
     std::vector<CaseSpec> out;
     for (CaseSpec c : grid(name(), {"normal", "heavy", "tiny", "equal", "zeros", "special"},
                            [](CaseSpec& c, int64_t len, size_t) { c.set("blocks", len); }))
-      if (ref::block_elems(b_) == 32 || c.get_int("blocks") <= 65) out.push_back(c);
+      if (c.get_int("blocks") <= (ref::block_elems(b_) == 32 ? 4097 : 65)) out.push_back(c);
     return out;
   }
   Tensors inputs(const CaseSpec& c) const override {
@@ -120,8 +120,17 @@ class BlockMatmul final : public Kernel {
            "e = s/2 + u|x|; float steps gamma(groups+2) sum (|d sc q| + |dmin m|)(|x| + e_x)";
   }
   // As matmul_q4_0's shapes, with n a whole number of blocks (256 for the
-  // K-quants): short lengths count blocks, longer ones round up.
+  // K-quants): short lengths count blocks, longer ones round up. The
+  // 32000-row classifier shape only for Q4_K and Q6_K, the types
+  // llama.cpp's K-quant mixes store output.weight in (the same loop as
+  // any other shape; it would cost a third of the whole run for all 7).
   std::vector<CaseSpec> cases() const override {
+    std::vector<CaseSpec> out;
+    for (CaseSpec c : shapes())
+      if (c.get_int("d") != 32000 || b_ == Block::q4_k || b_ == Block::q6_k) out.push_back(c);
+    return out;
+  }
+  std::vector<CaseSpec> shapes() const {
     const int64_t qk = ref::block_elems(b_);
     return grid(name(), {"normal", "heavy", "tiny", "equal", "zeros"}, [qk](CaseSpec& c, int64_t len, size_t) {
       int64_t n = len <= 65 ? qk * len : (len + qk - 1) / qk * qk, d = 5;
