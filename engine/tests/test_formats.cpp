@@ -118,4 +118,46 @@ TEST(Formats, Q4_0Scale) {
   }
 }
 
+// Hand-decoded K-quant blocks (docs/FORMATS.md, "GGUF block types"): the
+// 6-bit scale packing of Q4_K (a scale of 4..7 takes its high bits from
+// bytes 0..3) and Q6_K's split of ql/qh across the four quarters.
+TEST(Formats, Q4_KScalesAndNibbles) {
+  std::vector<uint8_t> b(144, 0);
+  b[0] = 0x00; b[1] = 0x3c;  // d = 1
+  b[2] = 0x00; b[3] = 0x38;  // dmin = 0.5
+  b[4 + 0] = 0x42;           // sc0 = 2, top bits 1 -> sc4's high bits
+  b[4 + 4] = 0x03;           // m0 = 3
+  b[4 + 8] = 0x51;           // sc4 = 1 | 1 << 4 = 17, m4 = 5
+  b[16 + 0] = 0x7a;          // element 0: 10; element 32 (sub-block 1): 7
+  b[16 + 64] = 0x03;         // element 128 (chunk 2, low nibble): 3
+  std::vector<float> out(256);
+  nm_dequant_blocks(NM_BLK_Q4_K, out.data(), b.data(), 256);
+  EXPECT_EQ(out[0], 2 * 10 - 0.5f * 3);
+  EXPECT_EQ(out[1], -0.5f * 3);
+  EXPECT_EQ(out[32], 0.0f);  // sc1 = m1 = 0
+  EXPECT_EQ(out[128], 17 * 3 - 0.5f * 5);
+  // With xq = 1 and xs = 1 every step is exact: the product is the sum.
+  std::vector<int8_t> xq(256, 1);
+  std::vector<float> xs(8, 1.0f), y(1);
+  nm_matmul_blocks(NM_BLK_Q4_K, y.data(), xq.data(), xs.data(), b.data(), 256, 1, 1, 0, 1);
+  float sum = 0;
+  for (float v : out) sum += v;
+  EXPECT_EQ(y[0], sum);
+}
+
+TEST(Formats, Q6_KQuarters) {
+  std::vector<uint8_t> b(210, 0);
+  b[0] = 0x95;                  // ql[0]: element 0 low 5, element 64 low 9
+  b[128] = 0x32;                // qh[0]: element 0 high 2, element 64 high 3
+  b[192 + 0] = 0xfd;            // scale 0 = -3
+  b[192 + 4] = 7;               // scale 4 (elements 64..79)
+  b[208] = 0x00; b[209] = 0x34; // d = 0.25
+  std::vector<float> out(256);
+  nm_dequant_blocks(NM_BLK_Q6_K, out.data(), b.data(), 256);
+  EXPECT_EQ(out[0], 0.25f * -3 * ((5 | 2 << 4) - 32));
+  EXPECT_EQ(out[64], 0.25f * 7 * ((9 | 3 << 4) - 32));
+  EXPECT_EQ(out[1], 0.25f * -3 * -32);
+  EXPECT_EQ(out[32], 0.0f);  // scale 2 is 0
+}
+
 }  // namespace
