@@ -20,7 +20,10 @@ const std::vector<Program>& programs() {
       {"ct_attention", {"attention"}},
       {"ct_elementwise", {"silu", "swiglu", "residual_add"}},
       {"ct_q8", {"q8_0_quantize", "q8_0_dequantize", "matmul_q8_0"}},
-      {"ct_gguf", {"dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32", "matmul_q4_0"}},
+      {"ct_gguf",
+       {"dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32", "matmul_q4_0", "dequant_q5_0", "dequant_q5_1",
+        "dequant_q2_k", "dequant_q3_k", "dequant_q4_k", "dequant_q5_k", "dequant_q6_k", "matmul_q5_0", "matmul_q5_1",
+        "matmul_q2_k", "matmul_q3_k", "matmul_q4_k", "matmul_q5_k", "matmul_q6_k"}},
       {"ct_rng", {"rng"}},
       {"ct_sampling", {"sample_argmax", "sample_mult", "sample_topp", "sample"}},
   };
@@ -34,9 +37,16 @@ std::string program_for(const std::string& kernel) {
   return "";
 }
 
+// The GGUF block products beyond Q4_0 (one table entry taking the type).
+static bool block_product(const std::string& kernel) {
+  static const std::set<std::string> s = {"matmul_q5_0", "matmul_q5_1", "matmul_q2_k", "matmul_q3_k",
+                                          "matmul_q4_k", "matmul_q5_k", "matmul_q6_k"};
+  return s.count(kernel) > 0;
+}
+
 bool pool_dispatched(const std::string& kernel) {
   return kernel == "matmul_f32" || kernel == "attention" || kernel == "matmul_q8_0" || kernel == "matmul_q4_0" ||
-         kernel == "matmul_f16" || kernel == "matmul_bf16";
+         kernel == "matmul_f16" || kernel == "matmul_bf16" || block_product(kernel);
 }
 
 bool table_kernel(const std::string& kernel) {
@@ -44,7 +54,7 @@ bool table_kernel(const std::string& kernel) {
                                           "attention",   "swiglu",        "residual_add", "q8_0_quantize",
                                           "matmul_q8_0", "matmul_q4_0",   "sample_argmax", "matmul_f16",
                                           "matmul_bf16"};
-  return s.count(kernel) > 0;
+  return s.count(kernel) > 0 || block_product(kernel);
 }
 
 Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {

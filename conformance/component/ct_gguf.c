@@ -2,14 +2,52 @@
  * Q4_0 product.
  *	dequant_q8_0, dequant_q4_0 (blocks: u8[]): out0 = f32[blocks*32]
  *	f16_to_f32, bf16_to_f32 (x: u16[n]): out0 = f32[n]
- *	matmul_q4_0 (x: f32[n], w: Q4_0 blocks of d rows): x quantized with
- *	group 32, ties away (runq); out0 = f32[d], through simd:LEVEL's table
- *	on threads:N workers */
+ *	dequant_q5_0 ... dequant_q6_k (blocks: u8[]): the other block types
+ *	matmul_q4_0, matmul_q5_0 ... matmul_q6_k (x: f32[n], w: blocks of d
+ *	rows): x quantized with group 32, ties away (runq); out0 = f32[d],
+ *	through simd:LEVEL's table on threads:N workers */
 #include "ct.h"
 #include "kernels.h"
 #include "parallel.h"
 
 const char *ct_program = "ct_gguf";
+
+/* Kernel names of the NM_BLK_* types, in their order. */
+static char *matmul_names[NM_BLK_COUNT] = {
+	"matmul_q5_0", "matmul_q5_1", "matmul_q2_k", "matmul_q3_k", "matmul_q4_k", "matmul_q5_k", "matmul_q6_k"};
+static char *dequant_names[NM_BLK_COUNT] = {
+	"dequant_q5_0", "dequant_q5_1", "dequant_q2_k", "dequant_q3_k", "dequant_q4_k", "dequant_q5_k", "dequant_q6_k"};
+
+/* The NM_BLK_* type whose name in names is kernel, or -1. */
+static int
+block_type(char *kernel, char **names)
+{
+	int i;
+
+	for (i = 0; i < NM_BLK_COUNT; i++)
+		if (ct_streq(kernel, names[i]))
+			return i;
+	return -1;
+}
+
+static int
+typed_blocks(CtCase *c, int blk)
+{
+	CtArray *b, *o;
+	nm_i64 nb, elems;
+
+	b = ct_input(c, "blocks", "|u1");
+	if (b == nil || ct_param_int(c, "blocks", &nb) < 0)
+		return -1;
+	if (b->count != nb * nm_block_bytes(blk))
+		return ct_fail(c, "block bytes do not match the block count");
+	elems = nb * nm_block_elems(blk);
+	o = ct_output(c, "<f4", elems);
+	if (o == nil)
+		return -1;
+	nm_dequant_blocks(blk, o->data, b->data, (int)elems);
+	return 0;
+}
 
 static int
 blocks(CtCase *c, int q8)
@@ -50,11 +88,12 @@ half(CtCase *c, int bf16)
 	return 0;
 }
 
+/* blk: an NM_BLK_* type, or -1 for Q4_0. */
 static int
-matmul_q4_0(CtCase *c)
+matmul_blocks(CtCase *c, int blk)
 {
 	CtArray *x, *w, *o;
-	nm_i64 n, d;
+	nm_i64 n, d, elems, bytes;
 	nm_i8 *xq;
 	float *xs;
 	nm_pool *pool;
@@ -63,7 +102,9 @@ matmul_q4_0(CtCase *c)
 	w = ct_input(c, "w", "|u1");
 	if (x == nil || w == nil || ct_param_int(c, "n", &n) < 0 || ct_param_int(c, "d", &d) < 0)
 		return -1;
-	if (n % 32 != 0 || x->count != n || w->count != d * (n / 32) * 18)
+	elems = blk < 0 ? 32 : nm_block_elems(blk);
+	bytes = blk < 0 ? 18 : nm_block_bytes(blk);
+	if (n % elems != 0 || x->count != n || w->count != d * (n / elems) * bytes)
 		return ct_fail(c, "input sizes do not match d and n");
 	o = ct_output(c, "<f4", d);
 	if (o == nil || ct_pool(c, &pool) < 0)
@@ -74,7 +115,10 @@ matmul_q4_0(CtCase *c)
 		ct_fail(c, "out of memory");
 	} else {
 		ct_table()->q8_quantize(xq, xs, x->data, (int)n, 32, NM_ROUND_AWAY);
-		nm_par_matmul_q4_0(ct_table(), pool, o->data, xq, xs, w->data, (int)n, (int)d);
+		if (blk < 0)
+			nm_par_matmul_q4_0(ct_table(), pool, o->data, xq, xs, w->data, (int)n, (int)d);
+		else
+			nm_par_matmul_blocks(ct_table(), pool, blk, o->data, xq, xs, w->data, (int)n, (int)d);
 	}
 	nm_free(xq);
 	nm_free(xs);
@@ -84,8 +128,14 @@ matmul_q4_0(CtCase *c)
 int
 ct_run_case(CtCase *c)
 {
+	int blk;
+
 	if (ct_streq(c->kernel, "matmul_q4_0"))
-		return matmul_q4_0(c);
+		return matmul_blocks(c, -1);
+	if ((blk = block_type(c->kernel, matmul_names)) >= 0)
+		return matmul_blocks(c, blk);
+	if ((blk = block_type(c->kernel, dequant_names)) >= 0)
+		return typed_blocks(c, blk);
 	if (ct_streq(c->kernel, "dequant_q8_0"))
 		return blocks(c, 1);
 	if (ct_streq(c->kernel, "dequant_q4_0"))
