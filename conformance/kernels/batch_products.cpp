@@ -29,7 +29,10 @@ using BatchRun = std::function<void(const CaseSpec&, const Tensors&, std::span<c
 
 class BatchProduct final : public Kernel {
  public:
-  BatchProduct(const Kernel* base, BatchRun run) : base_(base), run_(std::move(run)) {}
+  // heavy: also the row kernel's heavy cases (the block types, whose batch
+  // entry is the scalar loop at every level, keep normal only).
+  BatchProduct(const Kernel* base, BatchRun run, bool heavy = true)
+      : base_(base), run_(std::move(run)), heavy_(heavy) {}
   std::string name() const override { return base_->name() + "_batch"; }
   std::string error_unit() const override { return base_->error_unit(); }
   std::string tolerance_note() const override {
@@ -42,7 +45,8 @@ class BatchProduct final : public Kernel {
   std::vector<CaseSpec> cases() const override {
     std::vector<CaseSpec> out;
     for (CaseSpec c : base_->cases()) {
-      if (c.get_int("d") * c.get_int("n") > 768 * 768 || (c.dist != "normal" && c.dist != "heavy")) continue;
+      if (c.get_int("d") * c.get_int("n") > 768 * 768 || (c.dist != "normal" && (c.dist != "heavy" || !heavy_)))
+        continue;
       // d 53: three 16-row panels and a remainder (packed Q8 layouts).
       std::vector<int64_t> ds{c.get_int("d")};
       if (c.get_int("d") == 5 && c.get_int("n") * 53 <= 768 * 768) ds.push_back(53);
@@ -111,6 +115,7 @@ class BatchProduct final : public Kernel {
   }
   const Kernel* base_;
   BatchRun run_;
+  bool heavy_;
 };
 
 // Every token row quantized as runq quantizes activations.
@@ -200,7 +205,7 @@ const Kernel* batch_block_kernel(ref::Block b) {
       quantize_rows(x, T, n, 32, xq, xs);
       nm_par_matmul_blocks_batch(ex.table, ex.pool, static_cast<int>(t), out, xq.data(), xs.data(),
                                  view<uint8_t>(in, "w").data(), n, d, T);
-    });
+    }, false);
   };
   static const BatchProduct all[] = {make(ref::Block::q5_0), make(ref::Block::q5_1), make(ref::Block::q2_k),
                                      make(ref::Block::q3_k), make(ref::Block::q4_k), make(ref::Block::q5_k),

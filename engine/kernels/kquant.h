@@ -21,5 +21,7 @@ typedef struct {
 } nm_kblock;
 
 void nm_kblock_unpack(int blk, nm_kblock *u, const nm_u8 *b);
+/* Q4_K/Q5_K's 12 scale bytes: the 8 6-bit scales and mins (one per 32). */
+void nm_k4_scales(const nm_u8 *s, int *sc, int *m);
 
 #endif

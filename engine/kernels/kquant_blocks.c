@@ -51,21 +51,31 @@ unpack_q5(nm_kblock *u, const nm_u8 *qh4, const nm_u8 *qs, int offset)
 }
 
 /* Q4_K/Q5_K: 12 bytes hold 8 6-bit scales and 8 6-bit mins; pair j (of
- * 32 elements) is ggml's get_scale_min_k4(j). Stored per 16 elements. */
+ * 32 elements) is ggml's get_scale_min_k4(j). */
+void
+nm_k4_scales(const nm_u8 *s, int *sc, int *m)
+{
+	for (int j = 0; j < 8; j++) {
+		if (j < 4) {
+			sc[j] = s[j] & 63;
+			m[j] = s[j + 4] & 63;
+		} else {
+			sc[j] = (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
+			m[j] = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
+		}
+	}
+}
+
+/* Stored per 16 elements in nm_kblock. */
 static void
 unpack_k4_scales(nm_kblock *u, const nm_u8 *s)
 {
+	int sc[8], m[8];
+
+	nm_k4_scales(s, sc, m);
 	for (int j = 0; j < 8; j++) {
-		int sc, m;
-		if (j < 4) {
-			sc = s[j] & 63;
-			m = s[j + 4] & 63;
-		} else {
-			sc = (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
-			m = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
-		}
-		u->sc[2 * j] = u->sc[2 * j + 1] = sc;
-		u->m[2 * j] = u->m[2 * j + 1] = m;
+		u->sc[2 * j] = u->sc[2 * j + 1] = sc[j];
+		u->m[2 * j] = u->m[2 * j + 1] = m[j];
 	}
 }
 

@@ -512,6 +512,8 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
  */
 #ifdef QBLOCK
 #include "simd/qblock.h"
+#include "kernels/kquant.h"
+#include "simd/kblock.h"
 #ifdef QBLOCK_ZMM
 #include "simd/q8pack.h"
 #endif
@@ -621,11 +623,19 @@ LEVEL(argmax)(const float *x, int n)
 	return 0;
 }
 
+/* The other GGUF block types: Q4_K and Q6_K in kblock.h on the levels
+ * with 256-bit integer vectors, everything else scalar's loop. */
+#ifndef QBLOCK
+#define LEVEL_BLOCKS_BATCH nm_matmul_blocks
+#else
+#define LEVEL_BLOCKS_BATCH LEVEL(matmul_blocks_batch)
+#endif
+
 static void
 LEVEL(matmul_blocks_rows)(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
                           int n, int r0, int r1)
 {
-	nm_matmul_blocks(blk, out, xq, xs, w, n, 0, 1, r0, r1);
+	LEVEL_BLOCKS_BATCH(blk, out, xq, xs, w, n, 0, 1, r0, r1);
 }
 
 static const nm_kernel_table LEVEL(table) = {
@@ -653,9 +663,8 @@ static const nm_kernel_table LEVEL(table) = {
 	.matmul_bf16_rows = LEVEL(matmul_bf16_rows),
 	.matmul_f16_batch = LEVEL(matmul_f16_batch),
 	.matmul_bf16_batch = LEVEL(matmul_bf16_batch),
-	/* the other GGUF block types: scalar's (bit-exact by definition) */
 	.matmul_blocks_rows = LEVEL(matmul_blocks_rows),
-	.matmul_blocks_batch = nm_matmul_blocks,
+	.matmul_blocks_batch = LEVEL_BLOCKS_BATCH,
 #ifdef QBLOCK_ZMM
 	.q8_pack_rows = QP_ROWS,
 	.q8_packed_size = LEVEL(q8_packed_size),
