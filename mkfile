@@ -35,9 +35,15 @@ OFILES=\
 	engine/kernels/select.$O\
 	engine/kernels/softmax.$O\
 	engine/kernels/table_scalar.$O\
+	engine/tokenizer/bpe.$O\
+	engine/tokenizer/bytelevel.$O\
 	engine/tokenizer/decode.$O\
 	engine/tokenizer/encode.$O\
+	engine/tokenizer/merges.$O\
 	engine/tokenizer/msg.$O\
+	engine/tokenizer/pretok.$O\
+	engine/tokenizer/special.$O\
+	engine/tokenizer/ucat.$O\
 	engine/tokenizer/utf8.$O\
 	engine/tokenizer/vocab.$O\
 	engine/tokenizer/vocab_bin.$O\
