@@ -1,5 +1,6 @@
 // `9ml tokenize` and `9ml detokenize`: the engine's tokenizer on a llama2.c
-// tokenizer.bin or on the vocabulary a GGUF model embeds (docs/TOKENIZER.md).
+// tokenizer.bin or on the vocabulary a GGUF model embeds, SentencePiece or
+// byte-level BPE (docs/TOKENIZER.md).
 #include <fmt/core.h>
 
 #include <climits>
@@ -61,7 +62,7 @@ struct Vocab {
 struct Opts {
   std::string tokenizer;
   int vocab_size = 0;
-  bool bos = false, eos = false;
+  bool bos = false, eos = false, special = false;
   std::string text;
   std::vector<int> ids;
 };
@@ -81,8 +82,10 @@ Action add_tokenize(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("tokenize", "Print the token ids of TEXT, one line, space-separated");
   add_common(sub, *o);
-  sub->add_flag("--bos", o->bos, "Start with BOS (id 1)");
-  sub->add_flag("--eos", o->eos, "End with EOS (id 2)");
+  sub->add_flag("--bos", o->bos, "Start with BOS (id 1; a GGUF BPE vocabulary: its bos_token_id)");
+  sub->add_flag("--eos", o->eos, "End with EOS (id 2; a GGUF BPE vocabulary: its eos_token_id)");
+  sub->add_flag("--special", o->special,
+                "Byte-level BPE: text spelling a control token becomes that token (user-defined ones always do)");
   sub->add_option("TEXT", o->text, "Text to encode (UTF-8)")->required();
   return [o]() {
     Vocab vocab(o->tokenizer, o->vocab_size);
@@ -91,8 +94,10 @@ Action add_tokenize(CLI::App& app) {
     std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(len)));
     int n = 0;
     char err[256];
-    if (nm_tok_encode(&vocab.v, o->text.data(), len, o->bos, o->eos, ids.data(), static_cast<int>(ids.size()), &n,
-                      err, sizeof err) != 0)
+    const int flags = (o->bos ? NM_TOK_ADD_BOS : 0) | (o->eos ? NM_TOK_ADD_EOS : 0) |
+                      (o->special ? NM_TOK_PARSE_SPECIAL : 0);
+    if (nm_tok_encode_flags(&vocab.v, o->text.data(), len, flags, ids.data(), static_cast<int>(ids.size()), &n, err,
+                            sizeof err) != 0)
       throw std::runtime_error(std::string("text: ") + err);
     std::string line;
     for (int i = 0; i < n; i++) line += (i ? " " : "") + std::to_string(ids[static_cast<size_t>(i)]);
