@@ -47,6 +47,7 @@ OFILES=\
 	engine/tokenizer/utf8.$O\
 	engine/tokenizer/vocab.$O\
 	engine/tokenizer/vocab_bin.$O\
+	engine/tokenizer/vocab_json.$O\
 	engine/tokenizer/vocab_model.$O\
 	engine/arch/llama2.$O\
 	engine/arch/llama3.$O\

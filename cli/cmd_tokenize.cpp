@@ -33,12 +33,28 @@ bool is_gguf(const std::string& path) {
   return f.read(magic, sizeof magic) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
-// The loaded vocabulary, released on every path out: a tokenizer.bin, or
-// the vocabulary of a GGUF model (tokenizer.ggml.tokens/scores/token_type).
+// Hugging Face's tokenizer.json (by content: a JSON object).
+bool is_json(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  std::ifstream f(path, std::ios::binary);
+  char c = 0;
+  while (f.get(c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+  }
+  return f && c == '{';
+}
+
+// The loaded vocabulary, released on every path out: a tokenizer.bin, a
+// tokenizer.json, or the vocabulary of a GGUF model (tokenizer.ggml.*).
 struct Vocab {
   nm_vocab v{};
   Vocab(const std::string& path, int vocab_size) {
     char err[512];
+    if (is_json(path)) {
+      if (nm_vocab_from_hf_file(&v, path.c_str(), err, sizeof err) != 0) throw std::runtime_error(err);
+      check_size(path, vocab_size);
+      return;
+    }
     if (!is_gguf(path)) {
       if (nm_vocab_from_file(&v, path.c_str(), vocab_size, err, sizeof err) != 0) throw std::runtime_error(err);
       return;
@@ -49,6 +65,9 @@ struct Vocab {
     const int rc = nm_vocab_from_model(&v, &m, err, sizeof err);
     nm_model_free(&m);
     if (rc != 0) throw std::runtime_error(path + ": " + err);
+    check_size(path, vocab_size);
+  }
+  void check_size(const std::string& path, int vocab_size) {
     if (const int n = v.n; vocab_size != 0 && n != vocab_size) {
       nm_vocab_free(&v);
       throw std::runtime_error(fmt::format("{}: the embedded vocabulary has {} tokens, not {}", path, n, vocab_size));
@@ -68,7 +87,7 @@ struct Opts {
 };
 
 void add_common(CLI::App* sub, Opts& o) {
-  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin, or a GGUF model (its embedded vocabulary)")
+  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin, a GGUF model (its embedded vocabulary), or a Hugging Face tokenizer.json (byte-level BPE)")
       ->required()
       ->type_name("TOKENIZER");
   integer(sub->add_option("--vocab-size", o.vocab_size, "Require exactly N tokens in the file, 0..16777216 "

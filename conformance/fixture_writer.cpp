@@ -114,10 +114,18 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
   fs::create_directories(fs::path(dir) / "vocab", ec);
   fixtures::write_test_vocab((fs::path(dir) / "vocab" / "test-vocab.bin").string());
   fixtures::write_bpe_test_vocab((fs::path(dir) / "vocab" / "test-bpe-vocab.gguf").string(), "llama-bpe");
+  {
+    const std::string json_path = (fs::path(dir) / "vocab" / "test-bpe-tokenizer.json").string();
+    std::ofstream j(json_path);
+    j << fixtures::bpe_test_vocab_json("llama-bpe");
+    if (!j) throw std::runtime_error(json_path + ": write failed");
+  }
   manifest["vocabularies"] = nlohmann::json::array(
       {{{"name", "test-vocab"}, {"file", "vocab/test-vocab.bin"}, {"format", "llama2c-tokenizer"},
         {"vocab_size", fixtures::test_vocab().size()}},
        {{"name", "test-bpe-vocab"}, {"file", "vocab/test-bpe-vocab.gguf"}, {"format", "gguf-vocab"},
+        {"vocab_size", static_cast<int>(fixtures::BPE_N_TOKENS)}},
+       {{"name", "test-bpe-vocab"}, {"file", "vocab/test-bpe-tokenizer.json"}, {"format", "hf-tokenizer-json"},
         {"vocab_size", static_cast<int>(fixtures::BPE_N_TOKENS)}}});
   std::ofstream f(fs::path(dir) / "manifest.json");
   if (!f) throw std::runtime_error(dir + "/manifest.json: cannot open for writing");

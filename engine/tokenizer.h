@@ -49,6 +49,7 @@ enum { NM_TOK_ADD_BOS = 1, NM_TOK_ADD_EOS = 2, NM_TOK_PARSE_SPECIAL = 4 };
 typedef struct {
 	int kind;              /* NM_VOCAB_SPM or NM_VOCAB_BPE */
 	int pre;               /* BPE: NM_PRE_* */
+	int ignore_merges;     /* BPE: a word that is a token is taken whole (Llama 3) */
 	int bos_id, eos_id;    /* SPM: 1 and 2; BPE: from the file, -1 if none */
 	int n;                 /* number of tokens */
 	int max_token_length;  /* from the file; for a model's vocabulary, the longest piece */
@@ -100,6 +101,17 @@ int nm_vocab_from_file(nm_vocab *v, const char *path, int expected_n,
  * model has none, or names another tokenizer model.
  */
 int nm_vocab_from_model(nm_vocab *v, const nm_model *m, char *err, int errlen);
+
+/*
+ * Byte-level BPE from Hugging Face's tokenizer.json in buf[0..size-1]
+ * (model.vocab, model.merges, added_tokens, the pre_tokenizer); name
+ * prefixes messages. docs/TOKENIZER.md lists what is accepted. The file
+ * names no BOS/EOS: bos_id and eos_id are -1.
+ */
+int nm_vocab_from_hf_json(nm_vocab *v, const nm_u8 *buf, nm_u64 size, const char *name,
+                          char *err, int errlen);
+/* The same, reading the file at path (messages start with the path). */
+int nm_vocab_from_hf_file(nm_vocab *v, const char *path, char *err, int errlen);
 
 /* Releases what a successful load allocated; safe on a zeroed vocab. */
 void nm_vocab_free(nm_vocab *v);

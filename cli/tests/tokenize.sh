@@ -92,6 +92,17 @@ expect_status 0 "$NINEML" tokenize -z "$B" $'a\xffb'
 [ "$(cat "$TMP/out")" = "97 255 98" ] || fail "BPE invalid UTF-8: $(cat "$TMP/out")"
 expect_status 0 "$NINEML" detokenize -z "$B" 97 255 98
 [ "$(cat "$TMP/out")" = $'a\xffb' ] || fail "BPE detokenize of a lone byte"
+# The same vocabulary as Hugging Face's tokenizer.json gives the same ids.
+J=$TMP/fx/vocab/test-bpe-tokenizer.json
+expect_status 0 "$NINEML" tokenize -z "$J" "he's 4123"
+[ "$(cat "$TMP/out")" = "257 262 32 52 260 51" ] || fail "tokenizer.json tokenize: $(cat "$TMP/out")"
+expect_status 0 "$NINEML" detokenize -z "$J" 257 262 32 52 260 51
+[ "$(cat "$TMP/out")" = "he's 4123" ] || fail "tokenizer.json detokenize: $(cat "$TMP/out")"
+expect_status 1 "$NINEML" tokenize -z "$J" --bos "x"
+grep -qx "9ml: text: the vocabulary names no BOS token" "$TMP/out" || fail "tokenizer.json --bos: $(cat "$TMP/out")"
+sed 's/"BPE"/"Unigram"/' "$J" >"$TMP/unigram.json"
+expect_status 1 "$NINEML" tokenize -z "$TMP/unigram.json" "x"
+grep -qx "9ml: $TMP/unigram.json: model.type: not a BPE tokenizer" "$TMP/out" || fail "Unigram tokenizer.json: $(cat "$TMP/out")"
 python3 "$(dirname "$0")/gguf_edit.py" set-str "$B" "$TMP/falcon.gguf" tokenizer.ggml.pre falcon
 expect_status 1 "$NINEML" tokenize -z "$TMP/falcon.gguf" "x"
 grep -qx "9ml: $TMP/falcon.gguf: unsupported pre-tokenizer 'falcon' (tokenizer.ggml.pre; supported: gpt-2, llama-bpe, qwen2)" \

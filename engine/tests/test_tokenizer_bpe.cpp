@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "formats/formats.h"
+#include <nlohmann/json.hpp>
+
 #include "bpe_vocab_gen.hpp"
 #include "tokenizer.h"
 
@@ -209,6 +211,70 @@ TEST(BpeVocabErrors, UnsupportedFilesAreRefused) {
             "unsupported tokenizer model 'bert' (tokenizer.ggml.model; supported: llama, gpt2)");
 }
 
+// --- tokenizer.json -------------------------------------------------------
+
+std::string load_json(Vocab& out, const std::string& json) {
+  char err[512] = "";
+  if (nm_vocab_from_hf_json(&out.v, reinterpret_cast<const uint8_t*>(json.data()), json.size(), "tokenizer.json", err,
+                            sizeof err) != 0)
+    return err;
+  return "";
+}
+
+TEST(BpeTokenizerJson, SameIdsAsTheGguf) {
+  const std::string texts[] = {"", "the", " the", "  the", "a   ", "abc", "xyz", "aaa", "\xC3\xA9", "qq",
+                               "a \n\nb", "4123", "123123", "he's 'Sup", "a\xFF" "b", "<|user|>the<|endoftext|>"};
+  for (const char* pre : {"gpt-2", "llama-bpe", "qwen2"}) {
+    Vocab g, j;
+    ASSERT_EQ(load_written(g, write_vocab(std::string("json-") + pre, pre)), "");
+    ASSERT_EQ(load_json(j, bpe_test_vocab_json(pre)), "") << pre;
+    EXPECT_EQ(j.v.n, g.v.n);
+    EXPECT_EQ(j.v.pre, g.v.pre);
+    EXPECT_EQ(j.v.ignore_merges, g.v.ignore_merges);
+    EXPECT_EQ(j.v.bos_id, -1);  // tokenizer.json names none
+    for (const auto& t : texts) {
+      EXPECT_EQ(encode(j.v, t), encode(g.v, t)) << pre << ": " << t;
+      EXPECT_EQ(encode(j.v, t, NM_TOK_PARSE_SPECIAL), encode(g.v, t, NM_TOK_PARSE_SPECIAL)) << pre << ": " << t;
+    }
+  }
+}
+
+TEST(BpeTokenizerJson, RefusesWhatChangesTheIds) {
+  struct Case {
+    void (*edit)(nlohmann::json&);
+    std::string err;
+  } cases[] = {
+      {[](nlohmann::json& d) { d["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "\\p{N}+|."; },
+       "pre_tokenizer.pretokenizers[0].pattern.Regex: unsupported Split pattern (supported: Llama 3's, Qwen2's)"},
+      {[](nlohmann::json& d) { d["pre_tokenizer"]["pretokenizers"][1]["add_prefix_space"] = true; },
+       "pre_tokenizer.pretokenizers: unsupported pre-tokenizer sequence: expected an isolating Split, then ByteLevel "
+       "without regex or prefix space"},
+      {[](nlohmann::json& d) { d["pre_tokenizer"] = {{"type", "Whitespace"}}; },
+       "pre_tokenizer.type: unsupported pre_tokenizer (supported: GPT-2's ByteLevel, Llama 3's and Qwen2's Split + "
+       "ByteLevel)"},
+      {[](nlohmann::json& d) { d["normalizer"] = {{"type", "Lowercase"}}; },
+       "normalizer.type: unsupported normalizer (supported: none, NFC)"},
+      {[](nlohmann::json& d) { d["model"]["byte_fallback"] = true; },
+       "model.byte_fallback: SentencePiece-style BPE (byte_fallback) is not supported from tokenizer.json; use the "
+       "GGUF"},
+      {[](nlohmann::json& d) { d["model"]["type"] = "WordPiece"; }, "model.type: not a BPE tokenizer"},
+      {[](nlohmann::json& d) { d["model"]["merges"][1] = 7; }, "model.merges: each merge must be \"A B\" or [A, B]"},
+      {[](nlohmann::json& d) { d["model"]["merges"][0] = "nospace"; },
+       "model vocabulary: merge 0: no space between its two parts"},
+      {[](nlohmann::json& d) { d["model"]["vocab"]["the"] = -1; },
+       "model.vocab: token id out of range (0..16777215)"},
+  };
+  for (const auto& c : cases) {
+    nlohmann::json doc = nlohmann::json::parse(bpe_test_vocab_json("llama-bpe"));
+    c.edit(doc);
+    Vocab v;
+    EXPECT_EQ(load_json(v, doc.dump()), "tokenizer.json: " + c.err);
+  }
+  Vocab v;
+  EXPECT_EQ(load_json(v, "[1, 2]"), "tokenizer.json: not a tokenizer.json: the top level is not an object");
+  EXPECT_EQ(load_json(v, "{"), "tokenizer.json: JSON: expected a string key at byte 1");
+}
+
 // --- the pre-tokenizers' words ------------------------------------------
 
 std::vector<std::string> words(int pre, const std::string& text) {
@@ -263,14 +329,24 @@ std::string slurp(const std::string& path) {
 
 class VocabVectors : public testing::TestWithParam<const char*> {};
 
-// NAME.gguf.inp: texts, each followed by "\n__ggml_vocab_test__\n";
-// NAME.gguf.out: the expected ids of each, one line each (no BOS).
-TEST_P(VocabVectors, MatchLlamaCpp) {
-  const char* dir = std::getenv("NINEML_EXTERNAL_FIXTURES");
-  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "NINEML_EXTERNAL_FIXTURES is not set: llama.cpp's vectors did not run";
-  const std::string base = std::string(dir) + "/vocab/ggml-vocab-" + GetParam() + ".gguf";
-  Vocab v;
-  ASSERT_EQ(load_gguf(v, base), "") << base;
+// The vocabulary of a GGUF rewritten as tokenizer.json.
+std::string load_gguf_as_json(Vocab& out, const std::string& path) {
+  char err[512] = "";
+  nm_model m{};
+  if (nm_model_load_vocab(&m, path.c_str(), err, sizeof err) != 0) return err;
+  std::vector<std::string> tokens, merges;
+  std::vector<int> types;
+  for (int i = 0; i < m.vocab_n; i++) {
+    tokens.emplace_back(m.vocab_pieces[i], static_cast<size_t>(m.vocab_piece_len[i]));
+    types.push_back(m.vocab_types[i]);
+  }
+  for (int r = 0; r < m.vocab_n_merges; r++) merges.emplace_back(m.vocab_merges[r], static_cast<size_t>(m.vocab_merge_len[r]));
+  const std::string pre = m.vocab_pre;
+  nm_model_free(&m);
+  return load_json(out, hf_tokenizer_json(tokens, types, merges, pre));
+}
+
+void check_vectors(const nm_vocab& v, const std::string& base, const char* source) {
   const std::string inp = slurp(base + ".inp"), sep = "\n__ggml_vocab_test__\n";
   std::vector<std::string> texts;
   for (size_t at = 0, next; (next = inp.find(sep, at)) != std::string::npos; at = next + sep.size())
@@ -285,14 +361,30 @@ TEST_P(VocabVectors, MatchLlamaCpp) {
   ASSERT_EQ(expected.size(), texts.size());
   int passed = 0;
   for (size_t i = 0; i < texts.size(); i++) {
-    const std::vector<int> got = encode(v.v, texts[i]);
-    EXPECT_EQ(got, expected[i]) << "test " << i << ": \"" << texts[i] << "\"";
+    const std::vector<int> got = encode(v, texts[i]);
+    EXPECT_EQ(got, expected[i]) << source << ", test " << i << ": \"" << texts[i] << "\"";
     passed += got == expected[i];
-    if (v.v.kind == NM_VOCAB_BPE) {
-      EXPECT_EQ(decode(v.v, got), texts[i]) << "test " << i;
+    if (v.kind == NM_VOCAB_BPE) {
+      EXPECT_EQ(decode(v, got), texts[i]) << source << ", test " << i;
     }
   }
-  std::printf("%s: %d/%zu\n", GetParam(), passed, texts.size());
+  std::printf("%s (%s): %d/%zu\n", base.c_str(), source, passed, texts.size());
+}
+
+// NAME.gguf.inp: texts, each followed by "\n__ggml_vocab_test__\n";
+// NAME.gguf.out: the expected ids of each, one line each (no BOS). The
+// byte-level BPE ones are checked a second time through tokenizer.json.
+TEST_P(VocabVectors, MatchLlamaCpp) {
+  const char* dir = std::getenv("NINEML_EXTERNAL_FIXTURES");
+  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "NINEML_EXTERNAL_FIXTURES is not set: llama.cpp's vectors did not run";
+  const std::string base = std::string(dir) + "/vocab/ggml-vocab-" + GetParam() + ".gguf";
+  Vocab gguf;
+  ASSERT_EQ(load_gguf(gguf, base), "") << base;
+  check_vectors(gguf.v, base, "GGUF");
+  if (gguf.v.kind != NM_VOCAB_BPE) return;
+  Vocab json;
+  ASSERT_EQ(load_gguf_as_json(json, base), "") << base;
+  check_vectors(json.v, base, "tokenizer.json");
 }
 
 INSTANTIATE_TEST_SUITE_P(fixtures, VocabVectors,

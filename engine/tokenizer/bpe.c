@@ -6,8 +6,8 @@
  * pair whose merge has the lowest rank joins, the leftmost on equal ranks,
  * until no pair has a merge. Each final symbol is looked up; one that is
  * not a token (a vocabulary whose merges make pieces it lacks) falls back
- * to its bytes' tokens. Llama 3 (llama.cpp's ignore_merges) first looks
- * the whole word up and takes it when it is a token.
+ * to its bytes' tokens. With ignore_merges (Llama 3) a word that is a
+ * token as a whole is taken as it is, merges or not.
  *
  * Symbols are byte spans of the text: symbol i starts at byte i and holds
  * len[i] bytes (0 once merged into its left neighbour), linked in text
@@ -140,7 +140,7 @@ word(state *s, int start, int n, int *ids, int *out, char *err, int errlen)
 {
 	int end = start + n;
 
-	if (s->v->pre == NM_PRE_LLAMA3) {
+	if (s->v->ignore_merges) {
 		int id = nm_vocab_lookup(s->v, s->text + start, n);
 
 		if (id >= 0) {

@@ -159,6 +159,7 @@ nm_vocab_from_model(nm_vocab *v, const nm_model *md, char *err, int errlen)
 	if (kind == NM_VOCAB_BPE) {
 		v->kind = kind;
 		v->pre = pre;
+		v->ignore_merges = pre == NM_PRE_LLAMA3; /* as llama.cpp sets it for these names */
 		v->bos_id = md->vocab_bos;
 		v->eos_id = md->vocab_eos;
 		v->literal = nm_alloc((nm_u64)n + 1);
