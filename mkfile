@@ -37,12 +37,19 @@ OFILES=\
 	engine/kernels/select.$O\
 	engine/kernels/softmax.$O\
 	engine/kernels/table_scalar.$O\
+	engine/tokenizer/bpe.$O\
+	engine/tokenizer/bytelevel.$O\
 	engine/tokenizer/decode.$O\
 	engine/tokenizer/encode.$O\
+	engine/tokenizer/merges.$O\
 	engine/tokenizer/msg.$O\
+	engine/tokenizer/pretok.$O\
+	engine/tokenizer/special.$O\
+	engine/tokenizer/ucat.$O\
 	engine/tokenizer/utf8.$O\
 	engine/tokenizer/vocab.$O\
 	engine/tokenizer/vocab_bin.$O\
+	engine/tokenizer/vocab_json.$O\
 	engine/tokenizer/vocab_model.$O\
 	engine/arch/llama2.$O\
 	engine/arch/llama3.$O\

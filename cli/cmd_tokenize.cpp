@@ -1,5 +1,6 @@
 // `9ml tokenize` and `9ml detokenize`: the engine's tokenizer on a llama2.c
-// tokenizer.bin or on the vocabulary a GGUF model embeds (docs/TOKENIZER.md).
+// tokenizer.bin or on the vocabulary a GGUF model embeds, SentencePiece or
+// byte-level BPE (docs/TOKENIZER.md).
 #include <fmt/core.h>
 
 #include <climits>
@@ -32,12 +33,28 @@ bool is_gguf(const std::string& path) {
   return f.read(magic, sizeof magic) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
-// The loaded vocabulary, released on every path out: a tokenizer.bin, or
-// the vocabulary of a GGUF model (tokenizer.ggml.tokens/scores/token_type).
+// Hugging Face's tokenizer.json (by content: a JSON object).
+bool is_json(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  std::ifstream f(path, std::ios::binary);
+  char c = 0;
+  while (f.get(c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+  }
+  return f && c == '{';
+}
+
+// The loaded vocabulary, released on every path out: a tokenizer.bin, a
+// tokenizer.json, or the vocabulary of a GGUF model (tokenizer.ggml.*).
 struct Vocab {
   nm_vocab v{};
   Vocab(const std::string& path, int vocab_size) {
     char err[512];
+    if (is_json(path)) {
+      if (nm_vocab_from_hf_file(&v, path.c_str(), err, sizeof err) != 0) throw std::runtime_error(err);
+      check_size(path, vocab_size);
+      return;
+    }
     if (!is_gguf(path)) {
       if (nm_vocab_from_file(&v, path.c_str(), vocab_size, err, sizeof err) != 0) throw std::runtime_error(err);
       return;
@@ -48,6 +65,9 @@ struct Vocab {
     const int rc = nm_vocab_from_model(&v, &m, err, sizeof err);
     nm_model_free(&m);
     if (rc != 0) throw std::runtime_error(path + ": " + err);
+    check_size(path, vocab_size);
+  }
+  void check_size(const std::string& path, int vocab_size) {
     if (const int n = v.n; vocab_size != 0 && n != vocab_size) {
       nm_vocab_free(&v);
       throw std::runtime_error(fmt::format("{}: the embedded vocabulary has {} tokens, not {}", path, n, vocab_size));
@@ -61,13 +81,13 @@ struct Vocab {
 struct Opts {
   std::string tokenizer;
   int vocab_size = 0;
-  bool bos = false, eos = false;
+  bool bos = false, eos = false, special = false;
   std::string text;
   std::vector<int> ids;
 };
 
 void add_common(CLI::App* sub, Opts& o) {
-  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin, or a GGUF model (its embedded vocabulary)")
+  sub->add_option("-z,--tokenizer", o.tokenizer, "llama2.c tokenizer.bin, a GGUF model (its embedded vocabulary), or a Hugging Face tokenizer.json (byte-level BPE)")
       ->required()
       ->type_name("TOKENIZER");
   integer(sub->add_option("--vocab-size", o.vocab_size, "Require exactly N tokens in the file, 0..16777216 "
@@ -81,8 +101,10 @@ Action add_tokenize(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("tokenize", "Print the token ids of TEXT, one line, space-separated");
   add_common(sub, *o);
-  sub->add_flag("--bos", o->bos, "Start with BOS (id 1)");
-  sub->add_flag("--eos", o->eos, "End with EOS (id 2)");
+  sub->add_flag("--bos", o->bos, "Start with BOS (id 1; a GGUF BPE vocabulary: its bos_token_id)");
+  sub->add_flag("--eos", o->eos, "End with EOS (id 2; a GGUF BPE vocabulary: its eos_token_id)");
+  sub->add_flag("--special", o->special,
+                "Byte-level BPE: text spelling a control token becomes that token (user-defined ones always do)");
   sub->add_option("TEXT", o->text, "Text to encode (UTF-8)")->required();
   return [o]() {
     Vocab vocab(o->tokenizer, o->vocab_size);
@@ -91,8 +113,10 @@ Action add_tokenize(CLI::App& app) {
     std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(len)));
     int n = 0;
     char err[256];
-    if (nm_tok_encode(&vocab.v, o->text.data(), len, o->bos, o->eos, ids.data(), static_cast<int>(ids.size()), &n,
-                      err, sizeof err) != 0)
+    const int flags = (o->bos ? NM_TOK_ADD_BOS : 0) | (o->eos ? NM_TOK_ADD_EOS : 0) |
+                      (o->special ? NM_TOK_PARSE_SPECIAL : 0);
+    if (nm_tok_encode_flags(&vocab.v, o->text.data(), len, flags, ids.data(), static_cast<int>(ids.size()), &n, err,
+                            sizeof err) != 0)
       throw std::runtime_error(std::string("text: ") + err);
     std::string line;
     for (int i = 0; i < n; i++) line += (i ? " " : "") + std::to_string(ids[static_cast<size_t>(i)]);

@@ -10,6 +10,7 @@
 #include "checkpoint_gen.hpp"
 #include "engine_model.hpp"
 #include "reference.hpp"
+#include "bpe_vocab_gen.hpp"
 #include "vocab_gen.hpp"
 #include "writers.hpp"
 
@@ -107,12 +108,25 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
       sum.models++;
     }
   }
-  // The generated llama2.c tokenizer.bin (fixtures/vocab_gen.hpp).
+  // The generated llama2.c tokenizer.bin (fixtures/vocab_gen.hpp) and
+  // byte-level BPE vocabulary (fixtures/bpe_vocab_gen.hpp, Llama 3's
+  // pre-tokenizer).
   fs::create_directories(fs::path(dir) / "vocab", ec);
   fixtures::write_test_vocab((fs::path(dir) / "vocab" / "test-vocab.bin").string());
+  fixtures::write_bpe_test_vocab((fs::path(dir) / "vocab" / "test-bpe-vocab.gguf").string(), "llama-bpe");
+  {
+    const std::string json_path = (fs::path(dir) / "vocab" / "test-bpe-tokenizer.json").string();
+    std::ofstream j(json_path);
+    j << fixtures::bpe_test_vocab_json("llama-bpe");
+    if (!j) throw std::runtime_error(json_path + ": write failed");
+  }
   manifest["vocabularies"] = nlohmann::json::array(
       {{{"name", "test-vocab"}, {"file", "vocab/test-vocab.bin"}, {"format", "llama2c-tokenizer"},
-        {"vocab_size", fixtures::test_vocab().size()}}});
+        {"vocab_size", fixtures::test_vocab().size()}},
+       {{"name", "test-bpe-vocab"}, {"file", "vocab/test-bpe-vocab.gguf"}, {"format", "gguf-vocab"},
+        {"vocab_size", static_cast<int>(fixtures::BPE_N_TOKENS)}},
+       {{"name", "test-bpe-vocab"}, {"file", "vocab/test-bpe-tokenizer.json"}, {"format", "hf-tokenizer-json"},
+        {"vocab_size", static_cast<int>(fixtures::BPE_N_TOKENS)}}});
   std::ofstream f(fs::path(dir) / "manifest.json");
   if (!f) throw std::runtime_error(dir + "/manifest.json: cannot open for writing");
   f << manifest.dump(1) << "\n";

@@ -81,6 +81,15 @@ typedef struct {
 	int *vocab_piece_len;
 	float *vocab_scores;
 	int *vocab_types;
+	/* tokenizer.ggml.model ("llama", "gpt2"; "" when absent) and .pre; for
+	 * byte-level BPE the merges "A B" in rank order and the BOS/EOS ids
+	 * (-1 when the file names none). */
+	char vocab_model[64];
+	char vocab_pre[64];
+	int vocab_n_merges;
+	char **vocab_merges;
+	int *vocab_merge_len;
+	int vocab_bos, vocab_eos;
 	/* Everything above points into allocations owned by the model, or
 	 * (weights stored in a form the kernels take) into its file views. */
 	void **owned;

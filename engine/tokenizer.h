@@ -1,9 +1,10 @@
 /*
- * tokenizer.h: the SentencePiece-style BPE tokenizer of llama2.c.
- * A vocabulary comes from a llama2.c tokenizer.bin (a memory buffer or a
- * path) or from the vocabulary embedded in a loaded model (GGUF). Encoding
- * and decoding follow upstream run.c; docs/TOKENIZER.md gives the rules,
- * the U+2581 mapping and every error message.
+ * tokenizer.h: two tokenizers behind one vocabulary type. The
+ * SentencePiece-style BPE of llama2.c (a llama2.c tokenizer.bin, or a GGUF
+ * whose tokenizer.ggml.model is "llama"), encoding and decoding as upstream
+ * run.c; and byte-level BPE (tokenizer.ggml.model "gpt2": GPT-2, Llama 3,
+ * Qwen2) with its regex pre-tokenizers, merges by rank and special tokens,
+ * as llama.cpp. docs/TOKENIZER.md gives the rules and every error message.
  *
  * Errors: functions returning int give 0 on success and -1 on failure,
  * writing a one-line message (no newline) to err[0..errlen-1].
@@ -37,7 +38,19 @@ enum {
 	NM_TOKTYPE_BYTE = 6
 };
 
+/* Kinds of vocabulary, and the byte-level BPE pre-tokenizers. */
+enum { NM_VOCAB_SPM = 0, NM_VOCAB_BPE = 1 };
+enum { NM_PRE_GPT2 = 1, NM_PRE_LLAMA3 = 2, NM_PRE_QWEN2 = 3 };
+
+/* nm_tok_encode_flags: add BOS / EOS; match control and unknown tokens'
+ * text (user-defined tokens are always matched, as llama.cpp does). */
+enum { NM_TOK_ADD_BOS = 1, NM_TOK_ADD_EOS = 2, NM_TOK_PARSE_SPECIAL = 4 };
+
 typedef struct {
+	int kind;              /* NM_VOCAB_SPM or NM_VOCAB_BPE */
+	int pre;               /* BPE: NM_PRE_* */
+	int ignore_merges;     /* BPE: a word that is a token is taken whole (Llama 3) */
+	int bos_id, eos_id;    /* SPM: 1 and 2; BPE: from the file, -1 if none */
 	int n;                 /* number of tokens */
 	int max_token_length;  /* from the file; for a model's vocabulary, the longest piece */
 	char **piece;          /* piece[i]: piece_len[i] bytes, not terminated */
@@ -48,6 +61,21 @@ typedef struct {
 	int n_sorted;
 	char *blob;            /* storage of every piece */
 	nm_u8 byte_piece[256]; /* byte_piece[b] is the one-byte string b */
+	/* BPE only (nil/0 for SPM). Pieces are raw bytes, decoded from GPT-2's
+	 * byte-to-unicode alphabet; literal[i] is 1 where piece i is the file's
+	 * text as is (control, user-defined, unknown tokens, and pieces outside
+	 * the alphabet), which merging never produces. */
+	nm_u8 *literal;
+	int *special;          /* ids matched in text before splitting, longest first */
+	int n_special;
+	/* Merge of rank r joins merge_a[r] and merge_b[r] (raw bytes); the hash
+	 * table has merge_cap slots of rank + 1 (0 empty). */
+	int n_merges;
+	char **merge_a, **merge_b;
+	int *merge_alen, *merge_blen;
+	char *merge_blob;
+	int *merge_slots;
+	int merge_cap;
 } nm_vocab;
 
 /*
@@ -64,12 +92,26 @@ int nm_vocab_from_file(nm_vocab *v, const char *path, int expected_n,
                        char *err, int errlen);
 
 /*
- * The vocabulary embedded in a model (vocab_n, vocab_pieces, ...). Every
- * U+2581 (the SentencePiece space, bytes E2 96 81) in a piece becomes one
- * ASCII space, as llama2.c's exporter does, so the same vocabulary encodes
- * identically from either source. Fails if the model has none.
+ * The vocabulary embedded in a model (vocab_n, vocab_pieces, ...). For
+ * SentencePiece ("llama", or no tokenizer.ggml.model) every U+2581 (bytes
+ * E2 96 81) in a piece becomes one ASCII space, as llama2.c's exporter
+ * does, so the same vocabulary encodes identically from either source. For
+ * "gpt2", byte-level BPE: pieces and merges are decoded to raw bytes and
+ * tokenizer.ggml.pre must name a supported pre-tokenizer. Fails if the
+ * model has none, or names another tokenizer model.
  */
 int nm_vocab_from_model(nm_vocab *v, const nm_model *m, char *err, int errlen);
+
+/*
+ * Byte-level BPE from Hugging Face's tokenizer.json in buf[0..size-1]
+ * (model.vocab, model.merges, added_tokens, the pre_tokenizer); name
+ * prefixes messages. docs/TOKENIZER.md lists what is accepted. The file
+ * names no BOS/EOS: bos_id and eos_id are -1.
+ */
+int nm_vocab_from_hf_json(nm_vocab *v, const nm_u8 *buf, nm_u64 size, const char *name,
+                          char *err, int errlen);
+/* The same, reading the file at path (messages start with the path). */
+int nm_vocab_from_hf_file(nm_vocab *v, const char *path, char *err, int errlen);
 
 /* Releases what a successful load allocated; safe on a zeroed vocab. */
 void nm_vocab_free(nm_vocab *v);
@@ -92,13 +134,28 @@ int nm_tok_encode_max(int len);
 
 /*
  * Encodes text[0..len-1] into ids (capacity cap, see nm_tok_encode_max),
- * *n_ids tokens. Optional BOS, the " " dummy prefix when len > 0, each UTF-8
- * character looked up or split into byte tokens, highest-score merges (ties:
- * leftmost), optional EOS. Invalid UTF-8 fails with
- * "not valid UTF-8 at byte N".
+ * *n_ids tokens. SentencePiece: optional BOS, the " " dummy prefix when
+ * len > 0, each UTF-8 character looked up or split into byte tokens,
+ * highest-score merges (ties: leftmost), optional EOS; invalid UTF-8 fails
+ * with "not valid UTF-8 at byte N". Byte-level BPE: special tokens, then
+ * the pre-tokenizer's words, each merged by rank (any bytes are accepted:
+ * a byte outside UTF-8 is a symbol of its own).
  */
 int nm_tok_encode(const nm_vocab *v, const char *text, int len, int bos, int eos,
                   int *ids, int cap, int *n_ids, char *err, int errlen);
+/* The same with NM_TOK_* flags. */
+int nm_tok_encode_flags(const nm_vocab *v, const char *text, int len, int flags,
+                        int *ids, int cap, int *n_ids, char *err, int errlen);
+
+/* NM_PRE_* of a GGUF tokenizer.ggml.pre name, or 0 if unsupported. */
+int nm_pretok_from_name(const char *name);
+/*
+ * The pre-tokenizer's split: the length in bytes (at least 1) of the word
+ * that starts at text[i], 0 <= i < len, as the pre's regex matches it. A
+ * byte that does not start a well-formed UTF-8 sequence counts as a
+ * character that is neither letter, number nor space.
+ */
+int nm_pretok_word(int pre, const char *text, int len, int i);
 
 /*
  * The bytes token contributes after prev (-1 if none): its piece, minus a

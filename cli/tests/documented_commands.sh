@@ -85,6 +85,8 @@ ids=$(cat "$TMP/out")
 [[ $ids =~ ^1( [0-9]+)+\ 2$ ]] || fail "tokenize --bos --eos: $ids"
 ok tokenize -z "$G" --vocab-size 378 --bos --eos "Once upon a time"
 [ "$(cat "$TMP/out")" = "$ids" ] || fail "tokenize on the GGUF's vocabulary: $(cat "$TMP/out")"
+ok tokenize -z "$TMP/fx/vocab/test-bpe-vocab.gguf" --special "the<|endoftext|>"
+[ "$(cat "$TMP/out")" = "259 269" ] || fail "tokenize --special on the BPE vocabulary: $(cat "$TMP/out")"
 # shellcheck disable=SC2086
 ok detokenize -z "$Z" $ids
 [ "$(cat "$TMP/out")" = "Once upon a time" ] || fail "detokenize: $(cat "$TMP/out")"

@@ -4,6 +4,8 @@
   gguf_edit.py vocab-only IN OUT          every key/value, no tensors (as
                                           llama.cpp's ggml-vocab-*.gguf)
   gguf_edit.py set-u32 IN OUT KEY VALUE   one u32 value changed in place
+  gguf_edit.py set-str IN OUT KEY VALUE   one string value replaced (a file
+                                          without tensors: nothing to move)
 """
 import struct
 import sys
@@ -54,6 +56,13 @@ def main(argv):
         assert matches, f"no u32 key {argv[4]}"
         out = b
         struct.pack_into("<I", out, matches[0], int(argv[5]))
+    elif argv[1] == "set-str":
+        matches = [v for k, t, v in kvs if k == argv[4] and t == STRING]
+        assert matches, f"no string key {argv[4]}"
+        assert struct.unpack_from("<Q", b, 8)[0] == 0, "set-str: the file has tensors"
+        (n,) = struct.unpack_from("<Q", b, matches[0])
+        new = argv[5].encode()
+        out = b[: matches[0]] + struct.pack("<Q", len(new)) + new + b[matches[0] + 8 + n :]
     else:
         sys.exit(f"unknown operation {argv[1]}")
     open(argv[3], "wb").write(out)

@@ -74,6 +74,43 @@ head -c 200 "$g" >"$TMP/cut.gguf"
 expect_status 1 "$NINEML" tokenize -z "$TMP/cut.gguf" "the"
 [ "$(wc -l <"$TMP/out")" -eq 1 ] && grep -q "^9ml: $TMP/cut.gguf: " "$TMP/out" || fail "cut GGUF: $(cat "$TMP/out")"
 
+# Byte-level BPE: the generated vocabulary (fixtures/bpe_vocab_gen.hpp, Llama
+# 3's pre-tokenizer; ids in docs/TOKENIZER.md).
+B=$TMP/fx/vocab/test-bpe-vocab.gguf
+grep -q '"vocab/test-bpe-vocab.gguf"' "$TMP/fx/manifest.json" || fail "manifest does not list the BPE vocabulary"
+expect_status 0 "$NINEML" tokenize -z "$B" "he's 4123"
+[ "$(cat "$TMP/out")" = "257 262 32 52 260 51" ] || fail "BPE tokenize: $(cat "$TMP/out")"
+expect_status 0 "$NINEML" detokenize -z "$B" 257 262 32 52 260 51
+[ "$(cat "$TMP/out")" = "he's 4123" ] || fail "BPE detokenize: $(cat "$TMP/out")"
+expect_status 0 "$NINEML" tokenize -z "$B" --bos --eos " the"
+[ "$(cat "$TMP/out")" = "269 258 269" ] || fail "BPE --bos --eos: $(cat "$TMP/out")"
+expect_status 0 "$NINEML" tokenize -z "$B" "<|user|>the<|endoftext|>"
+[ "$(cat "$TMP/out")" = "270 259 60 124 101 110 100 111 102 116 101 120 116 124 62" ] ||
+  fail "BPE special tokens without --special: $(cat "$TMP/out")"
+# Bytes that are not UTF-8 are byte tokens both ways.
+expect_status 0 "$NINEML" tokenize -z "$B" $'a\xffb'
+[ "$(cat "$TMP/out")" = "97 255 98" ] || fail "BPE invalid UTF-8: $(cat "$TMP/out")"
+expect_status 0 "$NINEML" detokenize -z "$B" 97 255 98
+[ "$(cat "$TMP/out")" = $'a\xffb' ] || fail "BPE detokenize of a lone byte"
+# The same vocabulary as Hugging Face's tokenizer.json gives the same ids.
+J=$TMP/fx/vocab/test-bpe-tokenizer.json
+expect_status 0 "$NINEML" tokenize -z "$J" "he's 4123"
+[ "$(cat "$TMP/out")" = "257 262 32 52 260 51" ] || fail "tokenizer.json tokenize: $(cat "$TMP/out")"
+expect_status 0 "$NINEML" detokenize -z "$J" 257 262 32 52 260 51
+[ "$(cat "$TMP/out")" = "he's 4123" ] || fail "tokenizer.json detokenize: $(cat "$TMP/out")"
+expect_status 1 "$NINEML" tokenize -z "$J" --bos "x"
+grep -qx "9ml: text: the vocabulary names no BOS token" "$TMP/out" || fail "tokenizer.json --bos: $(cat "$TMP/out")"
+sed 's/"BPE"/"Unigram"/' "$J" >"$TMP/unigram.json"
+expect_status 1 "$NINEML" tokenize -z "$TMP/unigram.json" "x"
+grep -qx "9ml: $TMP/unigram.json: model.type: not a BPE tokenizer" "$TMP/out" || fail "Unigram tokenizer.json: $(cat "$TMP/out")"
+python3 "$(dirname "$0")/gguf_edit.py" set-str "$B" "$TMP/falcon.gguf" tokenizer.ggml.pre falcon
+expect_status 1 "$NINEML" tokenize -z "$TMP/falcon.gguf" "x"
+grep -qx "9ml: $TMP/falcon.gguf: unsupported pre-tokenizer 'falcon' (tokenizer.ggml.pre; supported: gpt-2, llama-bpe, qwen2)" \
+  "$TMP/out" || fail "unsupported pre-tokenizer: $(cat "$TMP/out")"
+python3 "$(dirname "$0")/gguf_edit.py" set-str "$B" "$TMP/gpt2pre.gguf" tokenizer.ggml.pre gpt-2
+expect_status 0 "$NINEML" tokenize -z "$TMP/gpt2pre.gguf" "he's 4123"
+[ "$(cat "$TMP/out")" = "257 262 32 52 261" ] || fail "GPT-2 pre-tokenizer (digit runs): $(cat "$TMP/out")"
+
 expect_status 0 "$NINEML" tokenize --help
 grep -q -- '--bos' "$TMP/out" || fail "--help does not explain --bos"
 echo ok

@@ -245,6 +245,40 @@ load_vector(ctx *c, float *out, int role, int layer, int n)
 	return 0;
 }
 
+/* tokenizer.ggml.merges, copied like the pieces (a 0 after each). */
+static int
+load_merges(ctx *c)
+{
+	const nm_parsed *p = c->p;
+	nm_model *m = c->m;
+	nm_u64 n = p->vocab_n_merges;
+
+	if (p->vocab_merges == nil)
+		return 0;
+	if (n > 0x7fffffff)
+		return oom(c);
+	m->vocab_n_merges = (int)n;
+	m->vocab_merges = nm_model_own(m, (n + 1) * sizeof(char *));
+	m->vocab_merge_len = nm_model_own(m, (n + 1) * sizeof(int));
+	char *blob = nm_model_own(m, p->vocab_merges_bytes + n + 1);
+	if (m->vocab_merges == nil || m->vocab_merge_len == nil || blob == nil)
+		return oom(c);
+	const nm_u8 *s = p->vocab_merges;
+	for (nm_u64 i = 0; i < n; i++) {
+		nm_u64 len = nm_le64(s);
+		if (len > 0x7fffffff) {
+			nm_err(c->err, c->errlen, p->path, "merge longer than 2^31 bytes");
+			return -1;
+		}
+		nm_memcpy(blob, s + 8, len);
+		m->vocab_merges[i] = blob;
+		m->vocab_merge_len[i] = (int)len;
+		blob += len + 1;
+		s += 8 + len;
+	}
+	return 0;
+}
+
 static int
 load_vocab(ctx *c)
 {
@@ -281,7 +315,11 @@ load_vocab(ctx *c)
 		m->vocab_scores[i] = p->vocab_scores != nil ? nm_lef32(p->vocab_scores + 4 * i) : 0.0f;
 		m->vocab_types[i] = p->vocab_types != nil ? (int)nm_le32(p->vocab_types + 4 * i) : 1;
 	}
-	return 0;
+	nm_strlcpy(m->vocab_model, p->vocab_model, (int)sizeof m->vocab_model);
+	nm_strlcpy(m->vocab_pre, p->vocab_pre, (int)sizeof m->vocab_pre);
+	m->vocab_bos = p->vocab_bos;
+	m->vocab_eos = p->vocab_eos;
+	return load_merges(c);
 }
 
 int

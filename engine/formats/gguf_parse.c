@@ -628,6 +628,63 @@ rope_meta(const meta *kvs, const char *arch, nm_parsed *p, char *err, int errlen
 	return check_rope_freqs(kvs, arch, p, rf, hs, err, errlen);
 }
 
+/*
+ * The embedded vocabulary (tokenizer.ggml.*), when the file has one: the
+ * tokens, their scores and types, and for byte-level BPE the merges and
+ * the pre-tokenizer's name. Checked for shape only; the tokenizer judges
+ * the values (engine/tokenizer/vocab_model.c).
+ */
+static int
+read_vocab(const meta *kvs, nm_parsed *p, char *err, int errlen)
+{
+	const kv *tok = find(kvs, nil, "tokenizer.ggml.tokens");
+
+	p->vocab_bos = -1;
+	p->vocab_eos = -1;
+	if (tok == nil)
+		return 0;
+	if (tok->type != T_ARR || tok->elem != T_STR) {
+		key_err(err, errlen, p->path, "expected an array of strings for", nil, "tokenizer.ggml.tokens");
+		return -1;
+	}
+	p->vocab_n = tok->count;
+	p->vocab_tokens = tok->items;
+	p->vocab_tokens_bytes = tok->items_bytes;
+	const kv *sc = find(kvs, nil, "tokenizer.ggml.scores");
+	if (sc != nil) {
+		if (sc->type != T_ARR || sc->elem != T_F32 || sc->count != tok->count) {
+			key_err(err, errlen, p->path, "expected one float32 per token in", nil, "tokenizer.ggml.scores");
+			return -1;
+		}
+		p->vocab_scores = sc->items;
+	}
+	const kv *ty = find(kvs, nil, "tokenizer.ggml.token_type");
+	if (ty != nil) {
+		if (ty->type != T_ARR || (ty->elem != T_I32 && ty->elem != T_U32) || ty->count != tok->count) {
+			key_err(err, errlen, p->path, "expected one int32 per token in", nil, "tokenizer.ggml.token_type");
+			return -1;
+		}
+		p->vocab_types = ty->items;
+		p->vocab_types_type = ty->elem;
+	}
+	const kv *mg = find(kvs, nil, "tokenizer.ggml.merges");
+	if (mg != nil) {
+		if (mg->type != T_ARR || mg->elem != T_STR) {
+			key_err(err, errlen, p->path, "expected an array of strings for", nil, "tokenizer.ggml.merges");
+			return -1;
+		}
+		p->vocab_merges = mg->items;
+		p->vocab_n_merges = mg->count;
+		p->vocab_merges_bytes = mg->items_bytes;
+	}
+	if (get_str(kvs, nil, "tokenizer.ggml.model", p->vocab_model, (int)sizeof p->vocab_model, p->path, err, errlen) < 0 ||
+	    get_str(kvs, nil, "tokenizer.ggml.pre", p->vocab_pre, (int)sizeof p->vocab_pre, p->path, err, errlen) < 0 ||
+	    get_int(kvs, nil, "tokenizer.ggml.bos_token_id", 0, &p->vocab_bos, p->path, err, errlen) < 0 ||
+	    get_int(kvs, nil, "tokenizer.ggml.eos_token_id", 0, &p->vocab_eos, p->path, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 int
 nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen)
 {
@@ -728,6 +785,16 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 	if (nm_parsed_check_spans(p, 0, p->n_entries, p->path, err, errlen) != 0)
 		goto out;
 
+	// A vocabulary-only load needs no architecture (llama.cpp's vocab files
+	// carry those of models no plugin runs).
+	if (p->vocab_only) {
+		if (read_vocab(kvs, p, err, errlen) != 0)
+			goto out;
+		nm_strlcpy(p->format, "gguf", (int)sizeof p->format);
+		p->tensor_name = tensor_name;
+		rc = 0;
+		goto out;
+	}
 	// Hyper-parameters under the architecture's prefix.
 	char arch[40];
 	int got = get_str(kvs, nil, "general.architecture", arch, (int)sizeof arch, p->path, err, errlen);
@@ -777,34 +844,8 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 	    rope_meta(kvs, arch, p, err, errlen) != 0)
 		goto out;
 
-	// Embedded vocabulary.
-	const kv *tok = find(kvs, nil, "tokenizer.ggml.tokens");
-	if (tok != nil) {
-		if (tok->type != T_ARR || tok->elem != T_STR) {
-			key_err(err, errlen, p->path, "expected an array of strings for", nil, "tokenizer.ggml.tokens");
-			goto out;
-		}
-		p->vocab_n = tok->count;
-		p->vocab_tokens = tok->items;
-		p->vocab_tokens_bytes = tok->items_bytes;
-		const kv *sc = find(kvs, nil, "tokenizer.ggml.scores");
-		if (sc != nil) {
-			if (sc->type != T_ARR || sc->elem != T_F32 || sc->count != tok->count) {
-				key_err(err, errlen, p->path, "expected one float32 per token in", nil, "tokenizer.ggml.scores");
-				goto out;
-			}
-			p->vocab_scores = sc->items;
-		}
-		const kv *ty = find(kvs, nil, "tokenizer.ggml.token_type");
-		if (ty != nil) {
-			if (ty->type != T_ARR || (ty->elem != T_I32 && ty->elem != T_U32) || ty->count != tok->count) {
-				key_err(err, errlen, p->path, "expected one int32 per token in", nil, "tokenizer.ggml.token_type");
-				goto out;
-			}
-			p->vocab_types = ty->items;
-			p->vocab_types_type = ty->elem;
-		}
-	}
+	if (read_vocab(kvs, p, err, errlen) != 0)
+		goto out;
 	nm_strlcpy(p->format, "gguf", (int)sizeof p->format);
 	p->tensor_name = tensor_name;
 	rc = 0;

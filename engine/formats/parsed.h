@@ -43,6 +43,15 @@ struct nm_parsed {
 	const nm_u8 *vocab_tokens, *vocab_scores, *vocab_types;
 	nm_u64 vocab_tokens_bytes;
 	int vocab_types_type; /* GGUF element type of token_type (4 u32 or 5 i32) */
+	/* tokenizer.ggml.model and .pre ("" when absent), .merges (strings "A B"),
+	 * .bos_token_id / .eos_token_id (-1 when absent). */
+	char vocab_model[64], vocab_pre[64];
+	const nm_u8 *vocab_merges;
+	nm_u64 vocab_n_merges, vocab_merges_bytes;
+	int vocab_bos, vocab_eos;
+	/* Set before parsing: only the vocabulary is wanted (GGUF skips the
+	 * architecture and its hyper-parameters). */
+	int vocab_only;
 	/* File buffers and allocations owned by the parse. */
 	void *owned[64];
 	int n_owned;

@@ -47,12 +47,13 @@ static int parse_buffer(nm_parsed *p, const char *path, const nm_u8 *data, nm_u6
 
 /* Opens path read-only and parses it into p (which then owns the view). */
 static int
-parse_path(nm_parsed *p, const char *path, char *err, int errlen)
+parse_path(nm_parsed *p, const char *path, int vocab_only, char *err, int errlen)
 {
 	const nm_u8 *data;
 	nm_u64 len;
 
 	nm_parsed_init(p, path);
+	p->vocab_only = vocab_only;
 	if (nm_views_open(&p->views, path, &data, &len, err, errlen) != 0)
 		return -1;
 	return parse_buffer(p, path, data, len, err, errlen);
@@ -106,11 +107,12 @@ lead_with_path(const char *path, char *err, int errlen)
 
 /*
  * Parses path (or, when data is not nil, the len bytes at data, named path)
- * and builds m from it with build. The model takes the parse's file views:
+ * and builds m from it with build; vocab_only asks the parser for the
+ * vocabulary alone (a GGUF's architecture is then not looked at). The model takes the parse's file views:
  * its weights may point into them.
  */
 static int
-load(nm_model *m, const char *path, const nm_u8 *data, nm_u64 len,
+load(nm_model *m, const char *path, const nm_u8 *data, nm_u64 len, int vocab_only,
      int (*build)(nm_model *m, const nm_parsed *p, char *err, int errlen), char *err, int errlen)
 {
 	nm_parsed p;
@@ -119,9 +121,10 @@ load(nm_model *m, const char *path, const nm_u8 *data, nm_u64 len,
 	nm_memset(m, 0, sizeof *m);
 	if (data != nil) {
 		nm_parsed_init(&p, path);
+		p.vocab_only = vocab_only;
 		rc = parse_buffer(&p, path, data, len, err, errlen);
 	} else
-		rc = parse_path(&p, path, err, errlen);
+		rc = parse_path(&p, path, vocab_only, err, errlen);
 	if (rc == 0)
 		rc = build(m, &p, err, errlen);
 	if (rc == 0) {
@@ -139,13 +142,13 @@ load(nm_model *m, const char *path, const nm_u8 *data, nm_u64 len,
 int
 nm_model_load(nm_model *m, const char *path, char *err, int errlen)
 {
-	return load(m, path, nil, 0, nm_model_build, err, errlen);
+	return load(m, path, nil, 0, 0, nm_model_build, err, errlen);
 }
 
 int
 nm_model_load_vocab(nm_model *m, const char *path, char *err, int errlen)
 {
-	return load(m, path, nil, 0, nm_model_build_vocab, err, errlen);
+	return load(m, path, nil, 0, 1, nm_model_build_vocab, err, errlen);
 }
 
 int
@@ -153,7 +156,7 @@ nm_model_load_memory(nm_model *m, const char *name, const nm_u8 *data, nm_u64 le
 {
 	static const nm_u8 empty[1];
 
-	return load(m, name, data != nil ? data : empty, len, nm_model_build, err, errlen);
+	return load(m, name, data != nil ? data : empty, len, 0, nm_model_build, err, errlen);
 }
 
 int
@@ -163,7 +166,7 @@ nm_file_info_load(nm_file_info *info, const char *path, char *err, int errlen)
 	int rc;
 
 	nm_memset(info, 0, sizeof *info);
-	rc = parse_path(&p, path, err, errlen);
+	rc = parse_path(&p, path, 0, err, errlen);
 	if (rc == 0) {
 		info->tensors = nm_alloc((nm_u64)(p.n_entries + 1) * sizeof(nm_tensor_info));
 		if (info->tensors == nil) {

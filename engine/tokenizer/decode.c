@@ -1,7 +1,9 @@
 /*
- * decode.c: token ids to bytes, as llama2.c's decode(): the piece, without
- * its leading space right after BOS; a piece spelled exactly "<0xHH>" (hex
- * digits in either case) is the raw byte HH.
+ * decode.c: token ids to bytes. SentencePiece as llama2.c's decode(): the
+ * piece, without its leading space right after BOS; a piece spelled exactly
+ * "<0xHH>" (hex digits in either case) is the raw byte HH. Byte-level BPE
+ * pieces are already raw bytes (vocab_model.c read them back from GPT-2's
+ * alphabet), so they are taken as they are.
  */
 #include "port/port.h"
 #include "tokenizer/internal.h"
@@ -60,6 +62,11 @@ nm_tok_decode_piece(const nm_vocab *v, int prev, int token, const char **out, in
 		return -1;
 	p = v->piece[token];
 	len = v->piece_len[token];
+	if (v->kind == NM_VOCAB_BPE) {
+		*out = p;
+		*out_len = len;
+		return 0;
+	}
 	if (prev == NM_TOK_BOS && len > 0 && p[0] == ' ') {
 		p++;
 		len--;
@@ -78,7 +85,7 @@ nm_tok_decode_piece(const nm_vocab *v, int prev, int token, const char **out, in
 static int
 silent(const nm_vocab *v, int token)
 {
-	if (token == NM_TOK_BOS || token == NM_TOK_EOS)
+	if (token == v->bos_id || token == v->eos_id)
 		return 1;
 	return v->type != nil && v->type[token] == NM_TOKTYPE_CONTROL;
 }

@@ -1,5 +1,7 @@
 /*
- * encode.c: text to token ids, llama2.c's algorithm. After the characters
+ * encode.c: text to token ids: the checks every vocabulary shares, BOS and
+ * EOS, and for SentencePiece vocabularies llama2.c's algorithm (byte-level
+ * BPE is bpe.c). After the characters
  * are looked up (or split into byte tokens), the adjacent pair whose
  * concatenation is in the vocabulary with the highest score merges, the
  * leftmost on equal scores, until no pair does. As in run.c a pair merges
@@ -235,6 +237,37 @@ int
 nm_tok_encode(const nm_vocab *v, const char *text, int len, int bos, int eos,
               int *ids, int cap, int *n_ids, char *err, int errlen)
 {
+	return nm_tok_encode_flags(v, text, len, (bos ? NM_TOK_ADD_BOS : 0) | (eos ? NM_TOK_ADD_EOS : 0),
+	                           ids, cap, n_ids, err, errlen);
+}
+
+/* "vocabulary has N tokens, no id I for BOS", or, for a byte-level
+ * vocabulary without the key, that it names none. */
+static int
+missing_special(const nm_vocab *v, int id, const char *what, char *err, int errlen)
+{
+	nm_tok_msg m;
+
+	nm_tok_msg_start(&m, err, errlen);
+	if (id < 0) {
+		nm_tok_msg_s(&m, "the vocabulary names no ");
+		nm_tok_msg_s(&m, what);
+		nm_tok_msg_s(&m, " token");
+		return -1;
+	}
+	nm_tok_msg_s(&m, "vocabulary has ");
+	nm_tok_msg_d(&m, v->n);
+	nm_tok_msg_s(&m, " tokens, no id ");
+	nm_tok_msg_d(&m, id);
+	nm_tok_msg_s(&m, " for ");
+	nm_tok_msg_s(&m, what);
+	return -1;
+}
+
+int
+nm_tok_encode_flags(const nm_vocab *v, const char *text, int len, int flags,
+                    int *ids, int cap, int *n_ids, char *err, int errlen)
+{
 	nm_tok_msg m;
 	state s;
 	int bad, out = 0;
@@ -258,22 +291,25 @@ nm_tok_encode(const nm_vocab *v, const char *text, int len, int bos, int eos,
 		nm_tok_msg_s(&m, " needed");
 		return -1;
 	}
-	if (nm_utf8_check(text, len, &bad) != 0) {
+	if (v->kind != NM_VOCAB_BPE && nm_utf8_check(text, len, &bad) != 0) {
 		nm_tok_msg_start(&m, err, errlen);
 		nm_tok_msg_s(&m, "not valid UTF-8 at byte ");
 		nm_tok_msg_d(&m, bad);
 		return -1;
 	}
-	if ((bos && v->n <= NM_TOK_BOS) || (eos && v->n <= NM_TOK_EOS)) {
-		nm_tok_msg_start(&m, err, errlen);
-		nm_tok_msg_s(&m, "vocabulary has ");
-		nm_tok_msg_d(&m, v->n);
-		nm_tok_msg_s(&m, bos && v->n <= NM_TOK_BOS ? " tokens, no id 1 for BOS" : " tokens, no id 2 for EOS");
-		return -1;
-	}
-	if (bos)
-		ids[out++] = NM_TOK_BOS;
-	if (len > 0) {
+	if ((flags & NM_TOK_ADD_BOS) && (v->bos_id < 0 || v->bos_id >= v->n))
+		return missing_special(v, v->bos_id, "BOS", err, errlen);
+	if ((flags & NM_TOK_ADD_EOS) && (v->eos_id < 0 || v->eos_id >= v->n))
+		return missing_special(v, v->eos_id, "EOS", err, errlen);
+	if (flags & NM_TOK_ADD_BOS)
+		ids[out++] = v->bos_id;
+	if (v->kind == NM_VOCAB_BPE) {
+		int n;
+
+		if (nm_bpe_encode(v, text, len, (flags & NM_TOK_PARSE_SPECIAL) != 0, ids + out, &n, err, errlen) != 0)
+			return -1;
+		out += n;
+	} else if (len > 0) {
 		nm_u64 n = (nm_u64)len + 1; /* the dummy prefix and at most one symbol per byte */
 
 		nm_memset(&s, 0, sizeof s);
@@ -299,8 +335,8 @@ nm_tok_encode(const nm_vocab *v, const char *text, int len, int bos, int eos,
 			ids[out++] = s.id[i];
 		free_state(&s);
 	}
-	if (eos)
-		ids[out++] = NM_TOK_EOS;
+	if (flags & NM_TOK_ADD_EOS)
+		ids[out++] = v->eos_id;
 	*n_ids = out;
 	return 0;
 }

@@ -1,10 +1,9 @@
 /* utf8.c: strict UTF-8 validation (RFC 3629) and character lengths. */
 #include "port/port.h"
-#include "tokenizer.h"
+#include "tokenizer/internal.h"
 
-/* Length of the well-formed sequence at s[0..left-1], or 0 if it is not one. */
-static int
-seq_len(const nm_u8 *s, int left)
+int
+nm_utf8_seq_len(const nm_u8 *s, int left)
 {
 	int c = s[0], n, lo = 0x80, hi = 0xBF;
 
@@ -45,7 +44,7 @@ nm_utf8_check(const char *text, int len, int *bad_offset)
 	int i = 0;
 
 	while (i < len) {
-		int n = seq_len(s + i, len - i);
+		int n = nm_utf8_seq_len(s + i, len - i);
 
 		if (n == 0) {
 			if (bad_offset != nil)

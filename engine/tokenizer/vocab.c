@@ -13,6 +13,9 @@ nm_vocab_alloc(nm_vocab *v, int n, nm_u64 blob_bytes, int with_types)
 	nm_memset(v, 0, sizeof *v);
 	if (n < 0 || n > NM_TOK_MAX_VOCAB)
 		return -1;
+	v->kind = NM_VOCAB_SPM;
+	v->bos_id = NM_TOK_BOS;
+	v->eos_id = NM_TOK_EOS;
 	v->n = n;
 	v->piece = nm_alloc((nm_u64)n * sizeof(char *));
 	v->piece_len = nm_alloc((nm_u64)n * sizeof(int));
@@ -40,6 +43,14 @@ nm_vocab_free(nm_vocab *v)
 	nm_free(v->type);
 	nm_free(v->sorted);
 	nm_free(v->blob);
+	nm_free(v->literal);
+	nm_free(v->special);
+	nm_free(v->merge_a);
+	nm_free(v->merge_b);
+	nm_free(v->merge_alen);
+	nm_free(v->merge_blen);
+	nm_free(v->merge_blob);
+	nm_free(v->merge_slots);
 	nm_memset(v, 0, sizeof *v);
 }
 
@@ -97,12 +108,16 @@ sort_ids(const nm_vocab *v, int *ids, int *tmp, int n)
 		nm_memcpy(ids, src, (nm_u64)n * sizeof(int));
 }
 
-/* Pieces that text can match: non-empty, and not markup when types are known. */
+/* Pieces that text can match: non-empty, and not markup when types are
+ * known; for byte-level BPE, every piece merging can make (the literal
+ * ones are matched as special tokens, or never). */
 static int
 indexed(const nm_vocab *v, int id)
 {
 	if (v->piece_len[id] == 0)
 		return 0;
+	if (v->literal != nil)
+		return !v->literal[id];
 	if (v->type != nil) {
 		int t = v->type[id];
 
@@ -160,5 +175,8 @@ nm_u64
 nm_vocab_bytes(const nm_vocab *v)
 {
 	return nm_alloc_size(v->piece) + nm_alloc_size(v->piece_len) + nm_alloc_size(v->score) +
-	       nm_alloc_size(v->type) + nm_alloc_size(v->sorted) + nm_alloc_size(v->blob);
+	       nm_alloc_size(v->type) + nm_alloc_size(v->sorted) + nm_alloc_size(v->blob) +
+	       nm_alloc_size(v->literal) + nm_alloc_size(v->special) + nm_alloc_size(v->merge_a) +
+	       nm_alloc_size(v->merge_b) + nm_alloc_size(v->merge_alen) + nm_alloc_size(v->merge_blen) +
+	       nm_alloc_size(v->merge_blob) + nm_alloc_size(v->merge_slots);
 }
