@@ -181,6 +181,9 @@ LEVEL(tile)(float *out, const float *x, const void *w, int n, int d, int i0, int
 	for (int r = 0; r < R; r++)
 		for (int c = 0; c < C; c++)
 			acc[r][c] = j0 == 0 ? VZERO() : spill[r * ss + c];
+	/* two chunks per trip: the loop's own instructions are a seventh of
+	 * a 4 x 3 tile's (cold 110M-shape f32 products ~6% faster) */
+#pragma GCC unroll 2
 	for (int j = j0; j < j1; j += W) {
 		VF xv[TILE_C];
 		for (int c = 0; c < C; c++)
