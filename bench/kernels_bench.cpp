@@ -1,6 +1,6 @@
 // Google Benchmark of every kernel-table entry on every implementation
 // (scalar, sse2, avx2, avx512; matmuls and attention also on 2 threads;
-// the batched products at T = 32, Q8 also packed at T = 1 and 32),
+// the batched products at T = 32 (f32, f16, Q8), Q8 also packed at T = 1 and 32),
 // with GFLOP/s and GB/s counters, plus the read-bandwidth probe.
 //   build/bench/nineml_bench_kernels [--benchmark_filter=REGEX]
 // A level this CPU lacks is reported as an error row ("not available").
@@ -102,6 +102,21 @@ void bm_batch_f32(benchmark::State& st, Impl im, int d, int n, int T) {
     benchmark::DoNotOptimize(out.data());
   }
   rates(st, 2.0 * d * n * T, 4.0 * d * n);
+}
+
+// f16 weights (halves of the f32 benchmark's values), widened on the fly.
+void bm_batch_f16(benchmark::State& st, Impl im, int d, int n, int T) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  auto wf = floats(static_cast<size_t>(d) * n, 1), x = floats(static_cast<size_t>(n) * T, 2);
+  std::vector<nm_u16> w(wf.size());
+  for (size_t i = 0; i < w.size(); i++) w[i] = nm_float_to_half(wf[i]);
+  std::vector<float> out(static_cast<size_t>(d) * T);
+  for (auto _ : st) {
+    nm_par_matmul_f16_batch(t, pool_for(im.threads), out.data(), x.data(), w.data(), n, d, T);
+    benchmark::DoNotOptimize(out.data());
+  }
+  rates(st, 2.0 * d * n * T, 2.0 * d * n);
 }
 
 void bm_batch_q8(benchmark::State& st, Impl im, int d, int n, int T, bool packed) {
@@ -288,6 +303,7 @@ void register_all() {
     for (const Mm& s : batch_shapes) {
       std::string sh = std::to_string(s.d) + "x" + std::to_string(s.n) + "xT32";
       benchmark::RegisterBenchmark(name("matmul_f32_batch", im, sh).c_str(), bm_batch_f32, im, s.d, s.n, 32);
+      benchmark::RegisterBenchmark(name("matmul_f16_batch", im, sh).c_str(), bm_batch_f16, im, s.d, s.n, 32);
       benchmark::RegisterBenchmark(name("matmul_q8_batch", im, sh).c_str(), bm_batch_q8, im, s.d, s.n, 32, false);
       benchmark::RegisterBenchmark(name("matmul_q8_packed_batch", im, sh).c_str(), bm_batch_q8, im, s.d, s.n, 32,
                                    true);

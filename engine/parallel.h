@@ -85,6 +85,18 @@ void nm_par_matmul_bf16_batch(const nm_kernel_table *k, nm_pool *pool, float *ou
 void nm_par_attention(const nm_kernel_table *k, nm_pool *pool, float *out, float *att,
                       const float *q, const float *k_cache, const float *v_cache, int n_heads,
                       int n_kv_heads, int head_size, int pos, int window);
+/*
+ * Prefill's attention: positions pos0..pos0+T-1 (q and out token-major,
+ * T x n_heads*head_size; their k and v already in the caches) in one
+ * dispatch, each task taking a range of heads for every position. Head h
+ * keeps its scores in att[h*att_stride ...] (att_stride >= pos0 + T, att
+ * n_heads*att_stride floats), so no two tasks share scratch; every
+ * position's output has the bits nm_par_attention gives it.
+ */
+void nm_par_attention_batch(const nm_kernel_table *k, nm_pool *pool, float *out, float *att,
+                            int att_stride, const float *q, const float *k_cache,
+                            const float *v_cache, int n_heads, int n_kv_heads, int head_size,
+                            int pos0, int T, int window);
 
 #ifdef __cplusplus
 }

@@ -14,9 +14,28 @@ typedef struct {
 	const nm_u8 *blocks;
 	const nm_u16 *h;
 	int n, gs, n_heads, n_kv_heads, head_size, pos, window, blk;
+	int T, att_stride; /* J_ATT_BATCH: positions pos..pos+T-1 */
 } job;
 
-enum { J_F32, J_Q8, J_Q4_0, J_F16, J_BF16, J_BLOCKS, J_ATT };
+enum { J_F32, J_Q8, J_Q4_0, J_F16, J_BF16, J_BLOCKS, J_ATT, J_ATT_BATCH };
+
+/* Heads [h0, h1) of positions pos..pos+T-1, one head at a time: head h's
+ * scores at att + h*att_stride, which attention_heads (placing head h at
+ * h*(pos+1)) is given by offsetting att by h*(att_stride - (pos+1)). */
+static void
+attention_rows(job *j, int h0, int h1)
+{
+	int dim = j->n_heads * j->head_size;
+
+	for (int t = 0; t < j->T; t++) {
+		int pos = j->pos + t;
+		for (int h = h0; h < h1; h++)
+			j->k->attention_heads(j->out + (nm_i64)t * dim,
+			                      j->att + (nm_i64)h * (j->att_stride - (pos + 1)),
+			                      j->q + (nm_i64)t * dim, j->kc, j->vc, j->n_heads, j->n_kv_heads,
+			                      j->head_size, pos, j->window, h, h + 1);
+	}
+}
 
 static int
 split(int total, int t, int tasks)
@@ -51,6 +70,9 @@ run_task(void *arg, int t)
 		break;
 	case J_BF16:
 		j->k->matmul_bf16_rows(j->out, j->x, j->h, j->n, r0, r1);
+		break;
+	case J_ATT_BATCH:
+		attention_rows(j, r0, r1);
 		break;
 	default:
 		j->k->attention_heads(j->out, j->att, j->q, j->kc, j->vc, j->n_heads,
@@ -184,4 +206,27 @@ nm_par_attention(const nm_kernel_table *k, nm_pool *pool, float *out, float *att
 	j.pos = pos;
 	j.window = window;
 	start(&j, k, pool, J_ATT, n_heads);
+}
+
+void
+nm_par_attention_batch(const nm_kernel_table *k, nm_pool *pool, float *out, float *att,
+                       int att_stride, const float *q, const float *k_cache, const float *v_cache,
+                       int n_heads, int n_kv_heads, int head_size, int pos0, int T, int window)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.att = att;
+	j.att_stride = att_stride;
+	j.q = q;
+	j.kc = k_cache;
+	j.vc = v_cache;
+	j.n_heads = n_heads;
+	j.n_kv_heads = n_kv_heads;
+	j.head_size = head_size;
+	j.pos = pos0;
+	j.T = T;
+	j.window = window;
+	start(&j, k, pool, J_ATT_BATCH, n_heads);
 }

@@ -64,13 +64,17 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 			           m->rms_att + (nm_i64)l * dim, dim, c->norm_eps);
 		nm_linear_batch(s, e, s->xb, T, 3, qkv_out, qkv);
 		for (int t = 0; t < T; t++) {
-			int pos = pos0 + t;
-			rope(s, m, e, s->q + (nm_i64)t * dim, dim, pos);
-			rope(s, m, e, kpos + (nm_i64)t * kv_dim, kv_dim, pos);
-			nm_par_attention(k, e->pool, s->xb + (nm_i64)t * dim, s->att, s->q + (nm_i64)t * dim,
-			                 kc, vc, c->n_heads, c->n_kv_heads, s->head_size, pos,
-			                 c->sliding_window);
+			rope(s, m, e, s->q + (nm_i64)t * dim, dim, pos0 + t);
+			rope(s, m, e, kpos + (nm_i64)t * kv_dim, kv_dim, pos0 + t);
 		}
+		// Position t reads keys 0..pos0+t only, all rotated by now: one
+		// dispatch for the T positions, each with decode's bits.
+		if (T == 1)
+			nm_par_attention(k, e->pool, s->xb, s->att, s->q, kc, vc, c->n_heads, c->n_kv_heads,
+			                 s->head_size, pos0, c->sliding_window);
+		else
+			nm_par_attention_batch(k, e->pool, s->xb, s->att, s->ctx, s->q, kc, vc, c->n_heads,
+			                       c->n_kv_heads, s->head_size, pos0, T, c->sliding_window);
 		nm_linear_batch(s, e, s->xb, T, 1, &s->xb2, wo);
 		for (int t = 0; t < T; t++)
 			k->residual_add(s->x + (nm_i64)t * dim, s->xb2 + (nm_i64)t * dim, dim);

@@ -88,6 +88,10 @@ vexp_ps(__m512 x)
 #define VMASK_EQ(a, b) ((unsigned)_mm512_cmp_ps_mask((a), (b), _CMP_EQ_OQ))
 #define VSWAP_PAIRS(v) _mm512_permute_ps((v), 0xb1)
 
+/* 32 registers: product tiles of 4 rows x 4 tokens (16 accumulators, 4 x
+ * vectors, a weight vector); prefill's 32 tokens are whole tiles. */
+#define TILE_R 4
+#define TILE_C 4
 #include "simd/body.h"
 
 const nm_kernel_table *

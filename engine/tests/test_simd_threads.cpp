@@ -151,4 +151,32 @@ TEST(Pool, SplitsKeepTheBitsOnEveryTable) {
   }
 }
 
+// Prefill's attention (one dispatch for T positions, scores of head h at
+// h * att_stride) gives every position nm_par_attention's bits, on every
+// table, 1-4 threads, with and without a sliding window.
+TEST(Pool, AttentionBatchIsPerPositionAttention) {
+  const int heads = 6, kv = 2, hs = 10, pos0 = 3, T = 7, stride = 12, dim = heads * hs;
+  auto q = floats(static_cast<size_t>(T) * dim, 6), kc = floats(static_cast<size_t>(kv) * hs * (pos0 + T), 7),
+       vc = floats(static_cast<size_t>(kv) * hs * (pos0 + T), 8);
+  for (const char* level : {"scalar", "sse2", "avx2", "avx512"}) {
+    const nm_kernel_table* t = nm_kernels_by_name(level);
+    if (!t) continue;
+    for (int window : {0, 4}) {
+      std::vector<float> want(static_cast<size_t>(T) * dim), att(static_cast<size_t>(heads) * stride);
+      for (int i = 0; i < T; i++)
+        nm_par_attention(t, nullptr, want.data() + static_cast<size_t>(i) * dim, att.data(),
+                         q.data() + static_cast<size_t>(i) * dim, kc.data(), vc.data(), heads, kv, hs, pos0 + i, window);
+      for (int threads : {1, 2, 3, 4}) {
+        nm_pool* p = threads > 1 ? nm_pool_create(threads) : nullptr;
+        std::vector<float> got(want.size());
+        nm_par_attention_batch(t, p, got.data(), att.data(), stride, q.data(), kc.data(), vc.data(), heads, kv, hs,
+                               pos0, T, window);
+        EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * 4), 0)
+            << level << " t" << threads << " window " << window;
+        nm_pool_free(p);
+      }
+    }
+  }
+}
+
 }  // namespace
