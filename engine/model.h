@@ -29,9 +29,11 @@ typedef struct {
 	nm_u8 *blocks;
 	nm_u16 *h;
 	/* NM_T_Q8: the same weights in one kernel table's packed layout and that
-	 * table (engine/model/pack.c), or nil; only that table reads them. */
+	 * table (engine/model/pack.c), or nil; only that table reads them.
+	 * packed_half: its scales are IEEE halves (kernel_table.h q8_pack). */
 	void *packed;
 	const void *packed_for;
+	int packed_half;
 } nm_tensor;
 
 /* Llama 3.1 RoPE scaling; factor 0 means none. */

@@ -51,6 +51,7 @@ typedef struct {
 	const float *ws;
 	int gs;
 	const void *packed;            /* q8: the table's q8_pack of wq/ws, or nil */
+	int packed_half;               /* q8: packed with half scales (kernel_table.h) */
 	const nm_u8 *blocks;           /* q4_0: d rows of n/32 blocks */
 	const nm_u16 *h;               /* f16, bf16: d x n 16-bit floats (read with x) */
 } nm_par_product;
@@ -60,11 +61,12 @@ void nm_par_matmul_products(const nm_kernel_table *k, nm_pool *pool, const float
 /* One product of each kind. */
 void nm_par_matmul_f32_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
                              const float *w, int n, int d, int T);
-/* packed: k's q8_pack of the same W, or nil (the panels go through
- * matmul_q8_packed_batch, the rows past the last one through wq/ws). */
+/* packed: k's q8_pack of the same W (half: with half scales), or nil
+ * (the panels go through matmul_q8_packed_batch, the rows past the last
+ * one through wq/ws). */
 void nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
                             const float *xs, const nm_i8 *wq, const float *ws, const void *packed,
-                            int n, int d, int gs, int T);
+                            int half, int n, int d, int gs, int T);
 void nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out,
                               const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
                               int T);

@@ -25,6 +25,7 @@ nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const n
 			p[i].ws = w->s;
 			p[i].gs = w->group_size;
 			p[i].packed = w->packed_for == e->k ? w->packed : nil;
+			p[i].packed_half = w->packed_half;
 			break;
 		case NM_T_Q4_0:
 			p[i].type = NM_PAR_Q4_0;
