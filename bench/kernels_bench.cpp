@@ -119,7 +119,7 @@ void bm_batch_q8(benchmark::State& st, Impl im, int d, int n, int T, bool packed
   if (bytes > 0) t->q8_pack(pw.data(), wq.data(), ws.data(), n, d, gs, 0);
   std::vector<float> out(static_cast<size_t>(d) * T);
   for (auto _ : st) {
-    nm_par_matmul_q8_batch(t, pool_for(im.threads), out.data(), xq.data(), xs.data(), wq.data(), ws.data(),
+    nm_par_matmul_q8_batch(t, pool_for(im.threads), out.data(), xq.data(), xs.data(), wq.data(), ws.data(), nullptr,
                            bytes > 0 ? pw.data() : nullptr, 0, n, d, gs, T);
     benchmark::DoNotOptimize(out.data());
   }

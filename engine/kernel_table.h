@@ -80,6 +80,15 @@ typedef struct {
 	                         int r0, int r1);
 	void (*matmul_bf16_batch)(float *out, const float *x, const nm_u16 *w, int n, int d, int T,
 	                          int r0, int r1);
+	/*
+	 * matmul_q8_batch with the W scales as IEEE halves (ws: d x n/gs
+	 * binary16), each widened exactly where float scales are read, so the
+	 * bits are matmul_q8_batch's on the widened scales. GGUF Q8_0's scales
+	 * are halves (engine/model/pack.c keeps such a copy): 2 bytes a group
+	 * read instead of 4.
+	 */
+	void (*matmul_q8h_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+	                         const nm_u16 *ws, int n, int d, int gs, int T, int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);

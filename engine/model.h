@@ -28,6 +28,9 @@ typedef struct {
 	float *s;
 	nm_u8 *blocks;
 	nm_u16 *h;
+	/* NM_T_Q8: s as IEEE halves when every scale is one exactly (GGUF
+	 * Q8_0's), made by nm_model_pack for matmul_q8h_batch, or nil. */
+	nm_u16 *sh;
 	/* NM_T_Q8: the same weights in one kernel table's packed layout and that
 	 * table (engine/model/pack.c), or nil; only that table reads them.
 	 * packed_half: its scales are IEEE halves (kernel_table.h q8_pack). */

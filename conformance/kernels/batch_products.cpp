@@ -201,17 +201,17 @@ const Kernel* batch_q8_kernel() {
       packed.resize(static_cast<size_t>(bytes));
       ex.table->q8_pack(packed.data(), wq.data(), ws.data(), n, d, gs, 0);
     }
-    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(),
+    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(), nullptr,
                            packed.empty() ? nullptr : packed.data(), 0, n, d, gs, T);
   });
   return &k;
 }
 
 // The half-scale form as GGUF Q8_0 runs: W packed with half scales where
-// the level packs (avx512; the rows past the last panel and the other
-// levels read the float scales as stored). Each output must also have the
-// bits of the level's row entry for its token alone (batch == rows); one
-// that does not is made NaN, which fails the case.
+// the level packs (avx512), the other rows (and levels) through
+// matmul_q8h_batch on the half scales. Each output must also have the bits
+// of the level's float-scale row entry for its token alone (batch ==
+// rows); one that does not is made NaN, which fails the case.
 const Kernel* batch_q8_half_kernel() {
   static HalfScaleQ8 row;
   static BatchProduct k(&row, [](const CaseSpec& c, const Tensors& in, std::span<const float> x, int T,
@@ -223,16 +223,19 @@ const Kernel* batch_q8_half_kernel() {
     std::vector<float> xs, ws(w.size() / static_cast<size_t>(gs));
     quantize_rows(x, T, n, gs, xq, xs);
     nm_q8_quantize(wq.data(), ws.data(), w.data(), n * d, gs, NM_ROUND_EVEN);
-    for (float s : ws)
-      if (nm_half_to_float(nm_float_to_half(s)) != s)
+    std::vector<nm_u16> wsh(ws.size());
+    for (size_t i = 0; i < ws.size(); i++) {
+      wsh[i] = nm_float_to_half(ws[i]);
+      if (nm_half_to_float(wsh[i]) != ws[i])
         throw std::runtime_error(c.key() + ": a W scale is not a half (HalfScaleQ8::inputs)");
+    }
     std::vector<uint8_t> packed;
     const nm_i64 bytes = ex.table->q8_pack ? ex.table->q8_packed_size(n, d, gs, 1) : 0;
     if (bytes > 0) {
       packed.resize(static_cast<size_t>(bytes));
       ex.table->q8_pack(packed.data(), wq.data(), ws.data(), n, d, gs, 1);
     }
-    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(),
+    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(), wsh.data(),
                            packed.empty() ? nullptr : packed.data(), 1, n, d, gs, T);
     std::vector<float> row_out(static_cast<size_t>(d));
     for (int t = 0; t < T; t++) {

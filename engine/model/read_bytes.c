@@ -7,13 +7,13 @@
 #include "model/forward.h"
 
 static nm_u64
-stored_bytes(const nm_tensor *w, nm_u64 rows)
+stored_bytes(const nm_tensor *w, nm_u64 rows, int half_reader)
 {
 	nm_u64 n = rows * (nm_u64)w->cols;
 
 	switch (w->type) {
-	case NM_T_Q8:
-		return n + 4 * (n / (nm_u64)w->group_size);
+	case NM_T_Q8: /* float scales, or halves where the table reads w->sh */
+		return n + (w->sh != nil && half_reader ? 2 : 4) * (n / (nm_u64)w->group_size);
 	case NM_T_Q4_0:
 		return n / 32 * 18;
 	case NM_T_F16:
@@ -24,16 +24,18 @@ stored_bytes(const nm_tensor *w, nm_u64 rows)
 }
 
 /* A packed Q8 matrix: its panels, and the rows past the last one as
- * stored (par_products.c reads them there). */
+ * stored (par_products.c reads them there, as it reads an unpacked one:
+ * with the half scales w->sh when there are and the table reads them). */
 static nm_u64
 matrix_bytes(const nm_tensor *w, const nm_kernel_table *k)
 {
 	nm_u64 tail;
+	int h = k->matmul_q8h_batch != nil;
 
 	if (w->type != NM_T_Q8 || w->packed == nil || w->packed_for != k || k->q8_pack_rows <= 0)
-		return stored_bytes(w, (nm_u64)w->rows);
+		return stored_bytes(w, (nm_u64)w->rows, h);
 	tail = (nm_u64)(w->rows % k->q8_pack_rows);
-	return (nm_u64)k->q8_packed_size(w->cols, w->rows, w->group_size, w->packed_half) + stored_bytes(w, tail);
+	return (nm_u64)k->q8_packed_size(w->cols, w->rows, w->group_size, w->packed_half) + stored_bytes(w, tail, h);
 }
 
 nm_u64

@@ -68,8 +68,8 @@ TEST(Q8Pack, PackedProductsKeepScalarBits) {
           for (int threads : {1, 2, 3, 4}) {
             nm_pool* p = threads > 1 ? nm_pool_create(threads) : nullptr;
             std::vector<float> got(want.size(), -1.0f);
-            nm_par_matmul_q8_batch(k, p, got.data(), xq.data(), xs.data(), wq.data(), ws.data(), packed.data(), half,
-                                   s.n, s.d, s.gs, T);
+            nm_par_matmul_q8_batch(k, p, got.data(), xq.data(), xs.data(), wq.data(), ws.data(), nullptr,
+                                   packed.data(), half, s.n, s.d, s.gs, T);
             EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * 4), 0)
                 << level << " n " << s.n << " d " << s.d << " gs " << s.gs << " T " << T << " threads " << threads
                 << " extreme " << extreme << " half " << half;
@@ -78,6 +78,41 @@ TEST(Q8Pack, PackedProductsKeepScalarBits) {
         }
   }
   if (tables_with_pack == 0) GTEST_SKIP() << "no kernel table on this CPU has a packed Q8 layout";
+}
+
+// matmul_q8h_batch (W scales as halves, as GGUF Q8_0 stores them) on every
+// table: the bits of the scalar table's matmul_q8_batch on the widened
+// scales, for every group size path (32, 64, other multiples of 32, and
+// group sizes the 256-bit levels take one group at a time), token count and
+// thread split.
+TEST(Q8Pack, HalfScaleProductsKeepScalarBits) {
+  const Shape shapes[] = {{32, 16, 32}, {288, 53, 32}, {768, 64, 64}, {96, 35, 12}, {40, 17, 4}, {512, 48, 128}};
+  for (const char* level : {"scalar", "sse2", "avx2", "avx512"}) {
+    const nm_kernel_table* k = nm_kernels_by_name(level);
+    if (!k) continue;
+    ASSERT_NE(k->matmul_q8h_batch, nullptr) << level;
+    for (const Shape& s : shapes)
+      for (int T : {1, 2, 5, 9}) {
+        std::mt19937 g(static_cast<uint32_t>(s.n * 31 + s.d * 5 + T));
+        const int groups = s.n / s.gs;
+        auto wq = int8s(static_cast<size_t>(s.n) * s.d, g, -128, 127), xq = int8s(static_cast<size_t>(s.n) * T, g, -127, 127);
+        auto ws = scales(static_cast<size_t>(s.d) * groups, g, true), xs = scales(static_cast<size_t>(T) * groups, g);
+        std::vector<nm_u16> wsh(ws.size());
+        for (size_t i = 0; i < ws.size(); i++) wsh[i] = nm_float_to_half(ws[i]);
+        std::vector<float> want(static_cast<size_t>(T) * s.d);
+        nm_kernels_scalar()->matmul_q8_batch(want.data(), xq.data(), xs.data(), wq.data(), ws.data(), s.n, s.d, s.gs,
+                                             T, 0, s.d);
+        for (int threads : {1, 2, 3, 4}) {
+          nm_pool* p = threads > 1 ? nm_pool_create(threads) : nullptr;
+          std::vector<float> got(want.size(), -1.0f);
+          nm_par_matmul_q8_batch(k, p, got.data(), xq.data(), xs.data(), wq.data(), ws.data(), wsh.data(), nullptr, 0,
+                                 s.n, s.d, s.gs, T);
+          EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * 4), 0)
+              << level << " n " << s.n << " d " << s.d << " gs " << s.gs << " T " << T << " threads " << threads;
+          if (p) nm_pool_free(p);
+        }
+      }
+  }
 }
 
 TEST(Q8Pack, ShapesThatStayUnpacked) {
