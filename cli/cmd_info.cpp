@@ -108,7 +108,7 @@ Action add_info(CLI::App& app) {
                           {"original_max_position", c.rope_scaling.original_max_position}}},
         {"embedded_vocab", m.vocab_n}, {"weight_type", tensor_type_name(m.wq[0])},
         {"classifier_type", tensor_type_name(m.wcls)}, {"matrix_bytes", matrix_bytes(m)},
-        {"kernels", table->name}, {"read_bytes_per_token", nm_model_read_bytes(&m, table)},
+        {"kernels", table->name}, {"bytes_per_token", nm_model_read_bytes(&m, table)},
         {"parameters", params}, {"tensor_bytes", bytes},
         {"file_bytes", std::filesystem::file_size(o->model)}, {"tensors", tensors}};
     nm_file_info_free(&fi);
@@ -120,7 +120,7 @@ Action add_info(CLI::App& app) {
     for (const char* k : {"file", "format", "architecture", "dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
                           "head_size", "vocab_size", "seq_len", "rope_theta", "norm_eps", "sliding_window",
                           "shared_classifier", "embedded_vocab", "weight_type", "classifier_type", "matrix_bytes",
-                          "kernels", "read_bytes_per_token", "parameters", "tensor_bytes", "file_bytes"})
+                          "kernels", "bytes_per_token", "parameters", "tensor_bytes", "file_bytes"})
       fmt::print("{:<18} {}\n", k, j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
     if (c.rope_scaling.factor != 0.0f) fmt::print("{:<18} {}\n", "rope_scaling", j["rope_scaling"].dump());
     fmt::print("\n{:<44} {:<8} {:<16} {:>12} {:>10}\n", "tensor", "type", "shape", "offset", "bytes");
