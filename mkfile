@@ -74,6 +74,7 @@ OFILES=\
 	engine/model/linear.$O\
 	engine/model/matmul_dispatch.$O\
 	engine/model/pack.$O\
+	engine/model/read_bytes.$O\
 	engine/model/rope_freqs.$O\
 	engine/model/sampler.$O\
 	engine/model/state.$O\

@@ -123,7 +123,7 @@ void bm_batch_q8(benchmark::State& st, Impl im, int d, int n, int T, bool packed
   const nm_kernel_table* t = table_or_skip(st, im);
   if (!t) return;
   const int gs = n % 64 == 0 ? 64 : 32;  // as the exporter picks it
-  const int64_t bytes = packed && t->q8_pack ? t->q8_packed_size(n, d, gs) : 0;
+  const int64_t bytes = packed && t->q8_pack ? t->q8_packed_size(n, d, gs, 0) : 0;
   if (packed && bytes <= 0) {
     st.SkipWithError("no packed Q8 layout at this level");
     return;
@@ -131,11 +131,11 @@ void bm_batch_q8(benchmark::State& st, Impl im, int d, int n, int T, bool packed
   auto wq = int8s(static_cast<size_t>(d) * n, 1), xq = int8s(static_cast<size_t>(n) * T, 2);
   auto ws = floats(static_cast<size_t>(d) * n / gs, 3), xs = floats(static_cast<size_t>(n) * T / gs, 4);
   std::vector<uint8_t> pw(static_cast<size_t>(bytes));
-  if (bytes > 0) t->q8_pack(pw.data(), wq.data(), ws.data(), n, d, gs);
+  if (bytes > 0) t->q8_pack(pw.data(), wq.data(), ws.data(), n, d, gs, 0);
   std::vector<float> out(static_cast<size_t>(d) * T);
   for (auto _ : st) {
-    nm_par_matmul_q8_batch(t, pool_for(im.threads), out.data(), xq.data(), xs.data(), wq.data(), ws.data(),
-                           bytes > 0 ? pw.data() : nullptr, n, d, gs, T);
+    nm_par_matmul_q8_batch(t, pool_for(im.threads), out.data(), xq.data(), xs.data(), wq.data(), ws.data(), nullptr,
+                           bytes > 0 ? pw.data() : nullptr, 0, n, d, gs, T);
     benchmark::DoNotOptimize(out.data());
   }
   rates(st, 2.0 * d * n * T, 1.0 * d * n + 4.0 * d * n / gs);

@@ -123,6 +123,8 @@ LlamaBenchModel llama_model_of_memory(const nm_model& mod, const std::string& wh
     switch (t.type) {
       case NM_T_Q8: m.size += n + 4 * (n / static_cast<uint64_t>(t.group_size)); dtype = NM_DT_Q8_GROUP; break;
       case NM_T_Q4_0: m.size += n / 32 * 18; dtype = NM_DT_Q4_0; break;
+      case NM_T_F16: m.size += 2 * n; dtype = NM_DT_F16; break;
+      case NM_T_BF16: m.size += 2 * n; dtype = NM_DT_BF16; break;
       default:
         if (t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K) {
           const int blk = t.type - NM_T_Q5_0;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@
 #include "formats/formats.h"
 #include "kernels.h"
 #include "kernel_table.h"
+#include "kernels.h"
 #include "model/forward.h"
 #include "probe.hpp"
 
@@ -38,14 +40,15 @@ struct BenchOptions {
 };
 
 // A model with random weights in memory, in llama2.c's shapes: the
-// stories15M / stories110M configurations, f32 or Q8 (group 64, or the
-// largest halving of it that divides the rows, as llama2.c's export).
+// stories15M / stories110M configurations, f32, f16, bf16 (read as stored,
+// NM_T_F16/NM_T_BF16) or Q8 (group 64, or the largest halving of it that
+// divides the rows, as llama2.c's export).
 class GeneratedModel {
  public:
   GeneratedModel(const std::string& shape, const std::string& type) {
     nm_config& c = m_.cfg;
     c = shape == "110m" ? make_config(768, 2048, 12, 12, 1024) : make_config(288, 768, 6, 6, 256);
-    q8_ = type == "q8";  // shape and type are checked with the other arguments (add_bench)
+    type_ = type;  // shape and type are checked with the other arguments (add_bench)
     // As llama2.c's export: group 64, halved until it divides every row.
     while (c.dim % group_ != 0 || c.hidden_dim % group_ != 0) group_ /= 2;
     std::snprintf(m_.format, sizeof m_.format, "generated");
@@ -94,7 +97,7 @@ class GeneratedModel {
     t.cols = cols;
     size_t n = static_cast<size_t>(rows) * cols;
     float scale = 1.0f / static_cast<float>(cols);
-    if (q8_) {
+    if (type_ == "q8") {
       t.type = NM_T_Q8;
       t.group_size = group_;
       bytes_.emplace_back(n);
@@ -102,6 +105,19 @@ class GeneratedModel {
       t.q = bytes_.back().data();
       floats_.emplace_back(n / static_cast<size_t>(group_), scale / 127.0f);
       t.s = floats_.back().data();
+    } else if (type_ == "f16" || type_ == "bf16") {
+      // uniform floats narrowed: to the nearest half, or bfloat16 by
+      // truncation (any bf16 values serve a speed test)
+      t.type = type_ == "f16" ? NM_T_F16 : NM_T_BF16;
+      halves_.emplace_back(n);
+      std::uniform_real_distribution<float> u(-scale, scale);
+      for (auto& h : halves_.back()) {
+        float v = u(rng_);
+        uint32_t bits;
+        std::memcpy(&bits, &v, 4);
+        h = t.type == NM_T_F16 ? nm_float_to_half(v) : static_cast<nm_u16>(bits >> 16);
+      }
+      t.h = halves_.back().data();
     } else {
       t.type = NM_T_F32;
       floats_.emplace_back(n);
@@ -112,35 +128,14 @@ class GeneratedModel {
     return t;
   }
   nm_model m_{};
-  bool q8_ = false;
+  std::string type_;
   int group_ = 64;
   std::mt19937 rng_{42};
   std::vector<std::vector<float>> floats_;
   std::vector<std::vector<nm_i8>> bytes_;
+  std::vector<std::vector<nm_u16>> halves_;
   std::vector<nm_tensor> wq_, wk_, wv_, wo_, w1_, w2_, w3_;
 };
-
-double tensor_bytes(const nm_tensor& t) {
-  double n = static_cast<double>(t.rows) * t.cols;
-  switch (t.type) {
-    case NM_T_Q8: return n + 4.0 * n / t.group_size;
-    case NM_T_Q4_0: return n / 32 * 18;
-    case NM_T_F16: case NM_T_BF16: return 2.0 * n;
-    default:
-      if (t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K)
-        return n / nm_block_elems(t.type - NM_T_Q5_0) * nm_block_bytes(t.type - NM_T_Q5_0);
-      return 4.0 * n;
-  }
-}
-
-// Weight bytes every token streams: all matrices, the classifier, the norms.
-double bytes_per_token(const nm_model& m) {
-  const nm_config& c = m.cfg;
-  double b = tensor_bytes(m.wcls) + 4.0 * (2.0 * c.n_layers + 1) * c.dim;
-  for (int l = 0; l < c.n_layers; l++)
-    for (const nm_tensor* t : {m.wq, m.wk, m.wv, m.wo, m.w1, m.w2, m.w3}) b += tensor_bytes(t[l]);
-  return b;
-}
 
 struct Timing {
   int threads;
@@ -240,7 +235,8 @@ struct Target {
   double fraction = 0, tokens_per_s = 0;
 };
 Target target_for(const BenchOptions& o) {
-  if (!o.model.empty()) return {};
+  // f16/bf16: no target set yet (docs/PERFORMANCE.md gives the figures).
+  if (!o.model.empty() || o.type == "f16" || o.type == "bf16") return {};
   if (o.shape == "110m") return {o.type == "f32" ? 0.90 : 0.80, 0};
   return o.type == "f32" ? Target{0.85, 0} : Target{0, 2000};
 }
@@ -312,7 +308,9 @@ int run_bench(const BenchOptions& o) {
   std::vector<Runs> runs;
   // The level's Q8 layout, as `9ml run` uses it (kernel_table.h q8_pack).
   if (nm_model_pack(m, k) != 0) throw std::runtime_error("model: out of memory packing the Q8 weights");
-  const double bpt = bytes_per_token(*m);
+  // Weight bytes a decoded token reads, as this level's dispatch reads them
+  // (the packed layout where there is one; forward.h nm_model_read_bytes).
+  const double bpt = static_cast<double>(nm_model_read_bytes(m, k));
   for (int t : o.threads) {
     std::vector<double> prefill, decode;
     LlamaBenchTest pp, tg;
@@ -404,7 +402,7 @@ Action add_bench(CLI::App& app) {
   sub->add_option("--model", o->model, "Model file (any format 9ml loads); default: a generated shape")
       ->type_name("FILE");
   sub->add_option("--shape", o->shape, "Generated llama2.c shape: 15m or 110m (default 15m)")->type_name("S");
-  sub->add_option("--type", o->type, "Generated weight type: f32 or q8 (default f32)")->type_name("T");
+  sub->add_option("--type", o->type, "Generated weight type: f32, f16, bf16 or q8 (default f32)")->type_name("T");
   integer(sub->add_option("--threads", o->threads, "Thread counts to run, each 1..256 (default 1 2)")->type_name("N")->expected(1, 16),
           1, 256);
   sub->add_option("--simd", o->simd, "Kernel table: scalar, sse2, avx2, avx512 (default: $NINEML_SIMD, else best)")
@@ -423,7 +421,8 @@ Action add_bench(CLI::App& app) {
     if (!o->model.empty() && (sub->count("--shape") > 0 || sub->count("--type") > 0))
       throw UsageError("--model: conflicts with --shape and --type (those describe a generated model)");
     if (o->shape != "15m" && o->shape != "110m") throw UsageError("--shape " + o->shape + ": expected 15m or 110m");
-    if (o->type != "f32" && o->type != "q8") throw UsageError("--type " + o->type + ": expected f32 or q8");
+    if (o->type != "f32" && o->type != "f16" && o->type != "bf16" && o->type != "q8")
+      throw UsageError("--type " + o->type + ": expected f32, f16, bf16 or q8");
     // llama-bench's usual pair is pp128 and tg128.
     if (!o->llama_bench.empty() && sub->count("--tokens") == 0) o->tokens = 128;
     return run_bench(*o);

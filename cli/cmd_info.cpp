@@ -1,5 +1,6 @@
 // `9ml info MODEL [--json]`: format, architecture, hyper-parameters,
-// parameter count, bytes, and the tensor table as stored.
+// parameter count, bytes (held, read per token, in the file), and the
+// tensor table as stored.
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include "commands.hpp"
 #include "formats/formats.h"
 #include "kernels.h"
+#include "kernel_table.h"
+#include "model/forward.h"
 
 namespace nineml::cli {
 
@@ -79,6 +82,16 @@ Action add_info(CLI::App& app) {
       fmt::print(stderr, "9ml info: {}\n", err);
       return 1;
     }
+    // Bytes per token as `9ml run` reads them: packed for the level it
+    // picks ($NINEML_SIMD or the best), forward.h nm_model_read_bytes.
+    const nm_kernel_table* table = nm_kernels_select(nullptr);
+    if (!table || nm_model_pack(&m, table) != 0) {
+      nm_file_info_free(&fi);
+      nm_model_free(&m);
+      fmt::print(stderr, "9ml info: {}\n", table ? "out of memory packing the Q8 weights"
+                                                 : "$NINEML_SIMD: unknown, or not available on this CPU");
+      return table ? 1 : 2;
+    }
     const nm_config& c = m.cfg;
     uint64_t params = 0, bytes = 0;
     nlohmann::json tensors = nlohmann::json::array();
@@ -105,6 +118,7 @@ Action add_info(CLI::App& app) {
                           {"original_max_position", c.rope_scaling.original_max_position}}},
         {"embedded_vocab", m.vocab_n}, {"weight_type", tensor_type_name(m.wq[0])},
         {"classifier_type", tensor_type_name(m.wcls)}, {"matrix_bytes", matrix_bytes(m)},
+        {"kernels", table->name}, {"bytes_per_token", nm_model_read_bytes(&m, table)},
         {"parameters", params}, {"tensor_bytes", bytes},
         {"file_bytes", std::filesystem::file_size(o->model)}, {"tensors", tensors}};
     nm_file_info_free(&fi);
@@ -116,7 +130,7 @@ Action add_info(CLI::App& app) {
     for (const char* k : {"file", "format", "architecture", "dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
                           "head_size", "vocab_size", "seq_len", "rope_theta", "norm_eps", "sliding_window",
                           "shared_classifier", "embedded_vocab", "weight_type", "classifier_type", "matrix_bytes",
-                          "parameters", "tensor_bytes", "file_bytes"})
+                          "kernels", "bytes_per_token", "parameters", "tensor_bytes", "file_bytes"})
       fmt::print("{:<18} {}\n", k, j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
     if (c.rope_scaling.factor != 0.0f) fmt::print("{:<18} {}\n", "rope_scaling", j["rope_scaling"].dump());
     fmt::print("\n{:<44} {:<8} {:<16} {:>12} {:>10}\n", "tensor", "type", "shape", "offset", "bytes");

@@ -28,6 +28,7 @@ const Kernel* topp_kernel();
 const Kernel* sample_kernel();
 const Kernel* batch_f32_kernel();
 const Kernel* batch_q8_kernel();
+const Kernel* batch_q8_half_kernel();
 const Kernel* batch_q4_0_kernel();
 const Kernel* matmul_f16_kernel();
 const Kernel* matmul_bf16_kernel();
@@ -59,6 +60,8 @@ const std::vector<const Kernel*>& kernels() {
       kern::topp_kernel(),         kern::sample_kernel(),
       // the batched products (prefill), judged per token as their row kernels
       kern::batch_f32_kernel(),    kern::batch_q8_kernel(),      kern::batch_q4_0_kernel(),
+      // GGUF Q8_0's fp16 scales: the half-scale packed layout
+      kern::batch_q8_half_kernel(),
       // 16-bit float weights (F16/BF16 kept as stored), row and batched
       kern::matmul_f16_kernel(),   kern::matmul_bf16_kernel(),   kern::batch_f16_kernel(),
       kern::batch_bf16_kernel(),

@@ -54,17 +54,20 @@ typedef struct {
 	/*
 	 * Optional (0/nil in levels without one): Q8 weights repacked once at
 	 * load into the level's own layout (engine/model/pack.c). Panels of
-	 * q8_pack_rows rows: q8_packed_size(n, d, gs) is the bytes of rows
+	 * q8_pack_rows rows: q8_packed_size(n, d, gs, half) is the bytes of rows
 	 * [0, d - d % q8_pack_rows) of a d x n matrix with group gs, 0 when the
 	 * shape stays unpacked; q8_pack writes them; matmul_q8_packed_batch is
 	 * matmul_q8_batch for rows [r0, r1) (multiples of q8_pack_rows) read
-	 * from them, with the same bits.
+	 * from them, with the same bits. half 1: the scales are kept as IEEE
+	 * halves (allowed only when every scale of ws is one exactly, as GGUF
+	 * Q8_0's; engine/model/pack.c checks), 0: as floats; the product is told
+	 * which form it reads.
 	 */
 	int q8_pack_rows;
-	nm_i64 (*q8_packed_size)(int n, int d, int gs);
-	void (*q8_pack)(void *dst, const nm_i8 *wq, const float *ws, int n, int d, int gs);
+	nm_i64 (*q8_packed_size)(int n, int d, int gs, int half);
+	void (*q8_pack)(void *dst, const nm_i8 *wq, const float *ws, int n, int d, int gs, int half);
 	void (*matmul_q8_packed_batch)(float *out, const nm_i8 *xq, const float *xs, const void *packed,
-	                               int n, int d, int gs, int T, int r0, int r1);
+	                               int half, int n, int d, int gs, int T, int r0, int r1);
 	/*
 	 * 16-bit float weights (NM_T_F16 IEEE half, NM_T_BF16 bfloat16) times
 	 * an f32 x: matmul_f32_rows/batch with each weight widened exactly on
@@ -88,6 +91,15 @@ typedef struct {
 	                           const nm_u8 *w, int n, int r0, int r1);
 	void (*matmul_blocks_batch)(int blk, float *out, const nm_i8 *xq, const float *xs,
 	                            const nm_u8 *w, int n, int d, int T, int r0, int r1);
+	/*
+	 * matmul_q8_batch with the W scales as IEEE halves (ws: d x n/gs
+	 * binary16), each widened exactly where float scales are read, so the
+	 * bits are matmul_q8_batch's on the widened scales. GGUF Q8_0's scales
+	 * are halves (engine/model/pack.c keeps such a copy): 2 bytes a group
+	 * read instead of 4.
+	 */
+	void (*matmul_q8h_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+	                         const nm_u16 *ws, int n, int d, int gs, int T, int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);

@@ -37,10 +37,15 @@ typedef struct {
 	float *s;
 	nm_u8 *blocks;
 	nm_u16 *h;
+	/* NM_T_Q8: s as IEEE halves when every scale is one exactly (GGUF
+	 * Q8_0's), made by nm_model_pack for matmul_q8h_batch, or nil. */
+	nm_u16 *sh;
 	/* NM_T_Q8: the same weights in one kernel table's packed layout and that
-	 * table (engine/model/pack.c), or nil; only that table reads them. */
+	 * table (engine/model/pack.c), or nil; only that table reads them.
+	 * packed_half: its scales are IEEE halves (kernel_table.h q8_pack). */
 	void *packed;
 	const void *packed_for;
+	int packed_half;
 } nm_tensor;
 
 /* Llama 3.1 RoPE scaling; factor 0 means none. */

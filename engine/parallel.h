@@ -53,8 +53,10 @@ typedef struct {
 	const float *w;                /* f32: d x n */
 	const nm_i8 *wq;               /* q8: d x n int8, d x n/gs scales, group gs */
 	const float *ws;
+	const nm_u16 *wsh;             /* q8: ws as halves (matmul_q8h_batch), or nil */
 	int gs;
 	const void *packed;            /* q8: the table's q8_pack of wq/ws, or nil */
+	int packed_half;               /* q8: packed with half scales (kernel_table.h) */
 	const nm_u8 *blocks;           /* q4_0, blocks: d rows of blocks */
 	int blk;                       /* blocks: the block type (kernels.h NM_BLK_*) */
 	const nm_u16 *h;               /* f16, bf16: d x n 16-bit floats (read with x) */
@@ -65,11 +67,12 @@ void nm_par_matmul_products(const nm_kernel_table *k, nm_pool *pool, const float
 /* One product of each kind. */
 void nm_par_matmul_f32_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
                              const float *w, int n, int d, int T);
-/* packed: k's q8_pack of the same W, or nil (the panels go through
- * matmul_q8_packed_batch, the rows past the last one through wq/ws). */
+/* wsh: ws as halves, or nil; packed: k's q8_pack of the same W (half:
+ * with half scales), or nil. The panels go through matmul_q8_packed_batch,
+ * the other rows through wq and wsh (matmul_q8h_batch) or ws. */
 void nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
-                            const float *xs, const nm_i8 *wq, const float *ws, const void *packed,
-                            int n, int d, int gs, int T);
+                            const float *xs, const nm_i8 *wq, const float *ws, const nm_u16 *wsh,
+                            const void *packed, int half, int n, int d, int gs, int T);
 void nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out,
                               const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
                               int T);

@@ -83,6 +83,25 @@ expect_status 0 "$NINEML" bench --shape 15m --type q8 --no-probe --threads 1 --r
 grep -q '^| llama 15M Q8_GROUP  .* |  *pp2 |' "$TMP/out" || fail "generated pp row: $(grep '^|' "$TMP/out")"
 grep -q '"model_type":"llama 15M Q8_GROUP","model_size":17101440,"model_n_params":15191712,' "$TMP/g.jsonl" ||
   fail "generated model fields: $(head -1 "$TMP/g.jsonl")"
+# f16/bf16 generated shapes: the matrices held and read as 16-bit floats
+# (2 x 15191712 - 2 x 3744 norms + 4 x 3744 bytes, read once a token with the
+# shared classifier), named as llama-bench names the type.
+for t in f16 bf16; do
+  T=$(echo $t | tr a-z A-Z)
+  expect_status 0 "$NINEML" bench --shape 15m --type $t --no-probe --threads 1 --repeat 1 --prompt 2 --tokens 2 \
+    --json "$TMP/$t.json" --llama-bench "$TMP/$t.jsonl"
+  grep -q "^| llama 15M $T  .* |  *pp2 |" "$TMP/out" || fail "$t pp row: $(grep '^|' "$TMP/out")"
+  grep -q "\"model_type\":\"llama 15M $T\",\"model_size\":30390912," "$TMP/$t.jsonl" || fail "$t: $(head -1 "$TMP/$t.jsonl")"
+  grep -q '"bytes_per_token": 30390912' "$TMP/$t.json" || fail "$t bytes_per_token: $(grep bytes_per "$TMP/$t.json")"
+done
+# A GGUF Q8_0 file's scales are fp16: a token reads its tensor bytes, not
+# the 36/34 of them float scales would take (the scalar level: no packing).
+NINEML_SIMD=scalar expect_status 0 "$NINEML" info "$G" --json
+python3 - "$TMP/out" <<'PY' || fail "GGUF Q8_0 bytes per token"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["kernels"] == "scalar" and j["bytes_per_token"] == j["tensor_bytes"], j
+PY
 # Argument errors come before the probe (no "probing" line) and before any run.
 before_probe() {  # WANT_STATUS ARGS...
   local want=$1; shift

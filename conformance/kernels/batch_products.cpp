@@ -4,8 +4,13 @@
 // matmul_f16, matmul_bf16, matmul_q5_0 .. matmul_q6_k: the
 // same W, a different x per token), so a batch tile is never held to a
 // looser standard than a single row; ref-llama2c runs the row kernel token
-// by token.
+// by token. matmul_q8_0_half_batch: matmul_q8_0's cases with every W scale
+// an IEEE half (as GGUF Q8_0's), packed with half scales.
+#include <cmath>
+#include <cstring>
 #include <functional>
+#include <limits>
+#include <stdexcept>
 
 #include "common.hpp"
 #include "kernels.h"
@@ -128,6 +133,51 @@ void quantize_rows(std::span<const float> x_all, int T, int n, int gs, std::vect
                    x_all.data() + static_cast<size_t>(t) * n, n, gs, NM_ROUND_AWAY);
 }
 
+// matmul_q8_0 with W changed so that runq's quantizer gives every group
+// an IEEE half as its scale, as GGUF Q8_0 files store: in each group of a
+// row the largest |w| becomes 127 h, h = its scale amax/127 rounded to a
+// half, and any |w| above that is clamped to it (at most a 2^-11 relative
+// change, so the distribution stays the case's). amax' / 127 = h exactly:
+// 127 h is a float (18 significant bits) and the quotient is representable.
+// The bound is matmul_q8_0's, derived for any W; ref-llama2c quantizes the
+// same W to the same scales.
+class HalfScaleQ8 final : public Kernel {
+ public:
+  std::string name() const override { return "matmul_q8_0_half"; }
+  std::string error_unit() const override { return base()->error_unit(); }
+  std::string tolerance_note() const override { return base()->tolerance_note(); }
+  std::vector<CaseSpec> cases() const override {
+    std::vector<CaseSpec> out = base()->cases();
+    for (CaseSpec& c : out) c.kernel = name();
+    return out;
+  }
+  Tensors inputs(const CaseSpec& c) const override {
+    Tensors in = base()->inputs(c);
+    const size_t n = static_cast<size_t>(c.get_int("n")), gs = static_cast<size_t>(c.get_int("gs"));
+    for (Tensor& t : in) {
+      if (t.name != "w") continue;
+      std::vector<float> w(view<float>(in, "w").begin(), view<float>(in, "w").end());
+      for (size_t g = 0; g < w.size(); g += gs) {  // rows are whole groups (n % gs == 0)
+        size_t top = g;
+        for (size_t j = g; j < g + gs; j++)
+          if (std::fabs(w[j]) > std::fabs(w[top])) top = j;
+        const float h = nm_half_to_float(nm_float_to_half(std::fabs(w[top]) / 127.0f));
+        for (size_t j = g; j < g + gs; j++)
+          if (j == top || std::fabs(w[j]) > 127.0f * h) w[j] = std::copysign(127.0f * h, w[j]);
+      }
+      const int64_t rows = static_cast<int64_t>(w.size() / n);
+      t = make_tensor("w", std::move(w), {rows, static_cast<int64_t>(n)});
+    }
+    return in;
+  }
+  Expected expected(const CaseSpec& c, const Tensors& in) const override { return base()->expected(c, in); }
+  TableUse table_use() const override { return TableUse::split; }
+  Output run(const CaseSpec& c, const Tensors& in, ImplKind impl) const override { return base()->run(c, in, impl); }
+
+ private:
+  static const Kernel* base() { return matmul_q8_kernel(); }
+};
+
 }  // namespace
 
 const Kernel* batch_f32_kernel() {
@@ -153,13 +203,56 @@ const Kernel* batch_q8_kernel() {
     // one (kernel_table.h q8_pack; the rows past the last panel unpacked);
     // matmul_q8_0 checks the unpacked entry.
     std::vector<uint8_t> packed;
-    const nm_i64 bytes = ex.table->q8_pack ? ex.table->q8_packed_size(n, d, gs) : 0;
+    const nm_i64 bytes = ex.table->q8_pack ? ex.table->q8_packed_size(n, d, gs, 0) : 0;
     if (bytes > 0) {
       packed.resize(static_cast<size_t>(bytes));
-      ex.table->q8_pack(packed.data(), wq.data(), ws.data(), n, d, gs);
+      ex.table->q8_pack(packed.data(), wq.data(), ws.data(), n, d, gs, 0);
     }
-    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(),
-                           packed.empty() ? nullptr : packed.data(), n, d, gs, T);
+    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(), nullptr,
+                           packed.empty() ? nullptr : packed.data(), 0, n, d, gs, T);
+  });
+  return &k;
+}
+
+// The half-scale form as GGUF Q8_0 runs: W packed with half scales where
+// the level packs (avx512), the other rows (and levels) through
+// matmul_q8h_batch on the half scales. Each output must also have the bits
+// of the level's float-scale row entry for its token alone (batch ==
+// rows); one that does not is made NaN, which fails the case.
+const Kernel* batch_q8_half_kernel() {
+  static HalfScaleQ8 row;
+  static BatchProduct k(&row, [](const CaseSpec& c, const Tensors& in, std::span<const float> x, int T,
+                                 const EngineExec& ex, float* out) {
+    const int n = static_cast<int>(c.get_int("n")), d = static_cast<int>(c.get_int("d"));
+    const int gs = static_cast<int>(c.get_int("gs")), groups = n / gs;
+    auto w = view<float>(in, "w");
+    std::vector<int8_t> xq, wq(w.size());
+    std::vector<float> xs, ws(w.size() / static_cast<size_t>(gs));
+    quantize_rows(x, T, n, gs, xq, xs);
+    nm_q8_quantize(wq.data(), ws.data(), w.data(), n * d, gs, NM_ROUND_EVEN);
+    std::vector<nm_u16> wsh(ws.size());
+    for (size_t i = 0; i < ws.size(); i++) {
+      wsh[i] = nm_float_to_half(ws[i]);
+      if (nm_half_to_float(wsh[i]) != ws[i])
+        throw std::runtime_error(c.key() + ": a W scale is not a half (HalfScaleQ8::inputs)");
+    }
+    std::vector<uint8_t> packed;
+    const nm_i64 bytes = ex.table->q8_pack ? ex.table->q8_packed_size(n, d, gs, 1) : 0;
+    if (bytes > 0) {
+      packed.resize(static_cast<size_t>(bytes));
+      ex.table->q8_pack(packed.data(), wq.data(), ws.data(), n, d, gs, 1);
+    }
+    nm_par_matmul_q8_batch(ex.table, ex.pool, out, xq.data(), xs.data(), wq.data(), ws.data(), wsh.data(),
+                           packed.empty() ? nullptr : packed.data(), 1, n, d, gs, T);
+    std::vector<float> row_out(static_cast<size_t>(d));
+    for (int t = 0; t < T; t++) {
+      nm_par_matmul_q8(ex.table, ex.pool, row_out.data(), xq.data() + static_cast<size_t>(t) * n,
+                       xs.data() + static_cast<size_t>(t) * groups, wq.data(), ws.data(), n, d, gs);
+      float* o = out + static_cast<size_t>(t) * d;
+      for (int i = 0; i < d; i++)
+        if (std::memcmp(&o[i], &row_out[static_cast<size_t>(i)], 4) != 0)
+          o[i] = std::numeric_limits<float>::quiet_NaN();
+    }
   });
   return &k;
 }

@@ -52,9 +52,12 @@ product_rows(const products_job *j, const nm_par_product *p, int r0, int r1)
 	case NM_PAR_Q8:
 		dp = packed_rows(k, p);
 		if (r0 < dp)
-			k->matmul_q8_packed_batch(p->out, j->xq, j->xs, p->packed, j->n, p->d, p->gs, j->T, r0,
-			                          r1 < dp ? r1 : dp);
-		if (r1 > dp)
+			k->matmul_q8_packed_batch(p->out, j->xq, j->xs, p->packed, p->packed_half, j->n, p->d,
+			                          p->gs, j->T, r0, r1 < dp ? r1 : dp);
+		if (r1 > dp && p->wsh != nil && k->matmul_q8h_batch != nil)
+			k->matmul_q8h_batch(p->out, j->xq, j->xs, p->wq, p->wsh, j->n, p->d, p->gs, j->T,
+			                    r0 > dp ? r0 : dp, r1);
+		else if (r1 > dp)
 			k->matmul_q8_batch(p->out, j->xq, j->xs, p->wq, p->ws, j->n, p->d, p->gs, j->T,
 			                   r0 > dp ? r0 : dp, r1);
 		break;
@@ -138,8 +141,8 @@ nm_par_matmul_f32_batch(const nm_kernel_table *k, nm_pool *pool, float *out, con
 
 void
 nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
-                       const float *xs, const nm_i8 *wq, const float *ws, const void *packed,
-                       int n, int d, int gs, int T)
+                       const float *xs, const nm_i8 *wq, const float *ws, const nm_u16 *wsh,
+                       const void *packed, int half, int n, int d, int gs, int T)
 {
 	nm_par_product p;
 
@@ -148,7 +151,9 @@ nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out, cons
 	p.out = out;
 	p.wq = wq;
 	p.ws = ws;
+	p.wsh = wsh;
 	p.packed = packed;
+	p.packed_half = half;
 	p.gs = gs;
 	p.d = d;
 	nm_par_matmul_products(k, pool, nil, xq, xs, n, T, &p, 1);

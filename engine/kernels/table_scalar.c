@@ -41,6 +41,29 @@ matmul_q8_batch(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq, c
 		               ws, n, gs, r0, r1);
 }
 
+/* nm_matmul_q8's arithmetic with each W scale widened from a half (exact). */
+static void
+matmul_q8h_batch(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq, const nm_u16 *ws,
+                 int n, int d, int gs, int T, int r0, int r1)
+{
+	int groups = n / gs;
+
+	for (int t = 0; t < T; t++)
+		for (int i = r0; i < r1; i++) {
+			const nm_i8 *x = xq + (nm_i64)t * n, *w = wq + (nm_i64)i * n;
+			const float *sx = xs + (nm_i64)t * groups;
+			const nm_u16 *sw = ws + (nm_i64)i * groups;
+			float val = 0.0f;
+			for (int g = 0; g < groups; g++) {
+				nm_i32 ival = 0;
+				for (int k = 0; k < gs; k++)
+					ival += (nm_i32)x[g * gs + k] * (nm_i32)w[g * gs + k];
+				val += ((float)ival) * nm_half_to_float(sw[g]) * sx[g];
+			}
+			out[(nm_i64)t * d + i] = val;
+		}
+}
+
 static void
 matmul_q4_0_batch(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
                   int T, int r0, int r1)
@@ -114,6 +137,7 @@ static const nm_kernel_table scalar_table = {
 	matmul_bf16_batch,
 	matmul_blocks_rows,
 	nm_matmul_blocks,
+	matmul_q8h_batch,
 };
 
 const nm_kernel_table *

@@ -90,6 +90,12 @@ void nm_linear_batch(nm_state *s, const nm_exec *e, const float *x, int T, int c
  * when memory runs out (the rest then stays unpacked: slower, not wrong). */
 int nm_model_pack(nm_model *m, const nm_kernel_table *k);
 
+/* Weight bytes one decoded token reads with table k: every layer matrix
+ * and the classifier as k's dispatch reads them (its packed layout where
+ * the model was packed for k, the rest as stored), and the f32 norms. The
+ * embedding row (1/vocab of a matrix) is left out. */
+nm_u64 nm_model_read_bytes(const nm_model *m, const nm_kernel_table *k);
+
 /* outs[i] = ws[i] x for T tokens in one pool dispatch; every W count <=
  * NM_LINEAR_MAX is ws[0]->cols wide and x is already quantized for the
  * quantized ones (one group size). */

@@ -23,8 +23,10 @@ nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const n
 			p[i].type = NM_PAR_Q8;
 			p[i].wq = w->q;
 			p[i].ws = w->s;
+			p[i].wsh = w->sh;
 			p[i].gs = w->group_size;
 			p[i].packed = w->packed_for == e->k ? w->packed : nil;
+			p[i].packed_half = w->packed_half;
 			break;
 		case NM_T_Q4_0:
 			p[i].type = NM_PAR_Q4_0;

@@ -618,14 +618,16 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
 #endif
 #else
 /* One output element at a time with the level's integer dot products. */
+/* rs: float scales, or nil and rsh: half scales (widened exactly). */
 static float
-LEVEL(q8_dot)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float *rs, int n, int gs)
+LEVEL(q8_dot)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float *rs, const nm_u16 *rsh,
+              int n, int gs)
 {
 	float val = 0.0f;
 
 	for (int g = 0; g < n / gs; g++) {
 		nm_i32 ival = IDOT(x + g * gs, row + g * gs, gs);
-		val += ((float)ival * rs[g]) * xs[g];
+		val += ((float)ival * (rs != nil ? rs[g] : nm_half_to_float(rsh[g]))) * xs[g];
 	}
 	return val;
 }
@@ -653,7 +655,19 @@ LEVEL(matmul_q8_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8
 	for (int i = r0; i < r1; i++)
 		for (int t = 0; t < T; t++)
 			out[(nm_i64)t * d + i] = LEVEL(q8_dot)(xq + (nm_i64)t * n, xs + (nm_i64)t * groups,
-			                                       wq + (nm_i64)i * n, ws + (nm_i64)i * groups, n, gs);
+			                                       wq + (nm_i64)i * n, ws + (nm_i64)i * groups, nil, n, gs);
+}
+
+static void
+LEVEL(matmul_q8h_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+                        const nm_u16 *ws, int n, int d, int gs, int T, int r0, int r1)
+{
+	int groups = n / gs;
+
+	for (int i = r0; i < r1; i++)
+		for (int t = 0; t < T; t++)
+			out[(nm_i64)t * d + i] = LEVEL(q8_dot)(xq + (nm_i64)t * n, xs + (nm_i64)t * groups,
+			                                       wq + (nm_i64)i * n, nil, ws + (nm_i64)i * groups, n, gs);
 }
 
 static void
@@ -764,6 +778,7 @@ static const nm_kernel_table LEVEL(table) = {
 	.matmul_bf16_batch = LEVEL(matmul_bf16_batch),
 	.matmul_blocks_rows = LEVEL(matmul_blocks_rows),
 	.matmul_blocks_batch = LEVEL_BLOCKS_BATCH,
+	.matmul_q8h_batch = LEVEL(matmul_q8h_batch),
 #ifdef QBLOCK_ZMM
 	.q8_pack_rows = QP_ROWS,
 	.q8_packed_size = LEVEL(q8_packed_size),

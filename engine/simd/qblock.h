@@ -23,6 +23,7 @@ typedef struct {
 	const float *xs;
 	const void *w;   /* weight row: int8 + scales (Q8) or 18-byte blocks (Q4_0) */
 	const float *ws;
+	const nm_u16 *wsh; /* Q8 with half scales (matmul_q8h_batch): these, ws nil */
 	float *out;
 	const nm_i32 *xsum; /* per group sum of x, or nil (QBLOCK_ZMM only) */
 } LEVEL(qout);
@@ -61,6 +62,15 @@ LEVEL(q4_values)(const nm_u8 *nib)
 
 #define QB_INLINE static inline __attribute__((always_inline))
 
+/* W scales g..g+7 as floats; halves widen exactly (vcvtph2ps). */
+QB_INLINE __m256
+LEVEL(wscale8)(const LEVEL(qout) *o, int g)
+{
+	if (o->ws != nil)
+		return _mm256_loadu_ps(o->ws + g);
+	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(o->wsh + g)));
+}
+
 /* The products of groups g..g+7 of one output into p[0..7]. */
 QB_INLINE void
 LEVEL(q8_group8)(float *p, const LEVEL(qout) *o, int g, int gs)
@@ -77,8 +87,7 @@ LEVEL(q8_group8)(float *p, const LEVEL(qout) *o, int g, int gs)
 			              _mm256_loadu_si256((const __m256i *)(x + j)));
 	}
 	__m256 iv = _mm256_cvtepi32_ps(LEVEL(reduce8)(a));
-	_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, _mm256_loadu_ps(o->ws + g)),
-	                                  _mm256_loadu_ps(o->xs + g)));
+	_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, LEVEL(wscale8)(o, g)), _mm256_loadu_ps(o->xs + g)));
 }
 
 QB_INLINE float
@@ -91,7 +100,7 @@ LEVEL(q8_group1)(const LEVEL(qout) *o, int g, int gs)
 	for (int j = 0; j < gs; j += 32)
 		a = QSUM32(a, _mm256_loadu_si256((const __m256i *)(w + j)),
 		           _mm256_loadu_si256((const __m256i *)(x + j)));
-	return ((float)LEVEL(reduce1)(a) * o->ws[g]) * o->xs[g];
+	return ((float)LEVEL(reduce1)(a) * (o->ws != nil ? o->ws[g] : nm_half_to_float(o->wsh[g]))) * o->xs[g];
 }
 
 QB_INLINE void
@@ -209,8 +218,9 @@ LEVEL(q8_wide)(float *p, const LEVEL(qout) *o, int g, int gs)
 		if (o->xsum != nil)
 			sums = _mm512_sub_epi32(sums, _mm512_slli_epi32(_mm512_loadu_si512((const void *)(o->xsum + g)), 7));
 		__m512 iv = _mm512_cvtepi32_ps(sums);
-		_mm512_storeu_ps(p, _mm512_mul_ps(_mm512_mul_ps(iv, _mm512_loadu_ps(o->ws + g)),
-		                                  _mm512_loadu_ps(o->xs + g)));
+		__m512 sw = o->ws != nil ? _mm512_loadu_ps(o->ws + g)
+		                         : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(o->wsh + g)));
+		_mm512_storeu_ps(p, _mm512_mul_ps(_mm512_mul_ps(iv, sw), _mm512_loadu_ps(o->xs + g)));
 	} else {
 		/* [s0 L01, s1 L01, s0 L23, s1 L23], then the halves add */
 		__m512i u = _mm512_shuffle_i32x4(t, t, 0xd8);
@@ -218,8 +228,7 @@ LEVEL(q8_wide)(float *p, const LEVEL(qout) *o, int g, int gs)
 		if (o->xsum != nil)
 			v = _mm256_sub_epi32(v, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(o->xsum + g)), 7));
 		__m256 iv = _mm256_cvtepi32_ps(v);
-		_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, _mm256_loadu_ps(o->ws + g)),
-		                                  _mm256_loadu_ps(o->xs + g)));
+		_mm256_storeu_ps(p, _mm256_mul_ps(_mm256_mul_ps(iv, LEVEL(wscale8)(o, g)), _mm256_loadu_ps(o->xs + g)));
 	}
 }
 #endif
@@ -264,7 +273,7 @@ LEVEL(qoutputs)(const LEVEL(qout) *o, int R, int groups, int gs, int q4)
  * so the group loops unroll. */
 QB_INLINE void
 LEVEL(qbatch)(float *out, const nm_i8 *xq, const float *xs, const void *w, const float *ws,
-              int n, int d, int gs, int T, int r0, int r1, int q4)
+              const nm_u16 *wsh, int n, int d, int gs, int T, int r0, int r1, int q4)
 {
 	int groups = n / gs;
 	nm_i64 wrow = q4 ? (nm_i64)groups * 18 : n;
@@ -286,7 +295,8 @@ LEVEL(qbatch)(float *out, const nm_i8 *xq, const float *xs, const void *w, const
 			o[k].x = xq + (nm_i64)t * n;
 			o[k].xs = xs + (nm_i64)t * groups;
 			o[k].w = (const nm_u8 *)w + (nm_i64)i * wrow;
-			o[k].ws = q4 ? nil : ws + (nm_i64)i * groups;
+			o[k].ws = ws != nil ? ws + (nm_i64)i * groups : nil;
+			o[k].wsh = wsh != nil ? wsh + (nm_i64)i * groups : nil;
 			o[k].out = out + (nm_i64)t * d + i;
 			if (++k == QB_OUT) {
 				LEVEL(qoutputs)(o, QB_OUT, groups, gs, q4);
@@ -299,7 +309,8 @@ LEVEL(qbatch)(float *out, const nm_i8 *xq, const float *xs, const void *w, const
 
 /* Group sizes that are not a multiple of 32: one group at a time. */
 static float
-LEVEL(q8_dot_any)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float *rs, int n, int gs)
+LEVEL(q8_dot_any)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float *rs, const nm_u16 *rsh,
+                  int n, int gs)
 {
 	float val = 0.0f;
 
@@ -307,40 +318,57 @@ LEVEL(q8_dot_any)(const nm_i8 *x, const float *xs, const nm_i8 *row, const float
 		nm_i32 ival = 0;
 		for (int j = g * gs; j < (g + 1) * gs; j++)
 			ival += (nm_i32)x[j] * (nm_i32)row[j];
-		val += ((float)ival * rs[g]) * xs[g];
+		val += ((float)ival * (rs != nil ? rs[g] : nm_half_to_float(rsh[g]))) * xs[g];
 	}
 	return val;
+}
+
+/* W scales ws (float) or, ws nil, wsh (half). */
+static void
+LEVEL(q8_batch_any)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq, const float *ws,
+                    const nm_u16 *wsh, int n, int d, int gs, int T, int r0, int r1)
+{
+	int groups = n / gs;
+
+	if (gs == 32) {
+		LEVEL(qbatch)(out, xq, xs, wq, ws, wsh, n, d, 32, T, r0, r1, 0);
+		return;
+	}
+	if (gs == 64) {
+		LEVEL(qbatch)(out, xq, xs, wq, ws, wsh, n, d, 64, T, r0, r1, 0);
+		return;
+	}
+	if (gs % 32 == 0) {
+		LEVEL(qbatch)(out, xq, xs, wq, ws, wsh, n, d, gs, T, r0, r1, 0);
+		return;
+	}
+	for (int i = r0; i < r1; i++)
+		for (int t = 0; t < T; t++)
+			out[(nm_i64)t * d + i] =
+			    LEVEL(q8_dot_any)(xq + (nm_i64)t * n, xs + (nm_i64)t * groups, wq + (nm_i64)i * n,
+			                      ws != nil ? ws + (nm_i64)i * groups : nil,
+			                      wsh != nil ? wsh + (nm_i64)i * groups : nil, n, gs);
 }
 
 static void
 LEVEL(matmul_q8_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
                        const float *ws, int n, int d, int gs, int T, int r0, int r1)
 {
-	int groups = n / gs;
+	LEVEL(q8_batch_any)(out, xq, xs, wq, ws, nil, n, d, gs, T, r0, r1);
+}
 
-	if (gs == 32) {
-		LEVEL(qbatch)(out, xq, xs, wq, ws, n, d, 32, T, r0, r1, 0);
-		return;
-	}
-	if (gs == 64) {
-		LEVEL(qbatch)(out, xq, xs, wq, ws, n, d, 64, T, r0, r1, 0);
-		return;
-	}
-	if (gs % 32 == 0) {
-		LEVEL(qbatch)(out, xq, xs, wq, ws, n, d, gs, T, r0, r1, 0);
-		return;
-	}
-	for (int i = r0; i < r1; i++)
-		for (int t = 0; t < T; t++)
-			out[(nm_i64)t * d + i] = LEVEL(q8_dot_any)(xq + (nm_i64)t * n, xs + (nm_i64)t * groups,
-			                                           wq + (nm_i64)i * n, ws + (nm_i64)i * groups, n, gs);
+static void
+LEVEL(matmul_q8h_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_i8 *wq,
+                        const nm_u16 *ws, int n, int d, int gs, int T, int r0, int r1)
+{
+	LEVEL(q8_batch_any)(out, xq, xs, wq, nil, ws, n, d, gs, T, r0, r1);
 }
 
 static void
 LEVEL(matmul_q4_0_batch)(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n,
                          int d, int T, int r0, int r1)
 {
-	LEVEL(qbatch)(out, xq, xs, w, nil, n, d, 32, T, r0, r1, 1);
+	LEVEL(qbatch)(out, xq, xs, w, nil, nil, n, d, 32, T, r0, r1, 1);
 }
 
 /*

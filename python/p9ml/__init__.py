@@ -14,7 +14,7 @@ except ImportError as e:  # e.g. PYTHONPATH=python: the sources, without the bui
                       "install it (docs/PYTHON.md)" % __file__) from e
 from ._core import Model, Report, Tokenizer, __commit__, __version__
 from ._kernels import (attention, bf16_to_f32, dequant_q4_0, dequant_q8_0, f16_to_f32, impls, matmul,
-                       matmul_q8, q8_dequantize, q8_quantize, residual_add, rmsnorm, rng_f32, rng_u32, rope,
+                       matmul_bf16, matmul_f16, matmul_q8, q8_dequantize, q8_quantize, residual_add, rmsnorm, rng_f32, rng_u32, rope,
                        sample, sample_argmax, sample_mult, sample_topp, silu, softmax, swiglu)
 from ._api import case_expected, case_inputs, cases, compare, conformance_impls, kernels, load, run_case
 from . import _classes  # the Python methods and reprs of Model, Tokenizer, Report, Transformer
@@ -23,7 +23,7 @@ from . import reference  # after the kernels: reference.exact/llama2c are those 
 __all__ = [
     "Model", "Report", "Tokenizer", "attention", "bf16_to_f32", "case_expected", "case_inputs", "cases",
     "compare", "conformance_impls", "dequant_q4_0", "dequant_q8_0", "f16_to_f32", "impls", "kernels",
-    "load", "matmul", "matmul_q8", "q8_dequantize", "q8_quantize", "reference", "residual_add", "rmsnorm",
+    "load", "matmul", "matmul_bf16", "matmul_f16", "matmul_q8", "q8_dequantize", "q8_quantize", "reference", "residual_add", "rmsnorm",
     "rng_f32", "rng_u32", "rope", "run_case", "sample", "sample_argmax", "sample_mult", "sample_topp",
     "silu", "softmax", "swiglu",
 ]

@@ -42,6 +42,16 @@ def matmul(x, w, *, impl=_DEFAULT_IMPL, out=None):
     return _core.matmul(x, w, impl=impl, out=out)
 
 
+@doc_from(_core.matmul_f16)
+def matmul_f16(x, w, *, impl=_DEFAULT_IMPL, out=None):
+    return _core.matmul_f16(x, w, impl=impl, out=out)
+
+
+@doc_from(_core.matmul_bf16)
+def matmul_bf16(x, w, *, impl=_DEFAULT_IMPL, out=None):
+    return _core.matmul_bf16(x, w, impl=impl, out=out)
+
+
 @doc_from(_core.attention)
 def attention(q, k_cache, v_cache, n_heads, n_kv_heads, pos, window=0, *, impl=_DEFAULT_IMPL, out=None):
     return _core.attention(q, k_cache, v_cache, n_heads, n_kv_heads, pos, window, impl=impl, out=out)
@@ -119,7 +129,8 @@ def impls():
 
 # The kernels every reference mode has; llama2c mode also has the float32
 # quantizer and its product (exact mode has no quantization).
-REFERENCE_KERNELS = ("rmsnorm", "softmax", "silu", "swiglu", "residual_add", "rope", "matmul", "attention",
+REFERENCE_KERNELS = ("rmsnorm", "softmax", "silu", "swiglu", "residual_add", "rope", "matmul", "matmul_f16",
+                     "matmul_bf16", "attention",
                      "q8_dequantize", "dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32", "rng_u32",
                      "rng_f32", "sample_argmax", "sample_mult", "sample_topp", "sample")
 

@@ -222,6 +222,49 @@ py::array matmul(const py::object& xo, const py::object& wo, const std::string& 
   return o.arr();
 }
 
+// W of matmul_f16/matmul_bf16: (d, n) 16-bit floats as stored. f16 takes
+// numpy.float16 (read as its bits) or the uint16 bits; bf16, which NumPy
+// has no dtype for, the uint16 bits.
+View<uint16_t> half_matrix(const py::object& wo, const char* kernel, bool f16) {
+  const std::string what = arg(kernel, "w");
+  if (f16 && py::isinstance<py::array>(wo)) {
+    auto a = py::reinterpret_borrow<py::array>(wo);
+    if (a.dtype().kind() == 'f' && a.dtype().itemsize() == 2) {
+      if (!py::bool_(a.dtype().attr("__eq__")(py::dtype("float16"))))
+        throw TypeErr(what + " must be float16 in native byte order, got " + std::string(py::str(a.dtype())) +
+                      "; convert with numpy.ascontiguousarray(a, dtype=numpy.float16)");
+      if (!(a.flags() & py::array::c_style))
+        throw ValueErr(what + " must be C-contiguous; pass numpy.ascontiguousarray(a)");
+      return check_array<uint16_t>(a.attr("view")("uint16"), what, 2, false);
+    }
+  }
+  return check_array<uint16_t>(wo, what, 2, false);
+}
+
+// w @ x with w as 16-bit floats, each widened exactly (the engine's
+// matmul_f16/bf16 entries; the reference modes widen, then matmul).
+py::array matmul_16(const py::object& xo, const py::object& wo, const std::string& impl, const py::object& out,
+                    bool bf16) {
+  const char* kernel = bf16 ? "matmul_bf16" : "matmul_f16";
+  auto im = select_impl(impl, kernel);
+  auto x = check_array<float>(xo, arg(kernel, "x"), 1, false);
+  require_nonempty(x, arg(kernel, "x"));
+  auto w = half_matrix(wo, kernel, !bf16);
+  require_shape(w, arg(kernel, "w"), {-1, x.size});
+  int n = as_int_size(x.size, arg(kernel, "x"));
+  int d = as_int_size(w.shape[0], arg(kernel, "w"));
+  auto o = float_out(im, out, kernel, {w.shape[0]});
+  if (im.kind == ImplChoice::ref_exact)
+    return put(o, bf16 ? ref::exact::matmul_bf16(cspan(x), cspan(w), n, d) : ref::exact::matmul_f16(cspan(x), cspan(w), n, d));
+  require_disjoint(o.f, x, kernel, "x");
+  require_disjoint(o.f, w, kernel, "w");
+  if (im.kind == ImplChoice::ref_llama2c)
+    return put(o, bf16 ? ref::llama2c::matmul_bf16(cspan(x), cspan(w), n, d)
+                       : ref::llama2c::matmul_f16(cspan(x), cspan(w), n, d));
+  (bf16 ? im.table->matmul_bf16_rows : im.table->matmul_f16_rows)(o.f.ptr, x.ptr, w.ptr, n, 0, d);
+  return o.arr();
+}
+
 py::array attention(const py::object& qo, const py::object& ko, const py::object& vo, long long n_heads,
                     long long n_kv_heads, long long pos, long long window, const std::string& impl,
                     const py::object& out) {
@@ -489,6 +532,20 @@ void bind_kernels(py::module_& m) {
   m.def("rope", &rope, arg("vec"), arg("head_size"), arg("pos"), arg("theta") = 10000.0f, py::kw_only(), impl, out,
         "Pairwise RoPE of vec (dim,) at position pos; out=vec runs in place.");
   m.def("matmul", &matmul, arg("x"), arg("w"), py::kw_only(), impl, out, "w @ x; w (d, n) row-major, x (n,).");
+  m.def(
+      "matmul_f16",
+      [](const py::object& x, const py::object& w, const std::string& i, const py::object& o) {
+        return matmul_16(x, w, i, o, false);
+      },
+      arg("x"), arg("w"), py::kw_only(), impl, out,
+      "w @ x; w (d, n) IEEE half (numpy.float16, or its uint16 bits), each weight widened exactly; x float32 (n,).");
+  m.def(
+      "matmul_bf16",
+      [](const py::object& x, const py::object& w, const std::string& i, const py::object& o) {
+        return matmul_16(x, w, i, o, true);
+      },
+      arg("x"), arg("w"), py::kw_only(), impl, out,
+      "w @ x; w (d, n) bfloat16 as uint16 bits, each weight widened exactly; x float32 (n,).");
   m.def("attention", &attention, arg("q"), arg("k_cache"), arg("v_cache"), arg("n_heads"), arg("n_kv_heads"),
         arg("pos"), arg("window") = 0, py::kw_only(), impl, out,
         "Causal multi-head attention of q (n_heads*head_size,) over rows 0..pos of the caches "

@@ -17,6 +17,8 @@ def call(kernel, inp, prm, impl):
         return getattr(p9ml, kernel)(inp["x"], impl=impl)
     if kernel == "matmul_f32":
         return p9ml.matmul(inp["x"], inp["w"], impl=impl)
+    if kernel in ("matmul_f16", "matmul_bf16"):
+        return getattr(p9ml, kernel)(inp["x"], inp["w"], impl=impl)
     if kernel == "rope":
         return p9ml.rope(inp["vec"], int(prm["head_size"]), int(prm["pos"]), float(prm["theta"]), impl=impl)
     if kernel == "attention":
@@ -35,7 +37,7 @@ def call(kernel, inp, prm, impl):
     raise AssertionError("no call for " + kernel)
 
 
-FLOAT_KERNELS = ["rmsnorm", "softmax", "matmul_f32", "rope", "attention", "silu", "swiglu", "residual_add",
+FLOAT_KERNELS = ["rmsnorm", "softmax", "matmul_f32", "matmul_f16", "matmul_bf16", "rope", "attention", "silu", "swiglu", "residual_add",
                  "q8_0_dequantize", "dequant_q8_0", "dequant_q4_0", "f16_to_f32", "bf16_to_f32"]
 ENGINE_IMPLS = [i for i in p9ml.impls() if i.startswith("engine-")]
 
@@ -92,6 +94,63 @@ def test_q8_quantize_and_matmul_q8_match_reference():
     err_bound = (np.abs(w) @ np.repeat(xs, 64) / 2 + np.abs(x) @ np.repeat(ws, 64, axis=1).T / 2
                  + 64 * 256 * np.repeat(xs, 64) @ np.repeat(ws, 64, axis=1).T / 4)
     assert np.all(np.abs(a - exact) <= err_bound)
+
+
+def f16_bound(x, w32):
+    """gamma(n) sum |w x|: the f32 product's bound on the exactly widened W
+    (docs/TOLERANCES.md), with float64 for the exact value."""
+    n = x.size
+    u = 2.0 ** -24
+    return n * u / (1 - n * u) * (np.abs(w32.astype(np.float64)) @ np.abs(x.astype(np.float64)))
+
+
+def test_matmul_f16_and_bf16_against_numpy():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(300).astype(np.float32)
+    w16 = (rng.standard_normal((13, 300)) / 17).astype(np.float16)
+    w16[0, :4] = [np.float16(6.0e-8), np.float16(-0.0), np.float16(65504.0), np.float16(6.1e-5)]  # subnormal, -0, max
+    wide = w16.astype(np.float32)  # exact
+    # bfloat16: the high half of float32 values; widening is the shift back.
+    wbf = (rng.standard_normal((13, 300)).astype(np.float32).view(np.uint32) >> 16).astype(np.uint16)
+    wide_bf = (wbf.astype(np.uint32) << 16).view(np.float32)
+    exact = wide.astype(np.float64) @ x.astype(np.float64)
+    exact_bf = wide_bf.astype(np.float64) @ x.astype(np.float64)
+    # The scalar table: the f32 product on the widened matrix, bit for bit,
+    # which is ref-llama2c's; uint16 bits of the halves give the same.
+    a = p9ml.matmul_f16(x, w16)
+    assert a.dtype == np.float32 and a.shape == (13,)
+    assert same_bits(a, p9ml.matmul(x, wide))
+    assert same_bits(a, p9ml.matmul_f16(x, w16, impl="ref-llama2c"))
+    assert same_bits(a, p9ml.matmul_f16(x, w16.view(np.uint16)))
+    assert same_bits(p9ml.matmul_bf16(x, wbf), p9ml.matmul(x, wide_bf))
+    # ref-exact sums exactly; numpy's float64 product is within n u64 sum|w x|.
+    u64 = 2.0 ** -53 * x.size
+    mag = np.abs(wide.astype(np.float64)) @ np.abs(x.astype(np.float64))
+    mag_bf = np.abs(wide_bf.astype(np.float64)) @ np.abs(x.astype(np.float64))
+    assert np.all(np.abs(p9ml.matmul_f16(x, w16, impl="ref-exact") - exact) <= u64 * mag)
+    assert np.all(np.abs(p9ml.matmul_bf16(x, wbf, impl="ref-exact") - exact_bf) <= u64 * mag_bf)
+    # Every level: its f32 entry's bits on the widened matrix (docs/SIMD.md),
+    # within the f32 product's bound of numpy's float64 product.
+    for impl in ENGINE_IMPLS:
+        got, got_bf = p9ml.matmul_f16(x, w16, impl=impl), p9ml.matmul_bf16(x, wbf, impl=impl)
+        assert same_bits(got, p9ml.matmul(x, wide, impl=impl)), impl
+        assert same_bits(got_bf, p9ml.matmul(x, wide_bf, impl=impl)), impl
+        assert np.all(np.abs(got - exact) <= f16_bound(x, wide)), impl
+        assert np.all(np.abs(got_bf - exact_bf) <= f16_bound(x, wide_bf)), impl
+    out = np.empty(13, np.float32)
+    assert p9ml.matmul_f16(x, w16, out=out) is out and same_bits(out, a)
+
+
+def test_matmul_f16_and_bf16_reject_bad_weights():
+    x = np.ones(8, np.float32)
+    with pytest.raises(TypeError, match="matmul_f16: argument 'w'"):
+        p9ml.matmul_f16(x, np.ones((2, 8), np.float32))
+    with pytest.raises(TypeError, match="native byte order"):
+        p9ml.matmul_f16(x, np.ones((2, 8), np.dtype(">f2")))
+    with pytest.raises(TypeError, match="matmul_bf16: argument 'w'"):
+        p9ml.matmul_bf16(x, np.ones((2, 8), np.float16))
+    with pytest.raises(ValueError, match="shape"):
+        p9ml.matmul_f16(x, np.ones((2, 9), np.float16))
 
 
 def test_rng_and_sampling_match_reference():
