@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -110,6 +112,26 @@ std::vector<float> matmul_q4_0(const Q8Tensor& x, std::span<const uint8_t> block
 // (exact), then llama2.c's matmul.
 std::vector<float> matmul_f16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
 std::vector<float> matmul_bf16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
+}  // namespace llama2c
+
+// Added: the GGUF block types beyond Q8_0/Q4_0 (layouts exactly as ggml
+// stores them; docs/FORMATS.md).
+enum class Block { q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
+int block_elems(Block b);
+int block_bytes(Block b);
+int ggml_type(Block b);
+const char* block_name(Block b);  // "q4_k", ...
+std::optional<Block> block_from_name(std::string_view name);
+namespace exact {
+std::vector<double> dequant(Block b, std::span<const uint8_t> blocks, int n);
+std::vector<double> matmul_blocks(Block b, std::span<const float> x, std::span<const uint8_t> w, int n, int d);
+}  // namespace exact
+namespace llama2c {
+std::vector<float> dequant(Block b, std::span<const uint8_t> blocks, int n);
+std::vector<float> matmul_blocks(Block b, const Q8Tensor& x, std::span<const uint8_t> w, int n, int d);
+// GGUF blocks of x (length a multiple of block_elems) by llama.cpp's
+// reference quantizers (quantize_row_*_ref); docs/FORMATS.md, "Quantization".
+std::vector<uint8_t> quantize(Block b, std::span<const float> x);
 }  // namespace llama2c
 
 // Added: float32 to IEEE half / bfloat16, round to nearest even (overflow
