@@ -22,7 +22,9 @@ OFILES=\
 	engine/kernels/fbits.$O\
 	engine/kernels/gguf_blocks.$O\
 	engine/kernels/gguf_quant.$O\
+	engine/kernels/kquant_blocks.$O\
 	engine/kernels/matmul.$O\
+	engine/kernels/matmul_blocks.$O\
 	engine/kernels/matmul_f16.$O\
 	engine/kernels/matmul_q4_0.$O\
 	engine/kernels/par_products.$O\
@@ -76,6 +78,7 @@ HFILES=\
 	engine/kernels.h\
 	engine/port/port.h\
 	engine/kernels/fbits.h\
+	engine/kernels/kquant.h\
 	engine/kernel_table.h\
 	engine/parallel.h\
 	engine/model.h\

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "formats/formats.h"
+#include "kernels.h"
 
 namespace nineml::cli {
 
@@ -122,7 +123,14 @@ LlamaBenchModel llama_model_of_memory(const nm_model& mod, const std::string& wh
     switch (t.type) {
       case NM_T_Q8: m.size += n + 4 * (n / static_cast<uint64_t>(t.group_size)); dtype = NM_DT_Q8_GROUP; break;
       case NM_T_Q4_0: m.size += n / 32 * 18; dtype = NM_DT_Q4_0; break;
-      default: m.size += 4 * n;
+      default:
+        if (t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K) {
+          const int blk = t.type - NM_T_Q5_0;
+          m.size += n / uint64_t(nm_block_elems(blk)) * uint64_t(nm_block_bytes(blk));
+          dtype = NM_DT_Q5_0 + blk;
+        } else {
+          m.size += 4 * n;
+        }
     }
   };
   add(mod.token_embedding);

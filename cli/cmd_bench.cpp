@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "detail.hpp"
 #include "formats/formats.h"
+#include "kernels.h"
 #include "kernel_table.h"
 #include "model/forward.h"
 #include "probe.hpp"
@@ -125,7 +126,10 @@ double tensor_bytes(const nm_tensor& t) {
     case NM_T_Q8: return n + 4.0 * n / t.group_size;
     case NM_T_Q4_0: return n / 32 * 18;
     case NM_T_F16: case NM_T_BF16: return 2.0 * n;
-    default: return 4.0 * n;
+    default:
+      if (t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K)
+        return n / nm_block_elems(t.type - NM_T_Q5_0) * nm_block_bytes(t.type - NM_T_Q5_0);
+      return 4.0 * n;
   }
 }
 

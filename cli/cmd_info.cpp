@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "formats/formats.h"
+#include "kernels.h"
 
 namespace nineml::cli {
 
@@ -23,6 +24,13 @@ const char* tensor_type_name(const nm_tensor& t) {
     case NM_T_Q4_0: return "q4_0";
     case NM_T_F16: return "f16";
     case NM_T_BF16: return "bf16";
+    case NM_T_Q5_0: return "q5_0";
+    case NM_T_Q5_1: return "q5_1";
+    case NM_T_Q2_K: return "q2_k";
+    case NM_T_Q3_K: return "q3_k";
+    case NM_T_Q4_K: return "q4_k";
+    case NM_T_Q5_K: return "q5_k";
+    case NM_T_Q6_K: return "q6_k";
   }
   return "?";
 }
@@ -34,6 +42,8 @@ uint64_t tensor_bytes(const nm_tensor& t) {
     case NM_T_Q4_0: return n / 32 * 18;
     case NM_T_F16: case NM_T_BF16: return 2 * n;
   }
+  if (t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K)
+    return n / uint64_t(nm_block_elems(t.type - NM_T_Q5_0)) * uint64_t(nm_block_bytes(t.type - NM_T_Q5_0));
   return 4 * n;
 }
 

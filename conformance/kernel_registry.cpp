@@ -1,5 +1,6 @@
 // The registry of kernel plugins: every kernel in conformance/kernels/.
 #include "kernel.hpp"
+#include "reference.hpp"
 
 namespace nineml::conformance {
 
@@ -32,10 +33,23 @@ const Kernel* matmul_f16_kernel();
 const Kernel* matmul_bf16_kernel();
 const Kernel* batch_f16_kernel();
 const Kernel* batch_bf16_kernel();
+const Kernel* block_matmul_kernel(ref::Block b);
+const Kernel* block_dequant_kernel(ref::Block b);
+const Kernel* batch_block_kernel(ref::Block b);
 }  // namespace kern
 
+// The GGUF block types (Q4_K and Q6_K first: the K-quant models' bulk),
+// each with its product, batched product and dequantization.
+static std::vector<const Kernel*> with_block_types(std::vector<const Kernel*> all) {
+  using ref::Block;
+  for (Block b : {Block::q4_k, Block::q6_k, Block::q5_0, Block::q5_1, Block::q5_k, Block::q3_k, Block::q2_k})
+    for (const Kernel* k : {kern::block_matmul_kernel(b), kern::batch_block_kernel(b), kern::block_dequant_kernel(b)})
+      all.push_back(k);
+  return all;
+}
+
 const std::vector<const Kernel*>& kernels() {
-  static const std::vector<const Kernel*> all = {
+  static const std::vector<const Kernel*> all = with_block_types({
       kern::rmsnorm_kernel(),      kern::softmax_kernel(),       kern::matmul_f32_kernel(),
       kern::rope_kernel(),         kern::attention_kernel(),     kern::silu_kernel(),
       kern::swiglu_kernel(),       kern::residual_add_kernel(),  kern::q8_quantize_kernel(),
@@ -48,7 +62,7 @@ const std::vector<const Kernel*>& kernels() {
       // 16-bit float weights (F16/BF16 kept as stored), row and batched
       kern::matmul_f16_kernel(),   kern::matmul_bf16_kernel(),   kern::batch_f16_kernel(),
       kern::batch_bf16_kernel(),
-  };
+  });
   return all;
 }
 

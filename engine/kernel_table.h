@@ -77,6 +77,17 @@ typedef struct {
 	                         int r0, int r1);
 	void (*matmul_bf16_batch)(float *out, const float *x, const nm_u16 *w, int n, int d, int T,
 	                          int r0, int r1);
+	/*
+	 * The other GGUF block types (kernels.h NM_BLK_*: Q5_0, Q5_1, Q2_K..Q6_K)
+	 * times x quantized with group 32: one entry per form taking the type,
+	 * so a level that speeds up some types hands the rest to scalar's
+	 * nm_matmul_blocks. Rows [r0, r1) for one token, and the batch (T
+	 * tokens, as above, the bits of the row entry per token).
+	 */
+	void (*matmul_blocks_rows)(int blk, float *out, const nm_i8 *xq, const float *xs,
+	                           const nm_u8 *w, int n, int r0, int r1);
+	void (*matmul_blocks_batch)(int blk, float *out, const nm_i8 *xq, const float *xs,
+	                            const nm_u8 *w, int n, int d, int T, int r0, int r1);
 } nm_kernel_table;
 
 const nm_kernel_table *nm_kernels_scalar(void);

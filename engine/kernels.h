@@ -89,6 +89,37 @@ void nm_matmul_q4_0(float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w
  * nibbles are elements 0..15, high nibbles 16..31, x = d*(q-8). */
 void nm_dequant_q8_0(float *out, const nm_u8 *blocks, int n);
 void nm_dequant_q4_0(float *out, const nm_u8 *blocks, int n);
+/*
+ * The GGUF block types beyond Q4_0/Q8_0 (docs/FORMATS.md has the layouts),
+ * ggml's byte layouts and element order. NM_BLK_* index them in the order
+ * of model.h's NM_T_Q5_0..NM_T_Q6_K (type - NM_T_Q5_0 is the index).
+ * nm_block_elems: 32 or 256; nm_block_bytes: bytes per block; nm_block_name:
+ * ggml's name ("Q4_K"); all three take a valid index.
+ */
+enum {
+	NM_BLK_Q5_0, NM_BLK_Q5_1, NM_BLK_Q2_K, NM_BLK_Q3_K, NM_BLK_Q4_K, NM_BLK_Q5_K, NM_BLK_Q6_K,
+	NM_BLK_COUNT
+};
+int nm_block_elems(int blk);
+int nm_block_bytes(int blk);
+const char *nm_block_name(int blk);
+/* n values (a multiple of the block's elements) as ggml dequantizes them:
+ * d1 = d*sc, m1 = dmin*m (floats), x = d1*q - m1 (Q5_1: d*q + m). */
+void nm_dequant_blocks(int blk, float *out, const nm_u8 *blocks, int n);
+/*
+ * Block weights (d x n, row-major blocks) times x quantized Q8 with group 32
+ * (runq rounding), for T tokens (x token-major: T x n int8, T x n/32
+ * scales; out T x d), rows [r0, r1). Per 32-element group g of a row:
+ * S = sum over its sub-blocks k of sc_k * (int32 sum of q_j * xq_j),
+ * M = sum of m_k * (sum of xq_j), then
+ *   no min (Q5_0, Q3_K, Q6_K): val += ((float)S * d) * xs[g]
+ *   Q4_K, Q5_K, Q2_K:          val += ((float)S * d - (float)M * dmin) * xs[g]
+ *   Q5_1:                      val += ((float)S * d + (float)M * m) * xs[g]
+ * groups left to right; q and sc_k signed as docs/FORMATS.md lists them.
+ * Every token's row has the bits of that token computed alone.
+ */
+void nm_matmul_blocks(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
+                      int n, int d, int T, int r0, int r1);
 /* GGUF block quantizers, llama.cpp's reference rules (docs/FORMATS.md);
  * n is a multiple of 32; the block scale d is stored as fp16 (nearest even).
  * Q8_0: amax = max|x|, d = amax/127, id = d ? 1/d : 0, q = round(x*id) with

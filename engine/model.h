@@ -16,13 +16,22 @@ enum {
 	NM_T_Q8 = 1,   /* q: rows*cols int8, s: rows*cols/group_size float scales (llama2.c v2, GGUF Q8_0 with group 32) */
 	NM_T_Q4_0 = 2, /* blocks: GGUF Q4_0 blocks of 32 (fp16 d, 16 nibble bytes), row-major */
 	NM_T_F16 = 3,  /* h: rows*cols IEEE binary16, as stored (the product widens exactly) */
-	NM_T_BF16 = 4  /* h: rows*cols bfloat16, as stored */
+	NM_T_BF16 = 4, /* h: rows*cols bfloat16, as stored */
+	/* blocks: GGUF blocks of these types, row-major, as stored; type -
+	 * NM_T_Q5_0 is kernels.h's NM_BLK_* index (sizes, product, dequant) */
+	NM_T_Q5_0 = 5,
+	NM_T_Q5_1 = 6,
+	NM_T_Q2_K = 7,
+	NM_T_Q3_K = 8,
+	NM_T_Q4_K = 9,
+	NM_T_Q5_K = 10,
+	NM_T_Q6_K = 11
 };
 
 typedef struct {
 	int type;
 	int rows, cols;
-	int group_size; /* NM_T_Q8: values per scale; NM_T_Q4_0: 32 */
+	int group_size; /* NM_T_Q8: values per scale; NM_T_Q4_0: 32; NM_T_Q5_0..Q6_K: block elements */
 	float *f;
 	nm_i8 *q;
 	float *s;

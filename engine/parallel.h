@@ -29,6 +29,10 @@ void nm_par_matmul_q8(const nm_kernel_table *k, nm_pool *pool, float *out, const
 /* GGUF Q4_0 weights (d rows of n/32 blocks) times x quantized with group 32. */
 void nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
                         const float *xs, const nm_u8 *w, int n, int d);
+/* The other GGUF block types (kernels.h NM_BLK_*), d rows of n/elems blocks,
+ * times x quantized with group 32. */
+void nm_par_matmul_blocks(const nm_kernel_table *k, nm_pool *pool, int blk, float *out,
+                          const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d);
 /* 16-bit float weights (IEEE half; bfloat16), d x n, times an f32 x. */
 void nm_par_matmul_f16(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
                        const nm_u16 *w, int n, int d);
@@ -40,7 +44,7 @@ void nm_par_matmul_bf16(const nm_kernel_table *k, nm_pool *pool, float *out, con
  * x in one pool dispatch: x (T x n floats) for the f32 ones, its
  * quantization xq/xs (one group size) for the quantized ones.
  */
-enum { NM_PAR_F32, NM_PAR_Q8, NM_PAR_Q4_0, NM_PAR_F16, NM_PAR_BF16 };
+enum { NM_PAR_F32, NM_PAR_Q8, NM_PAR_Q4_0, NM_PAR_F16, NM_PAR_BF16, NM_PAR_BLOCKS };
 enum { NM_PAR_MAX = 4 }; /* products per dispatch; more are split */
 typedef struct {
 	int type; /* NM_PAR_* */
@@ -51,7 +55,8 @@ typedef struct {
 	const float *ws;
 	int gs;
 	const void *packed;            /* q8: the table's q8_pack of wq/ws, or nil */
-	const nm_u8 *blocks;           /* q4_0: d rows of n/32 blocks */
+	const nm_u8 *blocks;           /* q4_0, blocks: d rows of blocks */
+	int blk;                       /* blocks: the block type (kernels.h NM_BLK_*) */
 	const nm_u16 *h;               /* f16, bf16: d x n 16-bit floats (read with x) */
 } nm_par_product;
 void nm_par_matmul_products(const nm_kernel_table *k, nm_pool *pool, const float *x,
@@ -68,6 +73,9 @@ void nm_par_matmul_q8_batch(const nm_kernel_table *k, nm_pool *pool, float *out,
 void nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out,
                               const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
                               int T);
+void nm_par_matmul_blocks_batch(const nm_kernel_table *k, nm_pool *pool, int blk, float *out,
+                                const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d,
+                                int T);
 /* 16-bit float weights (NM_PAR_F16: IEEE half; NM_PAR_BF16: bfloat16). */
 void nm_par_matmul_f16_batch(const nm_kernel_table *k, nm_pool *pool, float *out, const float *x,
                              const nm_u16 *w, int n, int d, int T);

@@ -37,6 +37,15 @@ struct Rng {
   float next_f32();
 };
 
+// Added: the GGUF block types beyond Q4_0/Q8_0 (docs/FORMATS.md has the
+// layouts): elements and bytes per block, ggml's type id, the name ("q4_k").
+enum class Block { q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
+int block_elems(Block b);
+int block_bytes(Block b);
+int ggml_type(Block b);
+const char* block_name(Block b);
+std::optional<Block> block_from_name(std::string_view name);
+
 namespace exact {
 // All outputs are float64 values computed from the float32 inputs exactly or
 // with compensated sums (error far below float32 resolution).
@@ -72,6 +81,16 @@ std::vector<double> matmul_q4_0(std::span<const float> x, std::span<const uint8_
 // each widened exactly) with x: matmul on the widened matrix.
 std::vector<double> matmul_f16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
 std::vector<double> matmul_bf16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
+// Added: the exact weights n blocks of type b encode (n % block_elems == 0):
+// d*sc*q - dmin*m (Q5_1: d*q + m), as the two terms (scaled = d*sc*q,
+// offset = -dmin*m, +m, or 0) and as their sum.
+struct BlockTerms {
+  std::vector<double> scaled, offset;
+};
+BlockTerms dequant_terms(Block b, std::span<const uint8_t> blocks, int n);
+std::vector<double> dequant(Block b, std::span<const uint8_t> blocks, int n);
+// Added: exact product of those weights (d x n, row-major blocks) with x.
+std::vector<double> matmul_blocks(Block b, std::span<const float> x, std::span<const uint8_t> w, int n, int d);
 }  // namespace exact
 
 namespace llama2c {
@@ -112,24 +131,13 @@ std::vector<float> matmul_q4_0(const Q8Tensor& x, std::span<const uint8_t> block
 // (exact), then llama2.c's matmul.
 std::vector<float> matmul_f16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
 std::vector<float> matmul_bf16(std::span<const float> x, std::span<const uint16_t> w, int n, int d);
-}  // namespace llama2c
-
-// Added: the GGUF block types beyond Q8_0/Q4_0 (layouts exactly as ggml
-// stores them; docs/FORMATS.md).
-enum class Block { q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
-int block_elems(Block b);
-int block_bytes(Block b);
-int ggml_type(Block b);
-const char* block_name(Block b);  // "q4_k", ...
-std::optional<Block> block_from_name(std::string_view name);
-namespace exact {
-std::vector<double> dequant(Block b, std::span<const uint8_t> blocks, int n);
-std::vector<double> matmul_blocks(Block b, std::span<const float> x, std::span<const uint8_t> w, int n, int d);
-}  // namespace exact
-namespace llama2c {
+// Added: ggml's float dequantization of n values of block type b: d1 = d*sc,
+// m1 = dmin*m (floats), y = d1*q - m1 (Q5_1: d*q + m; no min: d1*q).
 std::vector<float> dequant(Block b, std::span<const uint8_t> blocks, int n);
+// Added: block weights (d x n) times x quantized Q8 with group 32, in the
+// shape of docs/FORMATS.md ("The block product"), bit for bit the engine's.
 std::vector<float> matmul_blocks(Block b, const Q8Tensor& x, std::span<const uint8_t> w, int n, int d);
-// GGUF blocks of x (length a multiple of block_elems) by llama.cpp's
+// Added: GGUF blocks of x (length a multiple of block_elems) by llama.cpp's
 // reference quantizers (quantize_row_*_ref); docs/FORMATS.md, "Quantization".
 std::vector<uint8_t> quantize(Block b, std::span<const float> x);
 }  // namespace llama2c

@@ -71,6 +71,10 @@ std::vector<float> tensor_floats(const nm_tensor& t) {
       nm_bf16_to_f32(out.data(), t.h, static_cast<int>(n));
       break;
     default:
+      if (t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K) {
+        nm_dequant_blocks(t.type - NM_T_Q5_0, out.data(), t.blocks, static_cast<int>(n));
+        break;
+      }
       throw std::runtime_error("unknown tensor type " + std::to_string(t.type));
   }
   return out;

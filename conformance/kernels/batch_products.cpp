@@ -1,7 +1,7 @@
 // The batched matrix products (prefill; kernel_table.h *_batch entries): T
 // token rows through one call. Each is judged per token against its row
 // kernel's exact value and bound (matmul_f32, matmul_q8_0, matmul_q4_0,
-// matmul_f16, matmul_bf16: the
+// matmul_f16, matmul_bf16, matmul_q5_0 .. matmul_q6_k: the
 // same W, a different x per token), so a batch tile is never held to a
 // looser standard than a single row; ref-llama2c runs the row kernel token
 // by token.
@@ -9,6 +9,7 @@
 
 #include "common.hpp"
 #include "kernels.h"
+#include "reference.hpp"
 
 namespace nineml::conformance::kern {
 
@@ -17,6 +18,7 @@ const Kernel* matmul_q8_kernel();
 const Kernel* matmul_q4_0_kernel();
 const Kernel* matmul_f16_kernel();
 const Kernel* matmul_bf16_kernel();
+const Kernel* block_matmul_kernel(ref::Block b);
 
 namespace {
 
@@ -185,6 +187,25 @@ const Kernel* batch_bf16_kernel() {
                              static_cast<int>(c.get_int("n")), static_cast<int>(c.get_int("d")), T);
   });
   return &k;
+}
+
+// The GGUF block types, one batch kernel each (Block order).
+const Kernel* batch_block_kernel(ref::Block b) {
+  static const auto make = [](ref::Block t) {
+    return BatchProduct(block_matmul_kernel(t), [t](const CaseSpec& c, const Tensors& in, std::span<const float> x,
+                                                    int T, const EngineExec& ex, float* out) {
+      const int n = static_cast<int>(c.get_int("n")), d = static_cast<int>(c.get_int("d"));
+      std::vector<int8_t> xq;
+      std::vector<float> xs;
+      quantize_rows(x, T, n, 32, xq, xs);
+      nm_par_matmul_blocks_batch(ex.table, ex.pool, static_cast<int>(t), out, xq.data(), xs.data(),
+                                 view<uint8_t>(in, "w").data(), n, d, T);
+    });
+  };
+  static const BatchProduct all[] = {make(ref::Block::q5_0), make(ref::Block::q5_1), make(ref::Block::q2_k),
+                                     make(ref::Block::q3_k), make(ref::Block::q4_k), make(ref::Block::q5_k),
+                                     make(ref::Block::q6_k)};
+  return &all[static_cast<size_t>(b)];
 }
 
 }  // namespace nineml::conformance::kern

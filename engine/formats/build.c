@@ -106,6 +106,9 @@ to_float(float *out, const nm_entry *e, int n)
 		for (int i = 0; i < n; i++)
 			out[i] = (float)(nm_i8)d[i] * nm_lef32(e->scales + 4 * (i / e->info.group_size));
 		break;
+	default: /* NM_DT_Q5_0..NM_DT_Q6_K */
+		nm_dequant_blocks(e->info.dtype - NM_DT_Q5_0, out, d, n);
+		break;
 	}
 }
 
@@ -199,6 +202,22 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 			t->h[i] = nm_le16(e->data + 2 * i);
 		if (permute_hs > 0)
 			return permute_rows(c, (nm_u8 *)t->h, rows, (nm_u64)cols * 2, permute_hs);
+		return 0;
+	}
+	if (e->info.dtype >= NM_DT_Q5_0 && e->info.dtype <= NM_DT_Q6_K) {
+		/* blocks as stored, as Q4_0; rows are whole blocks */
+		t->type = NM_T_Q5_0 + (e->info.dtype - NM_DT_Q5_0);
+		t->group_size = nm_block_elems(e->info.dtype - NM_DT_Q5_0);
+		if (permute_hs == 0 && in_place(c, e->data, 1)) {
+			t->blocks = (nm_u8 *)e->data;
+			return 0;
+		}
+		t->blocks = nm_model_own(c->m, e->info.nbytes);
+		if (t->blocks == nil)
+			return oom(c);
+		nm_memcpy(t->blocks, e->data, e->info.nbytes);
+		if (permute_hs > 0)
+			return permute_rows(c, t->blocks, rows, e->info.nbytes / (nm_u64)rows, permute_hs);
 		return 0;
 	}
 	t->type = NM_T_F32;

@@ -53,7 +53,16 @@ enum {
 	NM_DT_BF16,
 	NM_DT_Q8_0,    /* GGUF blocks: fp16 d + 32 int8 */
 	NM_DT_Q4_0,    /* GGUF blocks: fp16 d + 16 nibble bytes */
-	NM_DT_Q8_GROUP /* llama2.c v2: int8 values, then float scales per group */
+	NM_DT_Q8_GROUP, /* llama2.c v2: int8 values, then float scales per group */
+	/* GGUF blocks of kernels.h's NM_BLK_* types, in that order: dtype -
+	 * NM_DT_Q5_0 is the NM_BLK_* index */
+	NM_DT_Q5_0,
+	NM_DT_Q5_1,
+	NM_DT_Q2_K,
+	NM_DT_Q3_K,
+	NM_DT_Q4_K,
+	NM_DT_Q5_K,
+	NM_DT_Q6_K
 };
 const char *nm_dtype_name(int dtype);
 

@@ -10,7 +10,10 @@ enum {
 	T_U8 = 0, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR,
 	T_U64, T_I64, T_F64
 };
-enum { G_F32 = 0, G_F16 = 1, G_Q4_0 = 2, G_Q8_0 = 8, G_BF16 = 30 };
+enum {
+	G_F32 = 0, G_F16 = 1, G_Q4_0 = 2, G_Q5_0 = 6, G_Q5_1 = 7, G_Q8_0 = 8, G_Q2_K = 10,
+	G_Q3_K = 11, G_Q4_K = 12, G_Q5_K = 13, G_Q6_K = 14, G_BF16 = 30
+};
 
 typedef struct {
 	const nm_u8 *key;
@@ -381,6 +384,26 @@ tensor_err(char *err, int errlen, const char *path, const nm_entry *e, const cha
 	return -1;
 }
 
+/* A block-type tensor whose rows are not whole blocks. */
+static int
+block_row_err(char *err, int errlen, const char *path, const nm_entry *e, nm_u64 row)
+{
+	nm_text t;
+	int blk = e->info.dtype - NM_DT_Q5_0;
+
+	nm_text_init(&t, err, errlen);
+	nm_text_str(&t, path);
+	nm_text_str(&t, ": tensor '");
+	nm_text_str(&t, e->info.name);
+	nm_text_str(&t, "' is ");
+	nm_text_str(&t, nm_block_name(blk));
+	nm_text_str(&t, " with a row length of ");
+	nm_text_u64(&t, row);
+	nm_text_str(&t, ", not a multiple of its block size ");
+	nm_text_i64(&t, nm_block_elems(blk));
+	return -1;
+}
+
 static int
 read_tensors(reader *r, nm_parsed *p, nm_u64 n, char *err, int errlen)
 {
@@ -421,12 +444,23 @@ read_tensors(reader *r, nm_parsed *p, nm_u64 n, char *err, int errlen)
 		case G_BF16: e->info.dtype = NM_DT_BF16; break;
 		case G_Q8_0: e->info.dtype = NM_DT_Q8_0; break;
 		case G_Q4_0: e->info.dtype = NM_DT_Q4_0; break;
+		case G_Q5_0: e->info.dtype = NM_DT_Q5_0; break;
+		case G_Q5_1: e->info.dtype = NM_DT_Q5_1; break;
+		case G_Q2_K: e->info.dtype = NM_DT_Q2_K; break;
+		case G_Q3_K: e->info.dtype = NM_DT_Q3_K; break;
+		case G_Q4_K: e->info.dtype = NM_DT_Q4_K; break;
+		case G_Q5_K: e->info.dtype = NM_DT_Q5_K; break;
+		case G_Q6_K: e->info.dtype = NM_DT_Q6_K; break;
 		default:
 			return tensor_err(err, errlen, p->path, e, "has unsupported GGML type ", (nm_i64)type,
-			                  " (supported: F32 0, F16 1, Q4_0 2, Q8_0 8, BF16 30)");
+			                  " (supported: F32 0, F16 1, Q4_0 2, Q5_0 6, Q5_1 7, Q8_0 8, Q2_K 10, "
+			                  "Q3_K 11, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30)");
 		}
 		if ((e->info.dtype == NM_DT_Q8_0 || e->info.dtype == NM_DT_Q4_0) && dims[0] % 32 != 0)
 			return tensor_err(err, errlen, p->path, e, "has a row length not a multiple of the block size 32", -1, "");
+		if (e->info.dtype >= NM_DT_Q5_0 && e->info.dtype <= NM_DT_Q6_K &&
+		    dims[0] % (nm_u64)nm_block_elems(e->info.dtype - NM_DT_Q5_0) != 0)
+			return block_row_err(err, errlen, p->path, e, dims[0]);
 		if (nm_dtype_bytes(e->info.dtype, numel, &e->info.nbytes) != 0)
 			return tensor_err(err, errlen, p->path, e, "has a shape whose size overflows", -1, "");
 		e->info.offset = off; // relative for now; made absolute below

@@ -2,6 +2,7 @@
  * parse, until the model takes its views), and releasing them. */
 #include "formats/build.h"
 #include "formats/text.h"
+#include "kernels.h"
 
 void *
 nm_model_own(nm_model *m, nm_u64 bytes)
@@ -107,6 +108,11 @@ nm_model_drop_tensor(const nm_model *m, const nm_tensor *t)
 	case NM_T_F16:
 	case NM_T_BF16:
 		nm_model_drop(m, t->h, n * 2);
+		break;
+	default:
+		if (t->type >= NM_T_Q5_0 && t->type <= NM_T_Q6_K)
+			nm_model_drop(m, t->blocks, n / (nm_u64)nm_block_elems(t->type - NM_T_Q5_0) *
+			                                (nm_u64)nm_block_bytes(t->type - NM_T_Q5_0));
 		break;
 	}
 }

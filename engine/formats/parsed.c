@@ -1,6 +1,7 @@
 /* parsed.c: helpers shared by the format parsers (see parsed.h). */
 #include "formats/parsed.h"
 #include "formats/build.h"
+#include "kernels.h"
 #include "kernels/fbits.h"
 
 void
@@ -91,6 +92,12 @@ nm_dtype_bytes(int dtype, nm_u64 n, nm_u64 *bytes)
 	case NM_DT_Q8_GROUP:
 		return nm_mul_u64(n, 1, bytes);
 	}
+	if (dtype >= NM_DT_Q5_0 && dtype <= NM_DT_Q6_K) {
+		int blk = dtype - NM_DT_Q5_0;
+		if (n % (nm_u64)nm_block_elems(blk) != 0)
+			return -1;
+		return nm_mul_u64(n / (nm_u64)nm_block_elems(blk), (nm_u64)nm_block_bytes(blk), bytes);
+	}
 	return -1;
 }
 
@@ -105,6 +112,8 @@ nm_dtype_name(int dtype)
 	case NM_DT_Q4_0: return "Q4_0";
 	case NM_DT_Q8_GROUP: return "Q8_GROUP";
 	}
+	if (dtype >= NM_DT_Q5_0 && dtype <= NM_DT_Q6_K)
+		return nm_block_name(dtype - NM_DT_Q5_0);
 	return "?";
 }
 

@@ -68,6 +68,10 @@ values(const nm_tensor *t, float *tmp)
 		nm_bf16_to_f32(tmp, t->h, n);
 		return tmp;
 	}
+	if (t->type >= NM_T_Q5_0 && t->type <= NM_T_Q6_K) {
+		nm_dequant_blocks(t->type - NM_T_Q5_0, tmp, t->blocks, n);
+		return tmp;
+	}
 	return t->f;
 }
 

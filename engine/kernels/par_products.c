@@ -61,6 +61,9 @@ product_rows(const products_job *j, const nm_par_product *p, int r0, int r1)
 	case NM_PAR_Q4_0:
 		k->matmul_q4_0_batch(p->out, j->xq, j->xs, p->blocks, j->n, p->d, j->T, r0, r1);
 		break;
+	case NM_PAR_BLOCKS:
+		k->matmul_blocks_batch(p->blk, p->out, j->xq, j->xs, p->blocks, j->n, p->d, j->T, r0, r1);
+		break;
 	case NM_PAR_F16:
 		k->matmul_f16_batch(p->out, j->x, p->h, j->n, p->d, j->T, r0, r1);
 		break;
@@ -159,6 +162,21 @@ nm_par_matmul_q4_0_batch(const nm_kernel_table *k, nm_pool *pool, float *out, co
 
 	nm_memset(&p, 0, sizeof p);
 	p.type = NM_PAR_Q4_0;
+	p.out = out;
+	p.blocks = w;
+	p.d = d;
+	nm_par_matmul_products(k, pool, nil, xq, xs, n, T, &p, 1);
+}
+
+void
+nm_par_matmul_blocks_batch(const nm_kernel_table *k, nm_pool *pool, int blk, float *out,
+                           const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d, int T)
+{
+	nm_par_product p;
+
+	nm_memset(&p, 0, sizeof p);
+	p.type = NM_PAR_BLOCKS;
+	p.blk = blk;
 	p.out = out;
 	p.blocks = w;
 	p.d = d;

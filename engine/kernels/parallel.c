@@ -13,10 +13,10 @@ typedef struct {
 	const nm_i8 *xq, *wq;
 	const nm_u8 *blocks;
 	const nm_u16 *h;
-	int n, gs, n_heads, n_kv_heads, head_size, pos, window;
+	int n, gs, n_heads, n_kv_heads, head_size, pos, window, blk;
 } job;
 
-enum { J_F32, J_Q8, J_Q4_0, J_F16, J_BF16, J_ATT };
+enum { J_F32, J_Q8, J_Q4_0, J_F16, J_BF16, J_BLOCKS, J_ATT };
 
 static int
 split(int total, int t, int tasks)
@@ -42,6 +42,9 @@ run_task(void *arg, int t)
 		break;
 	case J_Q4_0:
 		j->k->matmul_q4_0_rows(j->out, j->xq, j->xs, j->blocks, j->n, r0, r1);
+		break;
+	case J_BLOCKS:
+		j->k->matmul_blocks_rows(j->blk, j->out, j->xq, j->xs, j->blocks, j->n, r0, r1);
 		break;
 	case J_F16:
 		j->k->matmul_f16_rows(j->out, j->x, j->h, j->n, r0, r1);
@@ -116,6 +119,22 @@ nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm
 	j.blocks = w;
 	j.n = n;
 	start(&j, k, pool, J_Q4_0, d);
+}
+
+void
+nm_par_matmul_blocks(const nm_kernel_table *k, nm_pool *pool, int blk, float *out,
+                     const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d)
+{
+	job j;
+
+	nm_memset(&j, 0, sizeof j);
+	j.out = out;
+	j.xq = xq;
+	j.xs = xs;
+	j.blocks = w;
+	j.blk = blk;
+	j.n = n;
+	start(&j, k, pool, J_BLOCKS, d);
 }
 
 static void

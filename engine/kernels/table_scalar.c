@@ -77,6 +77,13 @@ matmul_bf16_batch(float *out, const float *x, const nm_u16 *w, int n, int d, int
 }
 
 static void
+matmul_blocks_rows(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n,
+                   int r0, int r1)
+{
+	nm_matmul_blocks(blk, out, xq, xs, w, n, 0, 1, r0, r1);
+}
+
+static void
 exp_n(float *x, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -105,6 +112,8 @@ static const nm_kernel_table scalar_table = {
 	matmul_bf16_rows,
 	matmul_f16_batch,
 	matmul_bf16_batch,
+	matmul_blocks_rows,
+	nm_matmul_blocks,
 };
 
 const nm_kernel_table *

@@ -28,6 +28,18 @@ check_tensor(const nm_tensor *t, int rows, int cols)
 		if (cols % 32 != 0)
 			return "Q4_0 row length is not a multiple of 32";
 		return nil;
+	case NM_T_Q5_0:
+	case NM_T_Q5_1:
+	case NM_T_Q2_K:
+	case NM_T_Q3_K:
+	case NM_T_Q4_K:
+	case NM_T_Q5_K:
+	case NM_T_Q6_K:
+		if (t->blocks == nil)
+			return "block-quantized tensor without data";
+		if (cols % nm_block_elems(t->type - NM_T_Q5_0) != 0)
+			return "row length is not a whole number of the tensor's blocks";
+		return nil;
 	}
 	return "unknown tensor type";
 }

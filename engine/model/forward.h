@@ -97,7 +97,7 @@ enum { NM_LINEAR_MAX = 4 };
 void nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const nm_i8 *xq,
                         const float *xs, const nm_tensor *const *ws, int count, int T);
 
-/* Row `row` of an embedding tensor (F32 copied, Q8/Q4_0 dequantized). */
+/* Row `row` of an embedding tensor (F32 copied, Q8 and GGUF blocks dequantized). */
 void nm_embedding_row(float *out, const nm_tensor *t, int row);
 
 /* Llama 3.1 scaled RoPE frequencies for head_size/2 pairs (docs/FORWARD.md). */

@@ -1,6 +1,7 @@
 /*
  * linear.c: out = W x for T token-major rows of x and any stored type of
- * W, quantizing x as runq does (group: W's group size; 32 for Q4_0).
+ * W, quantizing x as runq does (group: W's group size; 32 for the GGUF
+ * block types).
  * Tensors that read the same x (wq/wk/wv, w1/w3) share one quantization of
  * it and one pool dispatch when their quantization agrees.
  */
@@ -11,7 +12,9 @@ quant_group(const nm_tensor *w)
 {
 	if (w->type == NM_T_F32 || w->type == NM_T_F16 || w->type == NM_T_BF16)
 		return 0; /* float x */
-	return w->type == NM_T_Q4_0 ? 32 : w->group_size;
+	if (w->type == NM_T_Q8)
+		return w->group_size;
+	return 32; /* Q4_0 and the other GGUF block types */
 }
 
 static void

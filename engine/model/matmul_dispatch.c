@@ -35,6 +35,17 @@ nm_matmul_dispatch(const nm_exec *e, float *const *outs, const float *x, const n
 			p[i].type = w->type == NM_T_F16 ? NM_PAR_F16 : NM_PAR_BF16;
 			p[i].h = w->h;
 			break;
+		case NM_T_Q5_0:
+		case NM_T_Q5_1:
+		case NM_T_Q2_K:
+		case NM_T_Q3_K:
+		case NM_T_Q4_K:
+		case NM_T_Q5_K:
+		case NM_T_Q6_K:
+			p[i].type = NM_PAR_BLOCKS;
+			p[i].blk = w->type - NM_T_Q5_0;
+			p[i].blocks = w->blocks;
+			break;
 		default:
 			p[i].type = NM_PAR_F32;
 			p[i].w = w->f;

@@ -621,6 +621,13 @@ LEVEL(argmax)(const float *x, int n)
 	return 0;
 }
 
+static void
+LEVEL(matmul_blocks_rows)(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
+                          int n, int r0, int r1)
+{
+	nm_matmul_blocks(blk, out, xq, xs, w, n, 0, 1, r0, r1);
+}
+
 static const nm_kernel_table LEVEL(table) = {
 	.name = LEVEL_NAME,
 	.rmsnorm = LEVEL(rmsnorm),
@@ -646,6 +653,9 @@ static const nm_kernel_table LEVEL(table) = {
 	.matmul_bf16_rows = LEVEL(matmul_bf16_rows),
 	.matmul_f16_batch = LEVEL(matmul_f16_batch),
 	.matmul_bf16_batch = LEVEL(matmul_bf16_batch),
+	/* the other GGUF block types: scalar's (bit-exact by definition) */
+	.matmul_blocks_rows = LEVEL(matmul_blocks_rows),
+	.matmul_blocks_batch = nm_matmul_blocks,
 #ifdef QBLOCK_ZMM
 	.q8_pack_rows = QP_ROWS,
 	.q8_packed_size = LEVEL(q8_packed_size),

@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "formats/formats.h"
+#include "kernels.h"
 #include "model/forward.h"
 #include "model/generate.h"
 #include "tokenizer.h"
@@ -28,6 +29,12 @@ extern "C" {
 namespace p9ml {
 
 namespace {
+
+// "q4_k" for kernels.h's NM_BLK_* index (nm_block_name gives "Q4_K").
+const char* block_type_name(int blk) {
+  static const char* names[NM_BLK_COUNT] = {"q5_0", "q5_1", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k"};
+  return names[blk];
+}
 
 // The engine's tokenizer over a llama2.c tokenizer.bin or a model's embedded vocabulary.
 class Tokenizer {
@@ -193,8 +200,10 @@ class Model {
                        : w.type == NM_T_Q4_0 ? "q4_0"
                        : w.type == NM_T_F16  ? "f16"
                        : w.type == NM_T_BF16 ? "bf16"
-                                             : "f32";
-    d["group_size"] = w.type == NM_T_Q8 ? w.group_size : w.type == NM_T_Q4_0 ? 32 : 0;
+                       : w.type >= NM_T_Q5_0 && w.type <= NM_T_Q6_K
+                           ? block_type_name(w.type - NM_T_Q5_0)
+                           : "f32";
+    d["group_size"] = w.type == NM_T_Q8 ? w.group_size : w.type == NM_T_F32 || w.type == NM_T_F16 || w.type == NM_T_BF16 ? 0 : 32;
     return d;
   }
 
