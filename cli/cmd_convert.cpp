@@ -72,26 +72,34 @@ Action add_convert(CLI::App& app) {
   auto* sub = app.add_subcommand("convert", "Convert a model to another format");
   sub->add_option("IN", o->in, "Input model (any format)")->required();
   sub->add_option("OUT", o->out, "Output file (replaced only once complete; never IN)")->required();
-  sub->add_option("--to", o->to, "v0, v1, v2, gguf-f32|f16|bf16|q8_0|q4_0, safetensors-f32|f16|bf16")->required();
+  sub->add_option("--to", o->to,
+                  "v0, v1, v2, gguf-f32|f16|bf16|q8_0|q4_0|q5_0|q5_1|q2_k|q3_k|q4_k|q5_k|q6_k|q4_k_m|q5_k_m, "
+                  "safetensors-f32|f16|bf16")
+      ->required();
   sub->add_flag("--config-json", o->config_json,
                 "safetensors: also write config.json beside OUT (replacing one there), which loading OUT needs");
   return [o]() {
-    return run(*o, "convert", {"v0", "v1", "v2", "gguf-f32", "gguf-f16", "gguf-bf16", "gguf-q8_0", "gguf-q4_0",
-                               "safetensors-f32", "safetensors-f16", "safetensors-bf16"});
+    return run(*o, "convert", writers::target_names());
   };
 }
 
 Action add_quantize(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   o->to = "v2";
-  auto* sub = app.add_subcommand("quantize", "Quantize a model (llama2.c v2 Q8_0, GGUF Q8_0 or Q4_0)");
+  auto* sub = app.add_subcommand("quantize", "Quantize a model (llama2.c v2 Q8_0; GGUF Q8_0, Q4_0, Q5_0, Q5_1, the K-quants "
+                                               "and llama.cpp's Q4_K_M/Q5_K_M mixes)");
   sub->add_option("IN", o->in, "Input model (any format)")->required();
   sub->add_option("OUT", o->out, "Output file (replaced only once complete; never IN)")->required();
-  sub->add_option("--to", o->to, "v2 (default), gguf-q8_0, gguf-q4_0");
+  sub->add_option("--to", o->to,
+                  "v2 (default), gguf-q8_0, gguf-q4_0, gguf-q5_0, gguf-q5_1, gguf-q2_k, gguf-q3_k, gguf-q4_k, "
+                  "gguf-q5_k, gguf-q6_k, gguf-q4_k_m, gguf-q5_k_m");
   integer(sub->add_option("--group-size", o->group_size,
                           "v2 group size, 1..1073741824 (default: 64 halved until it divides dim and hidden_dim)"),
           1, 1 << 30);
-  return [o]() { return run(*o, "quantize", {"v2", "gguf-q8_0", "gguf-q4_0"}); };
+  return [o]() {
+    return run(*o, "quantize", {"v2", "gguf-q8_0", "gguf-q4_0", "gguf-q5_0", "gguf-q5_1", "gguf-q2_k", "gguf-q3_k",
+                                "gguf-q4_k", "gguf-q5_k", "gguf-q6_k", "gguf-q4_k_m", "gguf-q5_k_m"});
+  };
 }
 
 }  // namespace nineml::cli

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,7 @@ Action add_info(CLI::App& app) {
     const nm_config& c = m.cfg;
     uint64_t params = 0, bytes = 0;
     nlohmann::json tensors = nlohmann::json::array();
+    std::map<std::string, int> per_type;  // stored type -> tensors (a K-quant mix shows its parts)
     for (int i = 0; i < fi.n_tensors; i++) {
       const nm_tensor_info& t = fi.tensors[i];
       uint64_t n = 1;
@@ -103,6 +105,7 @@ Action add_info(CLI::App& app) {
       bool legacy = std::string(t.name).rfind("freq_cis", 0) == 0;
       if (!legacy) params += n;
       bytes += t.nbytes;
+      per_type[nm_dtype_name(t.dtype)]++;
       tensors.push_back({{"name", t.name}, {"type", nm_dtype_name(t.dtype)}, {"shape", shape},
                          {"offset", t.offset}, {"bytes", t.nbytes}});
       if (t.dtype == NM_DT_Q8_GROUP) tensors.back()["group_size"] = t.group_size;
@@ -120,7 +123,7 @@ Action add_info(CLI::App& app) {
         {"classifier_type", tensor_type_name(m.wcls)}, {"matrix_bytes", matrix_bytes(m)},
         {"kernels", table->name}, {"bytes_per_token", nm_model_read_bytes(&m, table)},
         {"parameters", params}, {"tensor_bytes", bytes},
-        {"file_bytes", std::filesystem::file_size(o->model)}, {"tensors", tensors}};
+        {"file_bytes", std::filesystem::file_size(o->model)}, {"tensor_types", per_type}, {"tensors", tensors}};
     nm_file_info_free(&fi);
     nm_model_free(&m);
     if (o->json) {
@@ -132,6 +135,9 @@ Action add_info(CLI::App& app) {
                           "shared_classifier", "embedded_vocab", "weight_type", "classifier_type", "matrix_bytes",
                           "kernels", "bytes_per_token", "parameters", "tensor_bytes", "file_bytes"})
       fmt::print("{:<18} {}\n", k, j[k].is_string() ? j[k].get<std::string>() : j[k].dump());
+    std::string types;
+    for (const auto& [name, count] : per_type) types += (types.empty() ? "" : ", ") + name + " " + std::to_string(count);
+    fmt::print("{:<18} {}\n", "tensor_types", types);
     if (c.rope_scaling.factor != 0.0f) fmt::print("{:<18} {}\n", "rope_scaling", j["rope_scaling"].dump());
     fmt::print("\n{:<44} {:<8} {:<16} {:>12} {:>10}\n", "tensor", "type", "shape", "offset", "bytes");
     for (const auto& t : tensors) {

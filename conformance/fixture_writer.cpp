@@ -108,6 +108,24 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
       sum.models++;
     }
   }
+  // GGUF K-quant models whose matrices the K types really hold (dim 256,
+  // hidden 512: fixtures::kquant_config), written by the K-quant writer:
+  // models/ARCH-kshape-FORMAT/ (llama2: shared classifier, mistral: its own).
+  for (const std::string arch : {"llama2", "mistral"}) {
+    ref::Checkpoint ck = fixtures::make_checkpoint(fixtures::kquant_config(arch), s.seed);
+    fixtures::snap_to_half_exact(ck);
+    EngineModel source(ck, ref::Quant{ref::Storage::f32, 32}, arch);
+    source.attach_test_vocab();
+    for (const std::string target : {"gguf-q4_k_m", "gguf-q5_k_m", "gguf-q6_k"}) {
+      const std::string sub = "models/" + arch + "-kshape-" + target;
+      fs::create_directories(fs::path(dir) / sub, ec);
+      writers::write_model(*source.get(), (fs::path(dir) / sub / "model.bin").string(), *writers::parse_target(target));
+      manifest["arch_models"].push_back({{"arch", arch}, {"format", target}, {"file", sub + "/model.bin"},
+                                         {"seed", s.seed}, {"half_exact_weights", true},
+                                         {"embedded_vocabulary", "test-vocab"}, {"shape", "kquant"}});
+      sum.models++;
+    }
+  }
   // The generated llama2.c tokenizer.bin (fixtures/vocab_gen.hpp) and
   // byte-level BPE vocabulary (fixtures/bpe_vocab_gen.hpp, Llama 3's
   // pre-tokenizer).

@@ -137,6 +137,9 @@ std::vector<float> dequant(Block b, std::span<const uint8_t> blocks, int n);
 // Added: block weights (d x n) times x quantized Q8 with group 32, in the
 // shape of docs/FORMATS.md ("The block product"), bit for bit the engine's.
 std::vector<float> matmul_blocks(Block b, const Q8Tensor& x, std::span<const uint8_t> w, int n, int d);
+// Added: GGUF blocks of x (length a multiple of block_elems) by llama.cpp's
+// reference quantizers (quantize_row_*_ref); docs/FORMATS.md, "Quantization".
+std::vector<uint8_t> quantize(Block b, std::span<const float> x);
 }  // namespace llama2c
 
 // Added: float32 to IEEE half / bfloat16, round to nearest even (overflow
@@ -182,8 +185,27 @@ struct Config {
 // q8_0: GGUF Q8_0 weights (llama2c::q8_0_gguf_quantize), activations as q4_0.
 // f16/bf16: every matrix rounded to 16-bit floats (norms stay f32), then
 // run as f32 on the widened values (exact), in both modes.
-enum class Storage { f32, q8, q4_0, q8_0, f16, bf16 };
+// q5_0 ... q6_k: every matrix in that GGUF block type (llama2c::quantize),
+// activations as q4_0; q4_k_m, q5_k_m: llama.cpp's per-matrix mixes. A K
+// type's matrix whose rows are not a multiple of 256 falls back as llama.cpp
+// does (gguf_matrix_type below).
+enum class Storage { f32, q8, q4_0, q8_0, f16, bf16, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, q4_k_m, q5_k_m };
 const char* storage_name(Storage s);
+std::optional<Storage> storage_from_name(std::string_view name);
+
+// Added: the GGML type (0 F32, 1 F16, 2 Q4_0, 8 Q8_0, 30 BF16, or a Block's
+// ggml_type) a GGUF storage gives each matrix of a llama-architecture model,
+// as llama.cpp's llama_tensor_get_type does for the matching ftype
+// (docs/FORMATS.md, "K-quant mixes"). `layer` counts from 0 (-1 for the
+// embedding and the classifier), `row_len` is the matrix's row length;
+// has_output is false when the classifier is the embedding. Throws
+// std::invalid_argument for Storage::q8 (not a GGUF type).
+enum class Matrix { token_embd, output, attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_down, ffn_up };
+int gguf_matrix_type(Storage s, Matrix m, int layer, int n_layers, int row_len, bool has_output);
+// llama.cpp's ftype number for general.file_type (LLAMA_FTYPE_*).
+int gguf_file_type(Storage s);
+// The Block of a GGML type number, if it is one of them.
+std::optional<Block> block_of_ggml_type(int type);
 struct Quant {
   Storage storage = Storage::f32;
   int group_size = 64;  // q8 only

@@ -20,30 +20,50 @@ std::span<const float> layer(const std::vector<float>& t, int l, std::size_t per
   return std::span<const float>(t).subspan(static_cast<std::size_t>(l) * per_layer, per_layer);
 }
 
-// One weight matrix in its quantized storage (only the field for the storage is used).
+// One weight matrix in its quantized storage. runq's q8 uses q8; a GGUF
+// storage gives each matrix a GGML type (gguf_matrix_type: the storage's
+// type, or the mix's or fallback's choice) and fills the field for it.
 struct QMatrix {
-  Q8Tensor q8;
-  std::vector<uint8_t> q4;
+  int type = -1;                // GGML type; -1 for q8 (runq)
+  Q8Tensor q8;                  // q8, Q8_0
+  std::vector<uint8_t> blocks;  // Q4_0 and the Block types
+  std::vector<float> wide;      // F16 (a fallback of the K types): the widened values
 };
 
-QMatrix quantize_matrix(std::span<const float> w, const Quant& quant) {
+// Where a matrix sits, for the mix: its role, layer (-1: none), row length.
+struct Site {
+  Matrix role;
+  int layer, row_len;
+};
+
+QMatrix quantize_matrix(std::span<const float> w, const Quant& quant, const Config& p, const Site& at) {
   QMatrix m;
-  if (quant.storage == Storage::q8) m.q8 = llama2c::q8_quantize(w, quant.group_size, Rounding::even);
-  if (quant.storage == Storage::q4_0) m.q4 = llama2c::q4_0_quantize(w);
-  if (quant.storage == Storage::q8_0) m.q8 = llama2c::q8_0_gguf_quantize(w);
+  if (quant.storage == Storage::q8) {
+    m.q8 = llama2c::q8_quantize(w, quant.group_size, Rounding::even);
+    return m;
+  }
+  m.type = gguf_matrix_type(quant.storage, at.role, at.layer, p.n_layers, at.row_len, !p.shared_classifier);
+  if (m.type == 8) m.q8 = llama2c::q8_0_gguf_quantize(w);
+  else if (m.type == 2) m.blocks = llama2c::q4_0_quantize(w);
+  else if (m.type == 1) m.wide = llama2c::f16_to_f32(f32_to_f16(w));
+  else if (const auto b = block_of_ggml_type(m.type)) m.blocks = llama2c::quantize(*b, w);
+  else throw std::logic_error("Transformer: no quantizer for GGML type " + std::to_string(m.type));
   return m;
 }
 
-std::vector<float> dequantize_matrix(const QMatrix& m, const Quant& quant, std::size_t n) {
-  if (quant.storage == Storage::q8 || quant.storage == Storage::q8_0) return llama2c::q8_dequantize(m.q8);
-  return llama2c::dequant_q4_0(m.q4, int(n));
+std::vector<float> dequantize_matrix(const QMatrix& m, std::size_t n) {
+  if (m.type == -1 || m.type == 8) return llama2c::q8_dequantize(m.q8);
+  if (m.type == 2) return llama2c::dequant_q4_0(m.blocks, int(n));
+  if (m.type == 1) return m.wide;
+  return llama2c::dequant(*block_of_ggml_type(m.type), m.blocks, int(n));
 }
 
 // Per-layer matrices of one stacked tensor.
-std::vector<QMatrix> quantize_layers(const std::vector<float>& t, int n_layers, std::size_t per_layer,
-                                     const Quant& quant) {
+std::vector<QMatrix> quantize_layers(const std::vector<float>& t, std::size_t per_layer, const Quant& quant,
+                                     const Config& p, Matrix role, int row_len) {
   std::vector<QMatrix> out;
-  for (int l = 0; l < n_layers; l++) out.push_back(quantize_matrix(layer(t, l, per_layer), quant));
+  for (int l = 0; l < p.n_layers; l++)
+    out.push_back(quantize_matrix(layer(t, l, per_layer), quant, p, Site{role, l, row_len}));
   return out;
 }
 
@@ -57,8 +77,25 @@ const char* storage_name(Storage s) {
     case Storage::q8_0: return "q8_0";
     case Storage::f16: return "f16";
     case Storage::bf16: return "bf16";
+    case Storage::q5_0: return "q5_0";
+    case Storage::q5_1: return "q5_1";
+    case Storage::q2_k: return "q2_k";
+    case Storage::q3_k: return "q3_k";
+    case Storage::q4_k: return "q4_k";
+    case Storage::q5_k: return "q5_k";
+    case Storage::q6_k: return "q6_k";
+    case Storage::q4_k_m: return "q4_k_m";
+    case Storage::q5_k_m: return "q5_k_m";
   }
   return "?";
+}
+
+std::optional<Storage> storage_from_name(std::string_view name) {
+  for (Storage s : {Storage::f32, Storage::q8, Storage::q4_0, Storage::q8_0, Storage::f16, Storage::bf16, Storage::q5_0,
+                    Storage::q5_1, Storage::q2_k, Storage::q3_k, Storage::q4_k, Storage::q5_k, Storage::q6_k,
+                    Storage::q4_k_m, Storage::q5_k_m})
+    if (name == storage_name(s)) return s;
+  return std::nullopt;
 }
 
 struct Transformer::Impl {
@@ -82,8 +119,11 @@ struct Transformer::Impl {
     if (quant.storage == Storage::q8 &&
         (quant.group_size <= 0 || p.dim % quant.group_size != 0 || p.hidden_dim % quant.group_size != 0))
       throw std::invalid_argument("Transformer: q8 group size must divide dim and hidden_dim");
-    if ((quant.storage == Storage::q4_0 || quant.storage == Storage::q8_0) && (p.dim % 32 != 0 || p.hidden_dim % 32 != 0))
-      throw std::invalid_argument("Transformer: q4_0 needs dim and hidden_dim multiples of 32");
+    // GGUF block storages: rows a multiple of 32 (the K types fall back per
+    // matrix when a row is not a multiple of 256).
+    if (quantized() && quant.storage != Storage::q8 && (p.dim % 32 != 0 || p.hidden_dim % 32 != 0))
+      throw std::invalid_argument(std::string("Transformer: ") + storage_name(quant.storage) +
+                                  " needs dim and hidden_dim multiples of 32");
     if (p.rope_scaling.factor > 0.0f) {
       const RopeScaling& rs = p.rope_scaling;
       if (!(rs.low_freq_factor > 0.0f && rs.high_freq_factor > rs.low_freq_factor && rs.original_max_position > 0))
@@ -113,7 +153,7 @@ struct Transformer::Impl {
 
   // Integer storages (runq: x quantized before every matmul).
   bool quantized() const {
-    return quant.storage == Storage::q8 || quant.storage == Storage::q8_0 || quant.storage == Storage::q4_0;
+    return quant.storage != Storage::f32 && quant.storage != Storage::f16 && quant.storage != Storage::bf16;
   }
 
   // f16/bf16 storage: every matrix rounded to the 16-bit format and widened
@@ -136,20 +176,23 @@ struct Transformer::Impl {
   void quantize_weights() {
     const Config& p = ck.config;
     const int L = p.n_layers;
-    qwq = quantize_layers(ck.wq, L, dim * dim, quant);
-    qwk = quantize_layers(ck.wk, L, kv_dim * dim, quant);
-    qwv = quantize_layers(ck.wv, L, kv_dim * dim, quant);
-    qwo = quantize_layers(ck.wo, L, dim * dim, quant);
-    qw1 = quantize_layers(ck.w1, L, hidden * dim, quant);
-    qw2 = quantize_layers(ck.w2, L, dim * hidden, quant);
-    qw3 = quantize_layers(ck.w3, L, hidden * dim, quant);
-    qcls = quantize_matrix(ck.classifier(), quant);
-    const QMatrix emb = p.shared_classifier ? qcls : quantize_matrix(ck.token_embedding, quant);
-    ck.token_embedding = dequantize_matrix(emb, quant, vocab * dim);
+    const int d = p.dim, h = p.hidden_dim;
+    qwq = quantize_layers(ck.wq, dim * dim, quant, p, Matrix::attn_q, d);
+    qwk = quantize_layers(ck.wk, kv_dim * dim, quant, p, Matrix::attn_k, d);
+    qwv = quantize_layers(ck.wv, kv_dim * dim, quant, p, Matrix::attn_v, d);
+    qwo = quantize_layers(ck.wo, dim * dim, quant, p, Matrix::attn_output, d);
+    qw1 = quantize_layers(ck.w1, hidden * dim, quant, p, Matrix::ffn_gate, d);
+    qw2 = quantize_layers(ck.w2, dim * hidden, quant, p, Matrix::ffn_down, h);
+    qw3 = quantize_layers(ck.w3, hidden * dim, quant, p, Matrix::ffn_up, d);
+    // A shared classifier is the embedding, typed as llama.cpp types it.
+    qcls = quantize_matrix(ck.classifier(), quant, p, Site{p.shared_classifier ? Matrix::token_embd : Matrix::output, -1, d});
+    const QMatrix emb =
+        p.shared_classifier ? qcls : quantize_matrix(ck.token_embedding, quant, p, Site{Matrix::token_embd, -1, d});
+    ck.token_embedding = dequantize_matrix(emb, vocab * dim);
     if (mode == Mode::exact) {
       auto back = [&](std::vector<float>& t, const std::vector<QMatrix>& qm, std::size_t per_layer) {
         for (int l = 0; l < L; l++) {
-          const std::vector<float> w = dequantize_matrix(qm[std::size_t(l)], quant, per_layer);
+          const std::vector<float> w = dequantize_matrix(qm[std::size_t(l)], per_layer);
           std::copy(w.begin(), w.end(), t.begin() + std::ptrdiff_t(std::size_t(l) * per_layer));
         }
       };
@@ -160,26 +203,22 @@ struct Transformer::Impl {
       back(ck.w1, qw1, hidden * dim);
       back(ck.w2, qw2, dim * hidden);
       back(ck.w3, qw3, hidden * dim);
-      if (!p.shared_classifier) ck.wcls = dequantize_matrix(qcls, quant, vocab * dim);
+      if (!p.shared_classifier) ck.wcls = dequantize_matrix(qcls, vocab * dim);
     }
   }
 
   // out = W x in llama2c mode for the storage: f32 matmul, or quantize x
-  // (runq rounding, ties away) and run the integer matmul.
+  // (runq rounding, ties away) and run the integer matmul of the matrix's
+  // type (an F16 fallback matrix: f32 matmul on its widened values).
   std::vector<float> linear(const std::vector<float>& x, std::span<const float> w, const QMatrix* qm, int n, int d) {
-    switch (quant.storage) {
-      case Storage::q8:
-        return llama2c::matmul_q8(llama2c::q8_quantize(x, quant.group_size, Rounding::away), qm->q8, n, d);
-      case Storage::q8_0:
-        return llama2c::matmul_q8(llama2c::q8_quantize(x, 32, Rounding::away), qm->q8, n, d);
-      case Storage::q4_0:
-        return llama2c::matmul_q4_0(llama2c::q8_quantize(x, 32, Rounding::away), qm->q4, n, d);
-      case Storage::f32:
-      case Storage::f16:
-      case Storage::bf16:
-        break;
-    }
-    return llama2c::matmul(x, w, n, d);
+    if (qm == nullptr) return llama2c::matmul(x, w, n, d);
+    if (quant.storage == Storage::q8)
+      return llama2c::matmul_q8(llama2c::q8_quantize(x, quant.group_size, Rounding::away), qm->q8, n, d);
+    if (qm->type == 1) return llama2c::matmul(x, qm->wide, n, d);
+    const Q8Tensor xq = llama2c::q8_quantize(x, 32, Rounding::away);
+    if (qm->type == 8) return llama2c::matmul_q8(xq, qm->q8, n, d);
+    if (qm->type == 2) return llama2c::matmul_q4_0(xq, qm->blocks, n, d);
+    return llama2c::matmul_blocks(*block_of_ggml_type(qm->type), xq, qm->blocks, n, d);
   }
 
   std::vector<float> rope_f(const std::vector<float>& v, int pos) {

@@ -16,6 +16,9 @@ const std::vector<std::pair<std::string, Target>>& table() {
       {"v0", Target::v0}, {"v1", Target::v1}, {"v2", Target::v2},
       {"gguf-f32", Target::gguf_f32}, {"gguf-f16", Target::gguf_f16}, {"gguf-bf16", Target::gguf_bf16},
       {"gguf-q8_0", Target::gguf_q8_0}, {"gguf-q4_0", Target::gguf_q4_0},
+      {"gguf-q5_0", Target::gguf_q5_0}, {"gguf-q5_1", Target::gguf_q5_1}, {"gguf-q2_k", Target::gguf_q2_k},
+      {"gguf-q3_k", Target::gguf_q3_k}, {"gguf-q4_k", Target::gguf_q4_k}, {"gguf-q5_k", Target::gguf_q5_k},
+      {"gguf-q6_k", Target::gguf_q6_k}, {"gguf-q4_k_m", Target::gguf_q4_k_m}, {"gguf-q5_k_m", Target::gguf_q5_k_m},
       {"safetensors-f32", Target::safetensors_f32}, {"safetensors-f16", Target::safetensors_f16},
       {"safetensors-bf16", Target::safetensors_bf16}};
   return t;

@@ -1,5 +1,7 @@
 // GGUF v3: metadata for the architecture, optional embedded vocabulary,
-// tensors F32/F16/BF16/Q8_0/Q4_0 (norms always F32), data aligned to 32.
+// general.file_type, tensors F32/F16/BF16/Q8_0/Q4_0 or a block type
+// (ref::Block), chosen per matrix by ref::gguf_matrix_type (norms always
+// F32), data aligned to 32.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -35,14 +37,23 @@ struct Tensor {
   uint64_t bytes = 0;            // its encoded size, known from shape and type
 };
 
+// Values per block and bytes per block of a GGML type (1 and the element
+// size for the float types).
+std::pair<uint64_t, uint64_t> block_shape(uint32_t type) {
+  switch (type) {
+    case 0: return {1, 4};
+    case 1: case 30: return {1, 2};
+    case 8: return {32, 34};
+    case 2: return {32, 18};
+  }
+  const ref::Block b = *ref::block_of_ggml_type(static_cast<int>(type));
+  return {static_cast<uint64_t>(ref::block_elems(b)), static_cast<uint64_t>(ref::block_bytes(b))};
+}
+
 // n floats encoded as GGML type `type`, straight into the file in chunks
-// (a chunk is whole blocks of 32, so the bytes are those of one call).
-void put_encoded(OutFile& s, const nm_model& m, const float* f, size_t n, uint32_t type, const std::string& path,
-                 const std::string& name) {
-  constexpr size_t kChunk = 32 * 2048;
-  if ((type == 8 || type == 2) && n % 32 != 0)
-    throw std::runtime_error(path + ": tensor '" + name + "' has " + std::to_string(n) +
-                             " values, not a multiple of the block size 32");
+// (a chunk is whole blocks of 256, so the bytes are those of one call).
+void put_encoded(OutFile& s, const nm_model& m, const float* f, size_t n, uint32_t type) {
+  constexpr size_t kChunk = 256 * 256;
   Sink enc;
   for (size_t at = 0; at < n; at += kChunk) {
     size_t k = std::min(kChunk, n - at);
@@ -56,34 +67,29 @@ void put_encoded(OutFile& s, const nm_model& m, const float* f, size_t n, uint32
       for (size_t i = 0; i < k; i++) enc.u16(nm_float_to_half(f[at + i]));
     } else if (type == 30) {
       for (size_t i = 0; i < k; i++) enc.u16(to_bf16(f[at + i]));
-    } else {
+    } else if (type == 8 || type == 2) {
       enc.b.resize(k / 32 * (type == 8 ? 34 : 18));
       if (type == 8)
         nm_q8_0_quantize(enc.b.data(), f + at, static_cast<int>(k));
       else
         nm_q4_0_quantize(enc.b.data(), f + at, static_cast<int>(k));
+    } else {
+      // The block types: llama.cpp's reference quantizers (reference/quant_*.cpp).
+      enc.b = ref::llama2c::quantize(*ref::block_of_ggml_type(static_cast<int>(type)), std::span<const float>(f + at, k));
     }
     s.bytes(enc.b);
     nm_model_drop(&m, f + at, k * sizeof(float));
   }
 }
 
-uint64_t encoded_size(uint64_t n, uint32_t type) {
-  switch (type) {
-    case 0: return 4 * n;
-    case 1: case 30: return 2 * n;
-    case 8: return n / 32 * 34;
-    default: return n / 32 * 18;  // Q4_0
-  }
-}
-
 Tensor matrix(const std::string& name, const nm_tensor& t, uint32_t type, const std::string& path) {
-  if ((type == 8 || type == 2) && t.cols % 32 != 0)
+  const auto [elems, bytes] = block_shape(type);
+  if (static_cast<uint64_t>(t.cols) % elems != 0)
     throw std::runtime_error(path + ": tensor '" + name + "' has row length " + std::to_string(t.cols) +
-                             ", not a multiple of the block size 32");
+                             ", not a multiple of the block size " + std::to_string(elems));
   uint64_t n = static_cast<uint64_t>(t.rows) * static_cast<uint64_t>(t.cols);
   return Tensor{name, {static_cast<uint64_t>(t.cols), static_cast<uint64_t>(t.rows)}, type, &t, nullptr,
-                encoded_size(n, type)};
+                n / elems * bytes};
 }
 
 void put_matrix(OutFile& s, const nm_model& m, const Tensor& x, const std::string& path) {
@@ -93,7 +99,7 @@ void put_matrix(OutFile& s, const nm_model& m, const Tensor& x, const std::strin
     s.bytes(t.blocks, x.bytes);  // already Q4_0: the blocks bit for bit
   } else {
     FloatView v = float_view(t);
-    put_encoded(s, m, v.p, v.n, x.type, path, x.name);
+    put_encoded(s, m, v.p, v.n, x.type);
   }
   if (s.size() - start != x.bytes)
     throw std::logic_error(path + ": tensor '" + x.name + "' encoded to an unexpected size");
@@ -105,12 +111,14 @@ Tensor vec(const std::string& name, const float* p, int n) {
 
 }  // namespace
 
-void write_gguf(const nm_model& m, const std::string& path, int ggml_type) {
+void write_gguf(const nm_model& m, const std::string& path, ref::Storage storage) {
   const nm_config& c = m.cfg;
   std::string arch = std::string(c.arch) == "mistral" ? "mistral" : "llama";
   Kv kv;
   kv.str("general.architecture", arch);
   kv.u32("general.alignment", kAlign);
+  kv.u32("general.file_type", static_cast<uint32_t>(ref::gguf_file_type(storage)));  // llama.cpp's ftype
+  kv.u32("general.quantization_version", 2);  // ggml's GGML_QNT_VERSION: the block layouts written here
   kv.u32(arch + ".context_length", static_cast<uint32_t>(c.seq_len));
   kv.u32(arch + ".embedding_length", static_cast<uint32_t>(c.dim));
   kv.u32(arch + ".block_count", static_cast<uint32_t>(c.n_layers));
@@ -145,23 +153,27 @@ void write_gguf(const nm_model& m, const std::string& path, int ggml_type) {
     for (int i = 0; i < m.vocab_n; i++) kv.s.i32(m.vocab_types[i]);
   }
 
-  uint32_t t = static_cast<uint32_t>(ggml_type);
+  // Each matrix's type: the storage's, or the K-quant mix's choice.
+  const bool has_output = !c.shared_classifier;
+  auto type = [&](ref::Matrix role, int layer, const nm_tensor& t) {
+    return static_cast<uint32_t>(ref::gguf_matrix_type(storage, role, layer, c.n_layers, t.cols, has_output));
+  };
   std::vector<Tensor> ts;
   int dim = c.dim;
-  ts.push_back(matrix("token_embd.weight", m.token_embedding, t, path));
+  ts.push_back(matrix("token_embd.weight", m.token_embedding, type(ref::Matrix::token_embd, -1, m.token_embedding), path));
   ts.push_back(vec("output_norm.weight", m.rms_final, dim));
-  if (!c.shared_classifier) ts.push_back(matrix("output.weight", m.wcls, t, path));
+  if (has_output) ts.push_back(matrix("output.weight", m.wcls, type(ref::Matrix::output, -1, m.wcls), path));
   for (int l = 0; l < c.n_layers; l++) {
     std::string p = "blk." + std::to_string(l) + ".";
     ts.push_back(vec(p + "attn_norm.weight", m.rms_att + static_cast<size_t>(l) * dim, dim));
-    ts.push_back(matrix(p + "attn_q.weight", m.wq[l], t, path));
-    ts.push_back(matrix(p + "attn_k.weight", m.wk[l], t, path));
-    ts.push_back(matrix(p + "attn_v.weight", m.wv[l], t, path));
-    ts.push_back(matrix(p + "attn_output.weight", m.wo[l], t, path));
+    ts.push_back(matrix(p + "attn_q.weight", m.wq[l], type(ref::Matrix::attn_q, l, m.wq[l]), path));
+    ts.push_back(matrix(p + "attn_k.weight", m.wk[l], type(ref::Matrix::attn_k, l, m.wk[l]), path));
+    ts.push_back(matrix(p + "attn_v.weight", m.wv[l], type(ref::Matrix::attn_v, l, m.wv[l]), path));
+    ts.push_back(matrix(p + "attn_output.weight", m.wo[l], type(ref::Matrix::attn_output, l, m.wo[l]), path));
     ts.push_back(vec(p + "ffn_norm.weight", m.rms_ffn + static_cast<size_t>(l) * dim, dim));
-    ts.push_back(matrix(p + "ffn_gate.weight", m.w1[l], t, path));
-    ts.push_back(matrix(p + "ffn_down.weight", m.w2[l], t, path));
-    ts.push_back(matrix(p + "ffn_up.weight", m.w3[l], t, path));
+    ts.push_back(matrix(p + "ffn_gate.weight", m.w1[l], type(ref::Matrix::ffn_gate, l, m.w1[l]), path));
+    ts.push_back(matrix(p + "ffn_down.weight", m.w2[l], type(ref::Matrix::ffn_down, l, m.w2[l]), path));
+    ts.push_back(matrix(p + "ffn_up.weight", m.w3[l], type(ref::Matrix::ffn_up, l, m.w3[l]), path));
   }
 
   // Every info (and so every offset) is known before the first data byte.

@@ -142,11 +142,20 @@ void write_model(const nm_model& m, const std::string& path, Target t, const Opt
     case Target::v0: return write_llama2c(m, path, 0, 0);
     case Target::v1: return write_llama2c(m, path, 1, 0);
     case Target::v2: return write_llama2c(m, path, 2, o.group_size);
-    case Target::gguf_f32: return write_gguf(m, path, 0);
-    case Target::gguf_f16: return write_gguf(m, path, 1);
-    case Target::gguf_bf16: return write_gguf(m, path, 30);
-    case Target::gguf_q8_0: return write_gguf(m, path, 8);
-    case Target::gguf_q4_0: return write_gguf(m, path, 2);
+    case Target::gguf_f32: return write_gguf(m, path, ref::Storage::f32);
+    case Target::gguf_f16: return write_gguf(m, path, ref::Storage::f16);
+    case Target::gguf_bf16: return write_gguf(m, path, ref::Storage::bf16);
+    case Target::gguf_q8_0: return write_gguf(m, path, ref::Storage::q8_0);
+    case Target::gguf_q4_0: return write_gguf(m, path, ref::Storage::q4_0);
+    case Target::gguf_q5_0: return write_gguf(m, path, ref::Storage::q5_0);
+    case Target::gguf_q5_1: return write_gguf(m, path, ref::Storage::q5_1);
+    case Target::gguf_q2_k: return write_gguf(m, path, ref::Storage::q2_k);
+    case Target::gguf_q3_k: return write_gguf(m, path, ref::Storage::q3_k);
+    case Target::gguf_q4_k: return write_gguf(m, path, ref::Storage::q4_k);
+    case Target::gguf_q5_k: return write_gguf(m, path, ref::Storage::q5_k);
+    case Target::gguf_q6_k: return write_gguf(m, path, ref::Storage::q6_k);
+    case Target::gguf_q4_k_m: return write_gguf(m, path, ref::Storage::q4_k_m);
+    case Target::gguf_q5_k_m: return write_gguf(m, path, ref::Storage::q5_k_m);
     case Target::safetensors_f32: case Target::safetensors_f16: case Target::safetensors_bf16: {
       std::string dtype = t == Target::safetensors_f32 ? "F32" : t == Target::safetensors_f16 ? "F16" : "BF16";
       write_safetensors(m, path, dtype);

@@ -4,13 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "reference.hpp"
 #include "writers.hpp"
 
 namespace nineml::writers {
 
 void write_llama2c(const nm_model& m, const std::string& path, int version, int group_size);
-// dtype: 0 F32, 1 F16, 30 BF16, 8 Q8_0, 2 Q4_0 (GGML type numbers).
-void write_gguf(const nm_model& m, const std::string& path, int ggml_type);
+// Every matrix in the GGML type ref::gguf_matrix_type gives it for the
+// storage (f32, f16, bf16, q8_0, q4_0: all of them that type; the block
+// types and llama.cpp's K-quant mixes: docs/FORMATS.md); norms F32.
+void write_gguf(const nm_model& m, const std::string& path, ref::Storage storage);
 // dtype: "F32", "F16", "BF16".
 void write_safetensors(const nm_model& m, const std::string& path, const std::string& dtype);
 void write_config_json(const nm_model& m, const std::string& model_path, const std::string& dtype);

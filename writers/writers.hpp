@@ -14,6 +14,7 @@ namespace nineml::writers {
 enum class Target {
   v0, v1, v2,
   gguf_f32, gguf_f16, gguf_bf16, gguf_q8_0, gguf_q4_0,
+  gguf_q5_0, gguf_q5_1, gguf_q2_k, gguf_q3_k, gguf_q4_k, gguf_q5_k, gguf_q6_k, gguf_q4_k_m, gguf_q5_k_m,
   safetensors_f32, safetensors_f16, safetensors_bf16
 };
 

@@ -74,8 +74,13 @@ grep -qx -- "9ml: --arch: conflicts with --model (the file names its architectur
 expect_status 1 "$NINEML" accuracy --model "$TMP/fx/models/tiny-shared.bin" --storage q4_0
 grep -q -- "--storage q4_0: dim 64 and hidden_dim 172 must be multiples of the block size 32" "$TMP/out" ||
   fail "block size: $(cat "$TMP/out")"
+# A K storage: generated weights of rows the K types hold; the mix's Q6_K
+# matrices are named in a note line; the gates hold.
+expect_status 0 "$NINEML" accuracy --storage q4_k_m --steps 4
+grep -q '^note: --storage q4_k_m on dim 256, hidden_dim 512: 3 q6_k of the matrices' "$TMP/out" || fail "q4_k_m note: $(cat "$TMP/out")"
+grep -q 'q4_k_m vs f32, 4 steps:.*(bound holds)' "$TMP/out" || fail "q4_k_m summary: $(cat "$TMP/out")"
 expect_status 2 "$NINEML" accuracy --storage q9
-grep -q -- "--storage q9: expected q8, q8_0 or q4_0" "$TMP/out" || fail "bad storage: $(cat "$TMP/out")"
+grep -q -- "--storage q9: expected q8, q8_0, q4_0, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, q4_k_m or q5_k_m" "$TMP/out" || fail "bad storage: $(cat "$TMP/out")"
 expect_status 1 "$NINEML" accuracy --steps 100000
 grep -q -- "--steps 100000: expected 1..256" "$TMP/out" || fail "bad steps: $(cat "$TMP/out")"
 expect_status 2 "$NINEML" accuracy --steps -1

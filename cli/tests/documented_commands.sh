@@ -134,6 +134,15 @@ for t in gguf-q8_0 gguf-q4_0; do
   has "$(echo "${t#gguf-}" | tr a-z A-Z)" "info's tensor types after quantize --to $t"
 done
 
+# The block types and K-quant mixes, from the K-shaped fixture (rows of 256).
+KS=$TMP/fx/models/llama2-kshape-gguf-q6_k/model.bin
+for t in gguf-q5_0 gguf-q5_1 gguf-q2_k gguf-q3_k gguf-q4_k gguf-q5_k gguf-q6_k gguf-q4_k_m gguf-q5_k_m; do
+  ok quantize "$KS" "$TMP/q.$t" --to "$t"
+  ok info "$TMP/q.$t"
+  base=${t#gguf-}; base=${base%_m}
+  has "^tensor_types .*$(echo "$base" | tr a-z A-Z) " "info's tensor types after quantize --to $t"
+done
+
 # convert: every format; each output loads and runs.
 for t in v0 v1 v2 gguf-f32 gguf-f16 gguf-bf16 gguf-q8_0 gguf-q4_0 safetensors-f32 safetensors-f16 safetensors-bf16; do
   mkdir -p "$TMP/conv-$t"
@@ -156,6 +165,10 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["steps"] =
 ok accuracy --storage q4_0 --arch mistral --steps 4 --summary
 has '^mistral q4_0 vs f32, 4 steps: .*\(bound holds\)$' "accuracy mistral q4_0"
 ok accuracy --arch llama2 --steps 4 --summary
+for s in q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k q4_k_m q5_k_m; do
+  ok accuracy --storage $s --steps 2 --summary
+  has "$s vs f32, 2 steps" "accuracy --storage $s"
+done
 ok accuracy --model "$V0" --storage q8 --steps 4 --summary --min-top1 0
 has '\(bound holds\)$' "accuracy --model"
 

@@ -52,54 +52,60 @@ void EngineModel::attach_test_vocab() {
   m_.vocab_types = s.types.data();
 }
 
-nm_tensor EngineModel::make(const std::vector<float>& t, std::size_t offset, int rows, int cols) {
+nm_tensor EngineModel::make(const std::vector<float>& t, std::size_t offset, int rows, int cols, ref::Matrix role,
+                            int layer) {
   nm_tensor x{};
   x.rows = rows;
   x.cols = cols;
   const std::size_t n = std::size_t(rows) * std::size_t(cols);
   std::span<const float> src(t.data() + offset, n);
-  switch (quant_.storage) {
-    case ref::Storage::f32:
-      x.type = NM_T_F32;
-      x.f = const_cast<float*>(src.data());
-      break;
-    case ref::Storage::q8: {
-      store_->q8.push_back(ref::llama2c::q8_quantize(src, quant_.group_size, ref::Rounding::even));
-      x.type = NM_T_Q8;
-      x.group_size = quant_.group_size;
-      x.q = reinterpret_cast<nm_i8*>(store_->q8.back().q.data());
-      x.s = store_->q8.back().scales.data();
-      break;
-    }
-    case ref::Storage::q8_0:
-      store_->q8.push_back(ref::llama2c::q8_0_gguf_quantize(src));
-      x.type = NM_T_Q8;
-      x.group_size = 32;
-      x.q = reinterpret_cast<nm_i8*>(store_->q8.back().q.data());
-      x.s = store_->q8.back().scales.data();
-      break;
-    case ref::Storage::q4_0:
-      store_->q4.push_back(ref::llama2c::q4_0_quantize(src));
-      x.type = NM_T_Q4_0;
-      x.group_size = 32;
-      x.blocks = store_->q4.back().data();
-      break;
-    case ref::Storage::f16:
-    case ref::Storage::bf16: {
-      const bool bf16 = quant_.storage == ref::Storage::bf16;
-      store_->h16.push_back(bf16 ? ref::f32_to_bf16(src) : ref::f32_to_f16(src));
-      x.type = bf16 ? NM_T_BF16 : NM_T_F16;
-      x.h = store_->h16.back().data();
-      break;
-    }
+  if (quant_.storage == ref::Storage::f32) {
+    x.type = NM_T_F32;
+    x.f = const_cast<float*>(src.data());
+    return x;
+  }
+  if (quant_.storage == ref::Storage::q8) {
+    store_->q8.push_back(ref::llama2c::q8_quantize(src, quant_.group_size, ref::Rounding::even));
+    x.type = NM_T_Q8;
+    x.group_size = quant_.group_size;
+    x.q = reinterpret_cast<nm_i8*>(store_->q8.back().q.data());
+    x.s = store_->q8.back().scales.data();
+    return x;
+  }
+  // The GGUF storages: the type the storage (or its K-quant mix) gives this
+  // matrix, made by the reference's quantizer for that type.
+  const int type = ref::gguf_matrix_type(quant_.storage, role, layer, ck_.config.n_layers, cols,
+                                         !ck_.config.shared_classifier);
+  if (type == 8) {
+    store_->q8.push_back(ref::llama2c::q8_0_gguf_quantize(src));
+    x.type = NM_T_Q8;
+    x.group_size = 32;
+    x.q = reinterpret_cast<nm_i8*>(store_->q8.back().q.data());
+    x.s = store_->q8.back().scales.data();
+  } else if (type == 2) {
+    store_->q4.push_back(ref::llama2c::q4_0_quantize(src));
+    x.type = NM_T_Q4_0;
+    x.group_size = 32;
+    x.blocks = store_->q4.back().data();
+  } else if (type == 1 || type == 30) {
+    store_->h16.push_back(type == 30 ? ref::f32_to_bf16(src) : ref::f32_to_f16(src));
+    x.type = type == 30 ? NM_T_BF16 : NM_T_F16;
+    x.h = store_->h16.back().data();
+  } else if (const auto b = ref::block_of_ggml_type(type)) {
+    store_->q4.push_back(ref::llama2c::quantize(*b, src));
+    x.type = NM_T_Q5_0 + static_cast<int>(*b);  // model.h orders NM_T_Q5_0..Q6_K as ref::Block
+    x.group_size = ref::block_elems(*b);
+    x.blocks = store_->q4.back().data();
+  } else {
+    throw std::logic_error("EngineModel: no tensor for GGML type " + std::to_string(type));
   }
   return x;
 }
 
-std::vector<nm_tensor> EngineModel::make_layers(const std::vector<float>& t, int rows, int cols) {
+std::vector<nm_tensor> EngineModel::make_layers(const std::vector<float>& t, int rows, int cols, ref::Matrix role) {
   std::vector<nm_tensor> out;
   for (int l = 0; l < ck_.config.n_layers; l++)
-    out.push_back(make(t, std::size_t(l) * std::size_t(rows) * std::size_t(cols), rows, cols));
+    out.push_back(make(t, std::size_t(l) * std::size_t(rows) * std::size_t(cols), rows, cols, role, l));
   return out;
 }
 
@@ -136,18 +142,18 @@ EngineModel::EngineModel(const ref::Checkpoint& ck, const ref::Quant& quant, con
   c.rope_scaling.original_max_position = p.rope_scaling.original_max_position;
   c.shared_classifier = p.shared_classifier ? 1 : 0;
   const int kv_dim = p.dim / p.n_heads * p.n_kv_heads;
-  m_.token_embedding = make(ck_.token_embedding, 0, p.vocab_size, p.dim);
-  m_.wcls = p.shared_classifier ? m_.token_embedding : make(ck_.wcls, 0, p.vocab_size, p.dim);
+  m_.token_embedding = make(ck_.token_embedding, 0, p.vocab_size, p.dim, ref::Matrix::token_embd, -1);
+  m_.wcls = p.shared_classifier ? m_.token_embedding : make(ck_.wcls, 0, p.vocab_size, p.dim, ref::Matrix::output, -1);
   m_.rms_att = ck_.rms_att.data();
   m_.rms_ffn = ck_.rms_ffn.data();
   m_.rms_final = ck_.rms_final.data();
-  wq_ = make_layers(ck_.wq, p.dim, p.dim);
-  wk_ = make_layers(ck_.wk, kv_dim, p.dim);
-  wv_ = make_layers(ck_.wv, kv_dim, p.dim);
-  wo_ = make_layers(ck_.wo, p.dim, p.dim);
-  w1_ = make_layers(ck_.w1, p.hidden_dim, p.dim);
-  w2_ = make_layers(ck_.w2, p.dim, p.hidden_dim);
-  w3_ = make_layers(ck_.w3, p.hidden_dim, p.dim);
+  wq_ = make_layers(ck_.wq, p.dim, p.dim, ref::Matrix::attn_q);
+  wk_ = make_layers(ck_.wk, kv_dim, p.dim, ref::Matrix::attn_k);
+  wv_ = make_layers(ck_.wv, kv_dim, p.dim, ref::Matrix::attn_v);
+  wo_ = make_layers(ck_.wo, p.dim, p.dim, ref::Matrix::attn_output);
+  w1_ = make_layers(ck_.w1, p.hidden_dim, p.dim, ref::Matrix::ffn_gate);
+  w2_ = make_layers(ck_.w2, p.dim, p.hidden_dim, ref::Matrix::ffn_down);
+  w3_ = make_layers(ck_.w3, p.hidden_dim, p.dim, ref::Matrix::ffn_up);
   m_.wq = wq_.data();
   m_.wk = wk_.data();
   m_.wv = wv_.data();

@@ -31,8 +31,9 @@ class EngineModel {
 
  private:
   struct Store;  // owns every buffer the tensors point into
-  nm_tensor make(const std::vector<float>& t, std::size_t offset, int rows, int cols);
-  std::vector<nm_tensor> make_layers(const std::vector<float>& t, int rows, int cols);
+  // role and layer: where the matrix sits, for a GGUF storage's per-matrix type (ref::gguf_matrix_type).
+  nm_tensor make(const std::vector<float>& t, std::size_t offset, int rows, int cols, ref::Matrix role, int layer);
+  std::vector<nm_tensor> make_layers(const std::vector<float>& t, int rows, int cols, ref::Matrix role);
 
   ref::Checkpoint ck_;
   ref::Quant quant_;

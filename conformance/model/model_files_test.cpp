@@ -24,8 +24,9 @@ namespace {
 
 constexpr int kSteps = 256;
 
-ref::Checkpoint snapped(const std::string& arch) {
-  ref::Checkpoint ck = fixtures::make_checkpoint(arch_config(arch, kSteps), 21);
+// kshape: rows the K-quant types hold (fixtures::kquant_config).
+ref::Checkpoint snapped(const std::string& arch, bool kshape = false) {
+  ref::Checkpoint ck = fixtures::make_checkpoint(kshape ? fixtures::kquant_config(arch, kSteps) : arch_config(arch, kSteps), 21);
   fixtures::snap_to_half_exact(ck);
   return ck;
 }
@@ -40,13 +41,14 @@ struct Dir {
 struct Case {
   std::string arch, target;
   bool sampled;  // false: -t 0; true: -t 1.0 -p 0.9 -s 42
+  bool kshape = false;  // snapped(arch, true)
 };
 
 class ModelFiles : public testing::TestWithParam<Case> {};
 
 TEST_P(ModelFiles, LoadedFileMatchesReference) {
   const Case& c = GetParam();
-  const ref::Checkpoint ck = snapped(c.arch);
+  const ref::Checkpoint ck = snapped(c.arch, c.kshape);
   EngineModel source(ck, ref::Quant{ref::Storage::f32, 32}, c.arch);
   Dir dir;
   auto target = writers::parse_target(c.target);
@@ -83,8 +85,9 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
 
   ref::Quant quant{ref::Storage::f32, 32};
   if (c.target == "v2") quant = {ref::Storage::q8, writers::default_group_size(ck.config.dim, ck.config.hidden_dim)};
-  if (c.target == "gguf-q4_0") quant = {ref::Storage::q4_0, 32};
-  if (c.target == "gguf-q8_0") quant = {ref::Storage::q8_0, 32};
+  // A GGUF target is the reference storage of its name (gguf-q4_k_m: the
+  // reference quantizes and types every matrix as the writer's mix does).
+  if (c.target.starts_with("gguf-")) quant = {*ref::storage_from_name(c.target.substr(5)), 32};
   const ref::Generation want = ref::generate(ck, ref::Mode::llama2c, quant, prompt, kSteps, t, p, seed);
   ASSERT_EQ(got.logits.size(), want.logits.size());
   for (size_t i = 0; i < want.logits.size(); i++)
@@ -167,11 +170,18 @@ std::vector<Case> all_cases() {
       if (llama2c_format && std::string(arch) != "llama2") continue;  // llama2.c files carry llama2 only
       for (bool sampled : {false, true}) out.push_back({arch, t, sampled});
     }
+  // Matrices the K types really hold (greedy): every K target for llama2,
+  // the mixes and Q6_K for the others (shared and separate classifiers).
+  for (const char* t : {"gguf-q4_k_m", "gguf-q5_k_m", "gguf-q6_k", "gguf-q4_k", "gguf-q5_k", "gguf-q3_k", "gguf-q2_k"})
+    out.push_back({"llama2", t, false, true});
+  for (const char* arch : {"llama3", "mistral"})
+    for (const char* t : {"gguf-q4_k_m", "gguf-q5_k_m", "gguf-q6_k"}) out.push_back({arch, t, false, true});
   return out;
 }
 
 std::string case_name(const testing::TestParamInfo<Case>& i) {
-  std::string s = i.param.arch + "_" + i.param.target + (i.param.sampled ? "_sampled" : "_greedy");
+  std::string s = i.param.arch + "_" + i.param.target + (i.param.sampled ? "_sampled" : "_greedy") +
+                  (i.param.kshape ? "_kshape" : "");
   for (char& ch : s)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return s;

@@ -272,6 +272,49 @@ INSTANTIATE_TEST_SUITE_P(Storages, QuantAccuracyFault,
                          testing::Values(ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0),
                          [](const testing::TestParamInfo<ref::Storage>& i) { return ref::storage_name(i.param); });
 
+// The GGUF block storages (q5_0 ... q6_k and llama.cpp's K-quant mixes) on
+// rows the K types hold (fixtures::kquant_config): the three gates hold
+// with each tensor's bound from its stored type; a product kernel that
+// skips the last group of every row fails the products gate.
+class QuantAccuracyBlocks : public testing::TestWithParam<ref::Storage> {};
+
+void skip_blocks_rows(int blk, float* out, const nm_i8* xq, const float* xs, const nm_u8* w, int n, int r0, int r1) {
+  t_base->matmul_blocks_rows(blk, out, xq, without_last_group(xs, n / 32, 1), w, n, r0, r1);
+}
+void skip_blocks_batch(int blk, float* out, const nm_i8* xq, const float* xs, const nm_u8* w, int n, int d, int T,
+                       int r0, int r1) {
+  t_base->matmul_blocks_batch(blk, out, xq, without_last_group(xs, n / 32, T), w, n, d, T, r0, r1);
+}
+
+TEST_P(QuantAccuracyBlocks, DerivedBoundsHoldAndAWrongKernelFails) {
+  const ref::Storage storage = GetParam();
+  for (const char* arch : {"llama2", "mistral"}) {  // shared and separate classifiers
+    const ref::Checkpoint ck = fixtures::make_checkpoint(fixtures::kquant_config(arch, 16), 11);
+    EngineModel f32(ck, ref::Quant{ref::Storage::f32, 32}, arch), qm(ck, ref::Quant{storage, 32}, arch);
+    EXPECT_EQ(qm.get()->wq[0].type, NM_T_Q5_0 + static_cast<int>(*ref::block_of_ggml_type(
+                                        ref::gguf_matrix_type(storage, ref::Matrix::attn_q, 0, 2, 256, true))));
+    const QuantReport r = quant_accuracy(f32.get(), qm.get(), quantizer_for(storage), nm_kernels_scalar(), 4,
+                                         {1, 37}, arch, ref::storage_name(storage));
+    EXPECT_TRUE(r.bound_holds()) << arch << "\n" << to_table(r);
+    EXPECT_GT(r.weight_worst_ratio, 0.25) << arch;
+    EXPECT_GT(r.product_worst_ratio, 0.0) << arch;
+    t_base = nm_kernels_scalar();
+    nm_kernel_table wrong = *t_base;
+    wrong.matmul_blocks_rows = skip_blocks_rows;
+    wrong.matmul_blocks_batch = skip_blocks_batch;
+    const QuantReport bad = quant_accuracy(f32.get(), qm.get(), quantizer_for(storage), &wrong, 4, {1, 37}, arch,
+                                           ref::storage_name(storage));
+    EXPECT_GT(bad.product_worst_ratio, 1.0) << arch;
+    EXPECT_FALSE(bad.bound_holds()) << arch;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BlockStorages, QuantAccuracyBlocks,
+                         testing::Values(ref::Storage::q5_0, ref::Storage::q5_1, ref::Storage::q2_k, ref::Storage::q3_k,
+                                         ref::Storage::q4_k, ref::Storage::q5_k, ref::Storage::q6_k,
+                                         ref::Storage::q4_k_m, ref::Storage::q5_k_m),
+                         [](const testing::TestParamInfo<ref::Storage>& i) { return ref::storage_name(i.param); });
+
 // ---- contract checks of the run state and the loop --------------------------
 
 TEST(ModelState, RejectsInvalidShapesWithOneLineReason) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "bounds.hpp"
+#include "internal/blocks.hpp"
 #include "engine_model.hpp"
 #include "fault.hpp"
 #include "kernels.h"
@@ -47,7 +48,85 @@ WeightQuantizer quantizer_for(ref::Storage s) {
     case ref::Storage::q8: return WeightQuantizer::q8_runq;
     case ref::Storage::q8_0: return WeightQuantizer::q8_0_gguf;
     case ref::Storage::q4_0: return WeightQuantizer::q4_0;
+    case ref::Storage::q5_0: case ref::Storage::q5_1: case ref::Storage::q2_k: case ref::Storage::q3_k:
+    case ref::Storage::q4_k: case ref::Storage::q5_k: case ref::Storage::q6_k: case ref::Storage::q4_k_m:
+    case ref::Storage::q5_k_m: return WeightQuantizer::gguf_blocks;
     default: throw std::invalid_argument("quant_accuracy: pick a quantized storage");
+  }
+}
+
+namespace {
+
+bool is_block(const nm_tensor& t) { return t.type >= NM_T_Q5_0 && t.type <= NM_T_Q6_K; }
+ref::Block block_of(const nm_tensor& t) { return static_cast<ref::Block>(t.type - NM_T_Q5_0); }
+std::span<const uint8_t> block_span(const nm_tensor& t) {
+  const ref::Block b = block_of(t);
+  const size_t n = size_t(t.rows) * size_t(t.cols);
+  return {t.blocks, n / size_t(ref::block_elems(b)) * size_t(ref::block_bytes(b))};
+}
+
+// The integer range of q in a block type (the contract's signed q).
+std::pair<int, int> q_range(ref::Block b) {
+  switch (b) {
+    case ref::Block::q5_0: return {-16, 15};
+    case ref::Block::q5_1: return {0, 31};
+    case ref::Block::q2_k: return {0, 3};
+    case ref::Block::q3_k: return {-4, 3};
+    case ref::Block::q4_k: return {0, 15};
+    case ref::Block::q5_k: return {0, 31};
+    case ref::Block::q6_k: return {-32, 31};
+  }
+  return {0, 0};
+}
+
+// |stored - w| for one element of a block type, from its stored grid d1*q -
+// m1 (d1 = d*sc and m1 exact in double):
+// - K types round every value again against the stored scales,
+//   l = nearest_int(fl(fl(w + m1) / d1)) clamped to the range: at most half
+//   a step plus the quotient's rounding (gamma(2) of |t| <= qmax + 1 steps)
+//   inside the range, the distance to the range's end outside it; a
+//   sub-block whose scale rounded to 0 holds -m1 for every value.
+// - Q5_0/Q5_1 round against the float d before it is stored as fp16
+//   (quant_q5.cpp), as Q4_0: up to 16 (31) times the fp16 rounding of d on
+//   top, and Q5_0's level clamps at 31 (one full step) when w/d > 15.
+double block_element_bound(ref::Block b, double w, double d, double sc, double m1, int q_lo, int q_hi) {
+  using namespace bounds;
+  const double d1 = d * sc, ad = std::fabs(d);
+  const int qmax = std::max(-q_lo, q_hi);
+  if (b == ref::Block::q5_0 || b == ref::Block::q5_1) {
+    const double A = (ad + kEta16) / (1 - kU16);  // |d| before the fp16 store
+    if (b == ref::Block::q5_0) {
+      if (ad == 0) return std::fabs(w) + 16 * kEta16;
+      const double r = w / d > 15 ? 1.0 : 0.5 + 16 * gamma(2) + 33 * kU;
+      return A * r + 16 * (kU16 * A + kEta16);
+    }
+    const double am = (std::fabs(m1) + kEta16) / (1 - kU16);
+    return A * (0.5 + 31 * gamma(3) + 32 * kU) + 31 * (kU16 * A + kEta16) + kU16 * am + kEta16;
+  }
+  if (d1 == 0) return std::fabs(w) + std::fabs(m1);
+  const double lo = std::min(d1 * q_lo, d1 * q_hi) - m1, hi = std::max(d1 * q_lo, d1 * q_hi) - m1;
+  const double outside = w < lo ? lo - w : w > hi ? w - hi : 0.0;
+  return outside + std::fabs(d1) * (0.5 + gamma(2) * (qmax + 1));
+}
+
+}  // namespace
+
+WeightBound::WeightBound(const float* w, const nm_tensor& stored)
+    : w_(w), q_(WeightQuantizer::gguf_blocks), group_(32) {
+  if (!is_block(stored)) throw std::invalid_argument("WeightBound: not a block-type tensor");
+  const ref::Block b = block_of(stored);
+  const int E = ref::block_elems(b), B = ref::block_bytes(b);
+  const auto [q_lo, q_hi] = q_range(b);
+  const long long n = (long long)stored.rows * stored.cols;
+  element_.resize(size_t(n));
+  for (long long k = 0; k < n / E; k++) {
+    const ref::internal::DecodedBlock u = ref::internal::decode_block(b, stored.blocks + size_t(k) * size_t(B));
+    for (int j = 0; j < E; j++) {
+      const double m1 = u.min == ref::internal::MinTerm::minus ? double(u.dmin) * u.m[size_t(j)]
+                        : u.min == ref::internal::MinTerm::plus ? -double(u.dmin)
+                                                                : 0.0;
+      element_[size_t(k * E + j)] = block_element_bound(b, w[k * E + j], u.d, u.sc[size_t(j)], m1, q_lo, q_hi);
+    }
   }
 }
 
@@ -67,12 +146,14 @@ WeightBound::WeightBound(const float* w, long long n, WeightQuantizer q, int gro
       case WeightQuantizer::q8_runq: param_[g] = double(amax) / 127.0; break;     // exact scale
       case WeightQuantizer::q8_0_gguf: param_[g] = double(amax / 127.0f); break;  // the float d llama.cpp computes
       case WeightQuantizer::q4_0: param_[g] = double(m / -8.0f); break;           // signed d, exact unless subnormal
+      case WeightQuantizer::gguf_blocks: throw std::invalid_argument("WeightBound: a block tensor needs its stored blocks");
     }
   }
 }
 
 double WeightBound::operator()(long long i) const {
   using namespace bounds;
+  if (q_ == WeightQuantizer::gguf_blocks) return element_[size_t(i)];
   const double w = w_[i], aw = std::fabs(w), p = param_[size_t(i / group_)];
   switch (q_) {
     case WeightQuantizer::q8_runq:
@@ -94,6 +175,7 @@ double WeightBound::operator()(long long i) const {
       const double r = w / p > 7 ? 1.0 : 0.5 + 8 * gamma(2) + 17 * kU;
       return ad * r + 8 * (kU16 * ad + kEta16);
     }
+    case WeightQuantizer::gguf_blocks: break;
   }
   return INFINITY;
 }
@@ -101,14 +183,15 @@ double WeightBound::operator()(long long i) const {
 double activation_bound(double x, double exact_group_scale) { return kern::q8_element_bound(x, exact_group_scale); }
 
 QuantStep quant_step(int pos, const std::vector<float>& W, const std::vector<float>& W_hat, int dim, int group,
-                     const float* x_q, const float* x_f, const float* l_q, const float* l_f, int vocab) {
+                     const float* x_q, const float* x_f, const float* l_q, const float* l_f, int vocab,
+                     const std::vector<double>* mag, int ops) {
   // h: the derived bound of each element's activation quantization error.
   std::vector<nm_i8> q(static_cast<size_t>(dim));
   std::vector<float> s(static_cast<size_t>(dim / group));
   nm_q8_quantize(q.data(), s.data(), x_q, dim, group, NM_ROUND_AWAY);
   std::vector<double> h(static_cast<size_t>(dim));
   for (int i = 0; i < dim; i++) h[size_t(i)] = kern::q8_element_bound(x_q[i], s[size_t(i / group)]);
-  const double g_quant = bounds::gamma(dim / group + 2), g_f32 = bounds::gamma(dim);
+  const double g_quant = bounds::gamma(dim / group + ops), g_f32 = bounds::gamma(dim);
 
   QuantStep st;
   st.pos = pos;
@@ -126,7 +209,11 @@ QuantStep quant_step(int pos, const std::vector<float>& W, const std::vector<flo
     for (int i = 0; i < dim; i++) {
       const double ax = std::fabs(double(x_q[i])) + h[size_t(i)];
       quant += std::fabs(double(wh[i]) - double(w[i])) * ax + std::fabs(double(w[i])) * h[size_t(i)];
-      acc += std::fabs(double(wh[i])) * ax;
+      // with mag: W_hat holds the block's exact values rounded to float, so
+      // their rounding (u |w^|) joins the weight error
+      const double mg = mag ? (*mag)[size_t(j) * size_t(dim) + size_t(i)] : std::fabs(double(wh[i]));
+      if (mag) quant += bounds::kU * std::fabs(double(wh[i])) * ax;
+      acc += mg * ax;
       prop += std::fabs(double(w[i])) * std::fabs(double(x_q[i]) - double(x_f[i]));
       f32acc += std::fabs(double(w[i]) * double(x_f[i]));
     }
@@ -164,6 +251,11 @@ std::vector<float> dequantized(const nm_tensor& t) {
       nm_bf16_to_f32(out.data(), t.h, t.rows * t.cols);
       break;
     default:
+      if (is_block(t)) {  // the exact stored values, rounded to float
+        const std::vector<double> v = ref::exact::dequant(block_of(t), block_span(t), t.rows * t.cols);
+        std::transform(v.begin(), v.end(), out.begin(), [](double x) { return float(x); });
+        break;
+      }
       std::copy(t.f, t.f + out.size(), out.begin());
   }
   return out;
@@ -187,7 +279,15 @@ struct Pair {
   const nm_tensor* f32;
   const nm_tensor* quant;
   WeightBound bound;
+  std::vector<double> mag;  // block types: |d sc q| + |dmin m| per element (the float terms' sizes)
 };
+
+std::vector<double> block_magnitudes(const nm_tensor& t) {
+  const ref::exact::BlockTerms bt = ref::exact::dequant_terms(block_of(t), block_span(t), t.rows * t.cols);
+  std::vector<double> m(bt.scaled.size());
+  for (size_t i = 0; i < m.size(); i++) m[i] = std::fabs(bt.scaled[i]) + std::fabs(bt.offset[i]);
+  return m;
+}
 
 // The f32 run's products in call order: weights, input and shape.
 struct Call {
@@ -227,16 +327,22 @@ double check_product(const Pair& p, const float* x, const nm_exec& e, nm_state* 
   float* outs[1] = {out.data()};
   const nm_tensor* ws[1] = {&wq};
   nm_linear_batch(scratch, &e, x, 1, 1, outs, ws);
-  fault::apply(wq.type == NM_T_Q4_0 ? "matmul_q4_0" : "matmul_q8_0", out);
+  const bool blk = is_block(wq);
+  fault::apply(blk ? "matmul_" + std::string(ref::block_name(block_of(wq)))
+                   : wq.type == NM_T_Q4_0 ? "matmul_q4_0" : "matmul_q8_0",
+               out);
 
-  const int ag = wq.type == NM_T_Q4_0 ? 32 : wq.group_size, G = n / ag;
+  const int ag = wq.type == NM_T_Q4_0 || blk ? 32 : wq.group_size, G = n / ag;
   std::vector<double> ex(static_cast<size_t>(n));
   for (int g = 0; g < G; g++) {
     double amax = 0;
     for (int j = g * ag; j < (g + 1) * ag; j++) amax = std::max(amax, std::fabs(double(x[j])));
     for (int j = g * ag; j < (g + 1) * ag; j++) ex[size_t(j)] = activation_bound(x[j], amax / 127.0);
   }
-  const double g_acc = bounds::gamma(G + 2), g_exact = gamma64(n), g_f32 = bounds::gamma(n);
+  // A block type's group: fl(S d), fl(M dmin), their difference, * xs, +=:
+  // two more operations than Q4_0's, on the two terms' magnitudes.
+  const double g_acc = bounds::gamma(G + (blk ? 4 : 2)), g_exact = gamma64(n), g_f32 = bounds::gamma(n);
+  const int ops = blk ? 5 : 3;
   if (C) C->assign(size_t(d), 0.0);
   double worst = 0;
   for (int i = 0; i < d; i++) {
@@ -249,9 +355,9 @@ double check_product(const Pair& p, const float* x, const nm_exec& e, nm_state* 
       exact += double(w[j]) * double(x[j]);  // the product of two floats is exact in double
       abs_wx += aw * ax;
       lin += aw * e_x + ax * ew + ew * e_x;
-      mag += (aw + ew) * (ax + e_x);
+      mag += (blk ? p.mag[size_t(base + j)] : aw + ew) * (ax + e_x);
     }
-    const double B = lin + g_acc * mag + 3.0 * G * bounds::kEta + g_exact * abs_wx;
+    const double B = lin + g_acc * mag + double(ops) * G * bounds::kEta + g_exact * abs_wx;
     const double err = std::fabs(double(out[size_t(i)]) - exact);
     const double ratio = error_over_bound(err, B);
     worst = std::max(worst, ratio);
@@ -267,10 +373,13 @@ WeightCheck check_weights(const Pair& p) {
   const long long n = (long long)wf.rows * wf.cols;
   WeightCheck c{p.name, n, 0};
   std::vector<float> q4;
+  std::vector<double> blocks;
   if (wq.type == NM_T_Q4_0) q4 = dequantized(wq);  // d16 (q-8) is exact in float
+  if (is_block(wq)) blocks = ref::exact::dequant(block_of(wq), block_span(wq), int(n));  // exact stored values
   for (long long i = 0; i < n; i++) {
-    const double stored = wq.type == NM_T_Q4_0 ? double(q4[size_t(i)])
-                                               : double(wq.q[i]) * double(wq.s[i / wq.group_size]);  // exact in double
+    const double stored = is_block(wq)            ? blocks[size_t(i)]
+                          : wq.type == NM_T_Q4_0 ? double(q4[size_t(i)])
+                                                 : double(wq.q[i]) * double(wq.s[i / wq.group_size]);  // exact in double
     const double err = std::fabs(stored - double(wf.f[i])), b = p.bound(i);
     c.worst_ratio = std::max(c.worst_ratio, error_over_bound(err, b));
   }
@@ -294,11 +403,20 @@ QuantReport quant_accuracy(const nm_model* mf, const nm_model* mq, WeightQuantiz
   // Both models' tensors side by side, each with its weights' bound.
   std::vector<Pair> pairs;
   auto add = [&](const std::string& name, const nm_tensor& f, const nm_tensor& q) {
-    if (f.type != NM_T_F32 || (q.type != NM_T_Q8 && q.type != NM_T_Q4_0) || !same_shape(f, q))
+    if (f.type != NM_T_F32 || (q.type != NM_T_Q8 && q.type != NM_T_Q4_0 && !is_block(q)) || !same_shape(f, q))
       throw std::invalid_argument("quant_accuracy: " + name + ": need an f32 tensor and a quantized one of its shape");
-    if ((q.type == NM_T_Q4_0) != (quantizer == WeightQuantizer::q4_0))
+    // A block storage's tensors are each of their own type (the mix, the
+    // fallbacks); the others are all of the quantizer's.
+    WeightQuantizer wqz = quantizer;
+    if (quantizer == WeightQuantizer::gguf_blocks && !is_block(q))
+      wqz = q.type == NM_T_Q4_0 ? WeightQuantizer::q4_0 : WeightQuantizer::q8_0_gguf;
+    if (is_block(q) != (wqz == WeightQuantizer::gguf_blocks) || (q.type == NM_T_Q4_0) != (wqz == WeightQuantizer::q4_0) ||
+        (q.type == NM_T_Q8 && quantizer == WeightQuantizer::gguf_blocks && q.group_size != 32))
       throw std::invalid_argument("quant_accuracy: " + name + ": stored type does not match the quantizer");
-    pairs.push_back(Pair{name, &f, &q, WeightBound(f.f, (long long)f.rows * f.cols, quantizer, q.group_size)});
+    if (is_block(q))
+      pairs.push_back(Pair{name, &f, &q, WeightBound(f.f, q), block_magnitudes(q)});
+    else
+      pairs.push_back(Pair{name, &f, &q, WeightBound(f.f, (long long)f.rows * f.cols, wqz, q.group_size), {}});
   };
   add("token_embedding", mf->token_embedding, mq->token_embedding);
   for (int l = 0; l < mf->cfg.n_layers; l++) {
@@ -343,7 +461,8 @@ QuantReport quant_accuracy(const nm_model* mf, const nm_model* mq, WeightQuantiz
 
   std::vector<float> W(mf->wcls.f, mf->wcls.f + size_t(vocab) * size_t(dim));
   const std::vector<float> W_hat = dequantized(mq->wcls);
-  const int act_group = mq->wcls.type == NM_T_Q4_0 ? 32 : mq->wcls.group_size;
+  const bool cls_block = is_block(mq->wcls);
+  const int act_group = mq->wcls.type == NM_T_Q4_0 || cls_block ? 32 : mq->wcls.group_size;
   nm_kernel_table recording = *k;
   recording.matmul_f32_rows = recording_rows;
   recording.matmul_f32_batch = recording_batch;
@@ -360,7 +479,8 @@ QuantReport quant_accuracy(const nm_model* mf, const nm_model* mq, WeightQuantiz
     const float* lq = nm_forward(rq.s, mq, &e, token, pos);
     if (!lf || !lq) throw std::runtime_error("quant_accuracy: forward failed at " + std::to_string(pos));
     if (rec.split) throw std::logic_error("quant_accuracy: a product split over rows (the recording table needs no pool)");
-    QuantStep st = quant_step(pos, W, W_hat, dim, act_group, rq.s->x, rf.s->x, lq, lf, vocab);
+    QuantStep st = quant_step(pos, W, W_hat, dim, act_group, rq.s->x, rf.s->x, lq, lf, vocab,
+                              cls_block ? &pairs[cls].mag : nullptr, cls_block ? 4 : 2);
     st.token = token;
 
     // Gate 2: every product of this step, teacher-forced on the f32 input.
@@ -408,6 +528,15 @@ double top1_floor(ref::Storage s) {
     case ref::Storage::q8:
     case ref::Storage::q8_0: return 0.90;
     case ref::Storage::q4_0: return 0.60;
+    case ref::Storage::q5_0:
+    case ref::Storage::q5_1:
+    case ref::Storage::q2_k:
+    case ref::Storage::q3_k:
+    case ref::Storage::q4_k:
+    case ref::Storage::q5_k:
+    case ref::Storage::q6_k:
+    case ref::Storage::q4_k_m:
+    case ref::Storage::q5_k_m: return -1;  // not measured on a trained model yet: reported, not gated
     case ref::Storage::f32:
     case ref::Storage::f16:
     case ref::Storage::bf16: break;

@@ -86,7 +86,10 @@ struct QuantReport {
 double top1_floor(ref::Storage s);
 
 // Which quantizer made a stored tensor (the element bound depends on it).
-enum class WeightQuantizer { q8_runq, q8_0_gguf, q4_0 };
+// gguf_blocks: a GGUF block storage (q5_0 ... q6_k and the K-quant mixes):
+// each tensor's bound follows its stored type (Q8_0 or Q4_0 for the
+// fallbacks, else the block type's rule, from the stored block).
+enum class WeightQuantizer { q8_runq, q8_0_gguf, q4_0, gguf_blocks };
 WeightQuantizer quantizer_for(ref::Storage s);
 
 // Derived bound on |stored - w| for element i of one tensor quantized by q
@@ -95,6 +98,9 @@ WeightQuantizer quantizer_for(ref::Storage s);
 class WeightBound {
  public:
   WeightBound(const float* w, long long n, WeightQuantizer q, int group);
+  // A tensor stored in a block type (NM_T_Q5_0..NM_T_Q6_K): the bound from
+  // its stored grid (docs/TOLERANCES.md, "Block types").
+  WeightBound(const float* w, const nm_tensor& stored);
   double operator()(long long i) const;
 
  private:
@@ -102,6 +108,7 @@ class WeightBound {
   WeightQuantizer q_;
   int group_;
   std::vector<double> param_;  // per group: runq s = max|w|/127; Q8_0 d = fl(amax/127); Q4_0 d = m/-8
+  std::vector<double> element_;  // block types: the bound of each element
 };
 
 // Derived bound on the activation quantizer's error (runq's rule, ties away).
@@ -110,8 +117,12 @@ double activation_bound(double x, double exact_group_scale);
 // Step check of gate 3 (see above): the classifier W (f32, vocab x dim), the
 // stored W^ (dequantized), the activation group size, both runs' final
 // hidden states and logits.
+// mag: per element, the magnitude the product sums in float (|W^| unless
+// given: a block type's |d sc q| + |dmin m|); ops: float operations per
+// group after the exact integer sum (2 for Q8/Q4_0, 4 with a min term).
 QuantStep quant_step(int pos, const std::vector<float>& W, const std::vector<float>& W_hat, int dim, int group,
-                     const float* x_q, const float* x_f, const float* l_q, const float* l_f, int vocab);
+                     const float* x_q, const float* x_f, const float* l_q, const float* l_f, int vocab,
+                     const std::vector<double>* mag = nullptr, int ops = 2);
 
 // The whole run: `steps` positions of the f32 model's greedy generation from
 // `prompt`, fed to both models. storage: q8 (runq, group `group`), q8_0,

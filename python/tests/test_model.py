@@ -33,9 +33,18 @@ def test_every_architecture_and_format(fixture_dir, manifest):
         m = p9ml.load(str(fixture_dir / e["file"]))
         c = m.config
         assert c["arch"] == e["arch"], e["file"]
-        assert c["weight_type"] == {"v2": "q8", "gguf-q8_0": "q8", "gguf-q4_0": "q4_0", "gguf-f16": "f16",
-                                    "safetensors-f16": "f16", "gguf-bf16": "bf16",
-                                    "safetensors-bf16": "bf16"}.get(e["format"], "f32")
+        # wq's type; on the small shape (rows of 64) the K types fall back as
+        # llama.cpp's quantizer does (docs/FORMATS.md, "K-quant mixes")
+        kshape = e.get("shape") == "kquant"
+        k_types = {"gguf-q2_k": ("q2_k", "q4_0"), "gguf-q3_k": ("q3_k", "q4_0"), "gguf-q4_k": ("q4_k", "q5_0"),
+                   "gguf-q5_k": ("q5_k", "q5_1"), "gguf-q6_k": ("q6_k", "q8"), "gguf-q4_k_m": ("q4_k", "q5_0"),
+                   "gguf-q5_k_m": ("q5_k", "q5_1")}
+        want = {"v2": "q8", "gguf-q8_0": "q8", "gguf-q4_0": "q4_0", "gguf-f16": "f16",
+                "safetensors-f16": "f16", "gguf-bf16": "bf16", "safetensors-bf16": "bf16",
+                "gguf-q5_0": "q5_0", "gguf-q5_1": "q5_1"}.get(e["format"], "f32")
+        if e["format"] in k_types:
+            want = k_types[e["format"]][0 if kshape else 1]
+        assert c["weight_type"] == want, e["file"]
         assert (c["group_size"] > 0) == (c["weight_type"] not in ("f32", "f16", "bf16"))
         if e["arch"] == "llama3":
             assert c["rope_theta"] == 500000.0
