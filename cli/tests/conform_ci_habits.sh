@@ -139,7 +139,8 @@ assert all(x["passed"] for x in c if "xfail" not in x)
 suites = ET.parse(d + "/junit.xml").getroot()
 assert suites.get("failures") == "0", suites.get("failures")
 assert int(suites.get("skipped")) >= len(xf) and sum(int(s.get("skipped")) for s in suites) == int(suites.get("skipped"))
-sk = [s for s in suites.iter("skipped")]
+# (an implementation this CPU cannot run is skipped too, with its own message)
+sk = [s for s in suites.iter("skipped") if s.get("message").startswith("xfail: ")]
 assert len(sk) == len(xf) and all(s.get("message")[len("xfail: "):] in reasons for s in sk)
 md = open(d + "/summary.md").read()
 assert "**PASS**: %d cases, %d passed, 0 failed, %d xfailed, 0 xpassed" % (len(c), len(c) - len(xf), len(xf)) in md, md[:300]

@@ -189,6 +189,10 @@ ok bench --shape 15m --type f32 --no-probe --threads 1 --repeat 1 --prompt 2 --t
 has '^model: generated 15m f32 \(dim 288, layers 6, vocab 32000\), ' "bench --shape 15m"
 ok bench --shape 110m --type q8 --no-probe --threads 2 --repeat 1 --prompt 1 --tokens 1
 has '^model: generated 110m q8 \(dim 768, layers 12, vocab 32000\), ' "bench --shape 110m"
+for t in f16 bf16; do
+  ok bench --shape 15m --type $t --no-probe --threads 1 --repeat 1 --prompt 1 --tokens 1
+  has "^model: generated 15m $t \\(dim 288, layers 6, vocab 32000\\), " "bench --type $t"
+done
 
 # llmfs: every option once; it serves until SIGTERM (exit 143). Its sessions: cli.llmfs.
 mkdir -p "$TMP/llm"
