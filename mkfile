@@ -41,6 +41,7 @@ OFILES=\
 	engine/tokenizer/bytelevel.$O\
 	engine/tokenizer/decode.$O\
 	engine/tokenizer/encode.$O\
+	engine/tokenizer/heap.$O\
 	engine/tokenizer/merges.$O\
 	engine/tokenizer/msg.$O\
 	engine/tokenizer/pretok.$O\

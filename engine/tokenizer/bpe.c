@@ -26,58 +26,17 @@ typedef struct {
 	const nm_vocab *v;
 	const char *text;
 	int *len, *next, *prev;
-	pair *heap;
-	int n_heap;
+	nm_heap queue;
 } state;
 
 static int
-before(const pair *a, const pair *b)
+before(const void *va, const void *vb)
 {
+	const pair *a = va, *b = vb;
+
 	if (a->rank != b->rank)
 		return a->rank < b->rank;
 	return a->left < b->left;
-}
-
-static void
-push(state *s, pair p)
-{
-	int i = s->n_heap++;
-
-	s->heap[i] = p;
-	while (i > 0) {
-		int parent = (i - 1) / 2;
-
-		if (!before(&s->heap[i], &s->heap[parent]))
-			break;
-		pair t = s->heap[i];
-		s->heap[i] = s->heap[parent];
-		s->heap[parent] = t;
-		i = parent;
-	}
-}
-
-static pair
-pop(state *s)
-{
-	pair top = s->heap[0];
-	int i = 0;
-
-	s->heap[0] = s->heap[--s->n_heap];
-	for (;;) {
-		int l = 2 * i + 1, r = l + 1, best = i;
-
-		if (l < s->n_heap && before(&s->heap[l], &s->heap[best]))
-			best = l;
-		if (r < s->n_heap && before(&s->heap[r], &s->heap[best]))
-			best = r;
-		if (best == i)
-			break;
-		pair t = s->heap[i];
-		s->heap[i] = s->heap[best];
-		s->heap[best] = t;
-		i = best;
-	}
-	return top;
 }
 
 static void
@@ -92,7 +51,7 @@ consider(state *s, int l, int r)
 	p.right = r;
 	p.llen = s->len[l];
 	p.rlen = s->len[r];
-	push(s, p);
+	nm_heap_push(&s->queue, &p);
 }
 
 static void
@@ -153,11 +112,13 @@ word(state *s, int start, int n, int *ids, int *out, char *err, int errlen)
 		s->prev[i] = i > start ? i - 1 : -1;
 		s->next[i] = i + 1 < end ? i + 1 : -1;
 	}
-	s->n_heap = 0;
+	s->queue.n = 0;
 	for (int i = start; i + 1 < end; i++)
 		consider(s, i, i + 1);
-	while (s->n_heap > 0) {
-		pair p = pop(s);
+	while (s->queue.n > 0) {
+		pair p;
+
+		nm_heap_pop(&s->queue, &p);
 		int l = p.left, r = p.right;
 
 		if (s->len[l] != p.llen || s->len[r] != p.rlen || s->next[l] != r)
@@ -194,10 +155,12 @@ nm_bpe_encode(const nm_vocab *v, const char *text, int len, int parse_special,
 	s.next = nm_alloc(n * sizeof(int));
 	s.prev = nm_alloc(n * sizeof(int));
 	/* n - 1 first pairs and two per merge, fewer than n merges. */
-	s.heap = nm_alloc(3 * n * sizeof(pair));
+	s.queue.rec = nm_alloc(3 * n * sizeof(pair));
+	s.queue.size = sizeof(pair);
+	s.queue.before = before;
 	frag = nm_alloc((2 * n + 1) * 3 * sizeof(int));
 	nf = frag == nil ? -1 : nm_special_split(v, text, len, parse_special, frag);
-	if (s.len == nil || s.next == nil || s.prev == nil || s.heap == nil || nf < 0) {
+	if (s.len == nil || s.next == nil || s.prev == nil || s.queue.rec == nil || nf < 0) {
 		nm_tok_msg_err(err, errlen, "text", "out of memory");
 		rc = -1;
 		goto done;
@@ -221,7 +184,7 @@ done:
 	nm_free(s.len);
 	nm_free(s.next);
 	nm_free(s.prev);
-	nm_free(s.heap);
+	nm_free(s.queue.rec);
 	nm_free(frag);
 	return rc;
 }

@@ -29,59 +29,18 @@ typedef struct {
 	const nm_vocab *v;
 	int *id, *next, *prev, *ver;
 	int n;
-	pair *heap;
-	int n_heap, cap_heap;
+	nm_heap queue;
 	char *cat; /* scratch for a concatenation: 2 * max_token_length bytes */
 } state;
 
 static int
-before(const pair *a, const pair *b)
+before(const void *va, const void *vb)
 {
+	const pair *a = va, *b = vb;
+
 	if (a->score != b->score)
 		return a->score > b->score;
 	return a->left < b->left;
-}
-
-static void
-heap_push(state *s, pair p)
-{
-	int i = s->n_heap++;
-
-	s->heap[i] = p;
-	while (i > 0) {
-		int parent = (i - 1) / 2;
-
-		if (!before(&s->heap[i], &s->heap[parent]))
-			break;
-		pair t = s->heap[i];
-		s->heap[i] = s->heap[parent];
-		s->heap[parent] = t;
-		i = parent;
-	}
-}
-
-static pair
-heap_pop(state *s)
-{
-	pair top = s->heap[0];
-	int i = 0;
-
-	s->heap[0] = s->heap[--s->n_heap];
-	for (;;) {
-		int l = 2 * i + 1, r = l + 1, best = i;
-
-		if (l < s->n_heap && before(&s->heap[l], &s->heap[best]))
-			best = l;
-		if (r < s->n_heap && before(&s->heap[r], &s->heap[best]))
-			best = r;
-		if (best == i)
-			break;
-		pair t = s->heap[i];
-		s->heap[i] = s->heap[best];
-		s->heap[best] = t;
-		i = best;
-	}
-	return top;
 }
 
 /* Queues the pair (left, right) if their concatenation is a mergeable token. */
@@ -106,7 +65,7 @@ consider(state *s, int left, int right)
 	p.id = id;
 	p.vleft = s->ver[left];
 	p.vright = s->ver[right];
-	heap_push(s, p);
+	nm_heap_push(&s->queue, &p);
 }
 
 static void
@@ -180,7 +139,7 @@ free_state(state *s)
 	nm_free(s->next);
 	nm_free(s->prev);
 	nm_free(s->ver);
-	nm_free(s->heap);
+	nm_free(s->queue.rec);
 	nm_free(s->cat);
 }
 
@@ -212,8 +171,10 @@ merge_text(state *s, const char *text, int len, char *err, int errlen)
 	}
 	for (int i = 0; i + 1 < s->n; i++)
 		consider(s, i, i + 1);
-	while (s->n_heap > 0) {
-		pair p = heap_pop(s);
+	while (s->queue.n > 0) {
+		pair p;
+
+		nm_heap_pop(&s->queue, &p);
 		int l = p.left, r = p.right;
 
 		if (s->ver[l] != p.vleft || s->ver[r] != p.vright || s->next[l] != r)
@@ -314,14 +275,15 @@ nm_tok_encode_flags(const nm_vocab *v, const char *text, int len, int flags,
 
 		nm_memset(&s, 0, sizeof s);
 		s.v = v;
-		s.cap_heap = 3 * (int)n;
 		s.id = nm_alloc(n * sizeof(int));
 		s.next = nm_alloc(n * sizeof(int));
 		s.prev = nm_alloc(n * sizeof(int));
 		s.ver = nm_alloc(n * sizeof(int));
-		s.heap = nm_alloc((nm_u64)s.cap_heap * sizeof(pair));
+		s.queue.rec = nm_alloc(3 * n * sizeof(pair));
+		s.queue.size = sizeof(pair);
+		s.queue.before = before;
 		s.cat = nm_alloc(2 * (nm_u64)v->max_token_length);
-		if (s.id == nil || s.next == nil || s.prev == nil || s.ver == nil || s.heap == nil ||
+		if (s.id == nil || s.next == nil || s.prev == nil || s.ver == nil || s.queue.rec == nil ||
 		    s.cat == nil) {
 			free_state(&s);
 			nm_tok_msg_err(err, errlen, "text", "out of memory");

@@ -48,6 +48,17 @@ extern const nm_u32 nm_ucat_table[][3];
  * count; -1 if s has a character outside the alphabet or is not UTF-8. */
 int nm_bytelevel_decode(const char *s, int len, char *out);
 
+/* A binary heap of fixed-size records (heap.c): rec has room for the
+ * caller's most entries; before(a, b) is 1 when a must come out first. */
+typedef struct {
+	char *rec;
+	int size, n;
+	int (*before)(const void *a, const void *b);
+} nm_heap;
+void nm_heap_push(nm_heap *h, const void *rec);
+/* Moves the first record into top; h->n > 0. */
+void nm_heap_pop(nm_heap *h, void *top);
+
 /* Merges (merges.c): takes "A B" strings in rank order into v's table. */
 int nm_merges_load(nm_vocab *v, char **merges, const int *lens, int n, char *err, int errlen);
 /* Rank of the merge of a and b, or -1. */
