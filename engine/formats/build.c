@@ -245,36 +245,32 @@ load_vector(ctx *c, float *out, int role, int layer, int n)
 	return 0;
 }
 
-/* tokenizer.ggml.merges, copied like the pieces (a 0 after each). */
+/*
+ * A GGUF string array (n strings, each a 64-bit length then its bytes;
+ * bytes in all) copied into the model with a 0 after each: *str[i] and
+ * *len[i]. what names a string in the error for one over 2^31 bytes.
+ */
 static int
-load_merges(ctx *c)
+copy_strings(ctx *c, const nm_u8 *src, nm_u64 n, nm_u64 bytes, char ***str, int **len, const char *what)
 {
-	const nm_parsed *p = c->p;
 	nm_model *m = c->m;
-	nm_u64 n = p->vocab_n_merges;
 
-	if (p->vocab_merges == nil)
-		return 0;
-	if (n > 0x7fffffff)
+	*str = nm_model_own(m, (n + 1) * sizeof(char *));
+	*len = nm_model_own(m, (n + 1) * sizeof(int));
+	char *blob = nm_model_own(m, bytes + n + 1);
+	if (*str == nil || *len == nil || blob == nil)
 		return oom(c);
-	m->vocab_n_merges = (int)n;
-	m->vocab_merges = nm_model_own(m, (n + 1) * sizeof(char *));
-	m->vocab_merge_len = nm_model_own(m, (n + 1) * sizeof(int));
-	char *blob = nm_model_own(m, p->vocab_merges_bytes + n + 1);
-	if (m->vocab_merges == nil || m->vocab_merge_len == nil || blob == nil)
-		return oom(c);
-	const nm_u8 *s = p->vocab_merges;
 	for (nm_u64 i = 0; i < n; i++) {
-		nm_u64 len = nm_le64(s);
-		if (len > 0x7fffffff) {
-			nm_err(c->err, c->errlen, p->path, "merge longer than 2^31 bytes");
+		nm_u64 l = nm_le64(src);
+		if (l > 0x7fffffff) {
+			nm_err(c->err, c->errlen, c->p->path, what);
 			return -1;
 		}
-		nm_memcpy(blob, s + 8, len);
-		m->vocab_merges[i] = blob;
-		m->vocab_merge_len[i] = (int)len;
-		blob += len + 1;
-		s += 8 + len;
+		nm_memcpy(blob, src + 8, l);
+		(*str)[i] = blob;
+		(*len)[i] = (int)l;
+		blob += l + 1;
+		src += 8 + l;
 	}
 	return 0;
 }
@@ -288,30 +284,17 @@ load_vocab(ctx *c)
 
 	if (p->vocab_tokens == nil)
 		return 0;
-	if (n > 0x7fffffff)
+	if (n > 0x7fffffff || p->vocab_n_merges > 0x7fffffff)
 		return oom(c);
 	m->vocab_n = (int)n;
-	m->vocab_pieces = nm_model_own(m, (n + 1) * sizeof(char *));
-	m->vocab_piece_len = nm_model_own(m, (n + 1) * sizeof(int));
+	if (copy_strings(c, p->vocab_tokens, n, p->vocab_tokens_bytes, &m->vocab_pieces, &m->vocab_piece_len,
+	                 "vocabulary piece longer than 2^31 bytes") != 0)
+		return -1;
 	m->vocab_scores = nm_model_own(m, (n + 1) * sizeof(float));
 	m->vocab_types = nm_model_own(m, (n + 1) * sizeof(int));
-	// Strings are length-prefixed in the payload; the copy has a 0 after each.
-	char *blob = nm_model_own(m, p->vocab_tokens_bytes + n + 1);
-	if (m->vocab_pieces == nil || m->vocab_piece_len == nil || m->vocab_scores == nil ||
-	    m->vocab_types == nil || blob == nil)
+	if (m->vocab_scores == nil || m->vocab_types == nil)
 		return oom(c);
-	const nm_u8 *s = p->vocab_tokens;
 	for (nm_u64 i = 0; i < n; i++) {
-		nm_u64 len = nm_le64(s);
-		if (len > 0x7fffffff) {
-			nm_err(c->err, c->errlen, p->path, "vocabulary piece longer than 2^31 bytes");
-			return -1;
-		}
-		nm_memcpy(blob, s + 8, len);
-		m->vocab_pieces[i] = blob;
-		m->vocab_piece_len[i] = (int)len;
-		blob += len + 1;
-		s += 8 + len;
 		m->vocab_scores[i] = p->vocab_scores != nil ? nm_lef32(p->vocab_scores + 4 * i) : 0.0f;
 		m->vocab_types[i] = p->vocab_types != nil ? (int)nm_le32(p->vocab_types + 4 * i) : 1;
 	}
@@ -319,7 +302,11 @@ load_vocab(ctx *c)
 	nm_strlcpy(m->vocab_pre, p->vocab_pre, (int)sizeof m->vocab_pre);
 	m->vocab_bos = p->vocab_bos;
 	m->vocab_eos = p->vocab_eos;
-	return load_merges(c);
+	if (p->vocab_merges == nil)
+		return 0;
+	m->vocab_n_merges = (int)p->vocab_n_merges;
+	return copy_strings(c, p->vocab_merges, p->vocab_n_merges, p->vocab_merges_bytes, &m->vocab_merges,
+	                    &m->vocab_merge_len, "merge longer than 2^31 bytes");
 }
 
 int

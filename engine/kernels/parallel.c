@@ -187,6 +187,24 @@ nm_par_matmul_bf16(const nm_kernel_table *k, nm_pool *pool, float *out, const fl
 	matmul_16(k, pool, J_BF16, out, x, w, n, d);
 }
 
+/* The fields every attention job has (pos: the first position). */
+static void
+attention_job(job *j, float *out, float *att, const float *q, const float *k_cache,
+              const float *v_cache, int n_heads, int n_kv_heads, int head_size, int pos, int window)
+{
+	nm_memset(j, 0, sizeof *j);
+	j->out = out;
+	j->att = att;
+	j->q = q;
+	j->kc = k_cache;
+	j->vc = v_cache;
+	j->n_heads = n_heads;
+	j->n_kv_heads = n_kv_heads;
+	j->head_size = head_size;
+	j->pos = pos;
+	j->window = window;
+}
+
 void
 nm_par_attention(const nm_kernel_table *k, nm_pool *pool, float *out, float *att,
                  const float *q, const float *k_cache, const float *v_cache, int n_heads,
@@ -194,17 +212,7 @@ nm_par_attention(const nm_kernel_table *k, nm_pool *pool, float *out, float *att
 {
 	job j;
 
-	nm_memset(&j, 0, sizeof j);
-	j.out = out;
-	j.att = att;
-	j.q = q;
-	j.kc = k_cache;
-	j.vc = v_cache;
-	j.n_heads = n_heads;
-	j.n_kv_heads = n_kv_heads;
-	j.head_size = head_size;
-	j.pos = pos;
-	j.window = window;
+	attention_job(&j, out, att, q, k_cache, v_cache, n_heads, n_kv_heads, head_size, pos, window);
 	start(&j, k, pool, J_ATT, n_heads);
 }
 
@@ -215,18 +223,8 @@ nm_par_attention_batch(const nm_kernel_table *k, nm_pool *pool, float *out, floa
 {
 	job j;
 
-	nm_memset(&j, 0, sizeof j);
-	j.out = out;
-	j.att = att;
+	attention_job(&j, out, att, q, k_cache, v_cache, n_heads, n_kv_heads, head_size, pos0, window);
 	j.att_stride = att_stride;
-	j.q = q;
-	j.kc = k_cache;
-	j.vc = v_cache;
-	j.n_heads = n_heads;
-	j.n_kv_heads = n_kv_heads;
-	j.head_size = head_size;
-	j.pos = pos0;
 	j.T = T;
-	j.window = window;
 	start(&j, k, pool, J_ATT_BATCH, n_heads);
 }
