@@ -31,11 +31,10 @@ g = json.load(open(sys.argv[2]))["cases"]
 hs = {c["case_id"] for c in h if c["impl"] == "component:host"}
 gs = {c["case_id"] for c in g if c["impl"] == "guest:9front"}
 assert hs == gs, f"{len(hs ^ gs)} cases in one run only"
-blocks = ("matmul_q5_0", "matmul_q5_1", "matmul_q2_k", "matmul_q3_k", "matmul_q4_k", "matmul_q5_k", "matmul_q6_k")
-pooled = ("matmul_f32", "attention", "matmul_q8_0", "matmul_q4_0", "matmul_f16", "matmul_bf16") + blocks
+pooled = ("matmul_f32", "attention", "matmul_q8_0", "matmul_q4_0", "matmul_f16", "matmul_bf16")
 lv = {c["case_id"] for c in g if c["impl"] == "guest:9front-plan9-sse2"}
 table = ("rmsnorm", "softmax", "matmul_f32", "rope", "attention", "swiglu", "residual_add", "q8_0_quantize",
-         "matmul_q8_0", "matmul_q4_0", "sample_argmax", "matmul_f16", "matmul_bf16") + blocks
+         "matmul_q8_0", "matmul_q4_0", "sample_argmax", "matmul_f16", "matmul_bf16")
 want_lv = {c["case_id"] for c in g if c["impl"] == "guest:9front" and c["kernel"] in table}
 assert lv == want_lv, f"plan9-sse2 ran {len(lv)} cases, expected {len(want_lv)}"
 for level in ("", "-plan9-sse2"):
