@@ -128,24 +128,10 @@ nm_par_matmul_q8(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i
 	start(&j, k, pool, J_Q8, d);
 }
 
-void
-nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
-                   const float *xs, const nm_u8 *w, int n, int d)
-{
-	job j;
-
-	nm_memset(&j, 0, sizeof j);
-	j.out = out;
-	j.xq = xq;
-	j.xs = xs;
-	j.blocks = w;
-	j.n = n;
-	start(&j, k, pool, J_Q4_0, d);
-}
-
-void
-nm_par_matmul_blocks(const nm_kernel_table *k, nm_pool *pool, int blk, float *out,
-                     const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d)
+/* Q4_0 and the other block types: the same job but for its kind and blk. */
+static void
+blocks_job(const nm_kernel_table *k, nm_pool *pool, int kind, int blk, float *out, const nm_i8 *xq,
+           const float *xs, const nm_u8 *w, int n, int d)
 {
 	job j;
 
@@ -156,7 +142,21 @@ nm_par_matmul_blocks(const nm_kernel_table *k, nm_pool *pool, int blk, float *ou
 	j.blocks = w;
 	j.blk = blk;
 	j.n = n;
-	start(&j, k, pool, J_BLOCKS, d);
+	start(&j, k, pool, kind, d);
+}
+
+void
+nm_par_matmul_q4_0(const nm_kernel_table *k, nm_pool *pool, float *out, const nm_i8 *xq,
+                   const float *xs, const nm_u8 *w, int n, int d)
+{
+	blocks_job(k, pool, J_Q4_0, 0, out, xq, xs, w, n, d);
+}
+
+void
+nm_par_matmul_blocks(const nm_kernel_table *k, nm_pool *pool, int blk, float *out,
+                     const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d)
+{
+	blocks_job(k, pool, J_BLOCKS, blk, out, xq, xs, w, n, d);
 }
 
 static void
