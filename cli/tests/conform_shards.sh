@@ -7,6 +7,10 @@
 K="--kernel softmax --kernel rmsnorm --kernel rng --kernel matmul_f32"
 # shellcheck disable=SC2086
 NINEML_FAULT=softmax expect_status 1 "$NINEML" conform $K --out "$TMP/full" --quiet
+# The totals depend on the CPU (an implementation it lacks is not run): the
+# merge must report the unsharded run's, whatever they are.
+totals=$(sed -n 's/^9ml conform: \([0-9]* case runs: .*\)$/\1/p' "$TMP/out")
+[ -n "$totals" ] || { cat "$TMP/out"; fail "no totals line in the unsharded run"; }
 "$NINEML" conform $K --list | sort >"$TMP/all.txt"
 for i in 1 2 3; do
   # shellcheck disable=SC2086
@@ -19,7 +23,8 @@ done
 sort "$TMP"/list[123].txt >"$TMP/union.txt"
 cmp -s "$TMP/union.txt" "$TMP/all.txt" || fail "the shards' cases are not the selection's, each once: $(diff "$TMP/union.txt" "$TMP/all.txt" | head)"
 expect_status 1 "$NINEML" report merge "$TMP/s1/report.json" "$TMP/s2/report.json" "$TMP/s3/report.json" --out "$TMP/m"
-grep -q "^merged 3 reports: 2280 case runs, 1981 passed, 299 failed" "$TMP/out" || { cat "$TMP/out"; fail "merge summary"; }
+want=$(echo "$totals" | sed 's/^\([0-9]*\) case runs: /merged 3 reports: \1 case runs, /')
+grep -qF "$want" "$TMP/out" || { cat "$TMP/out"; fail "merge summary, want: $want"; }
 /usr/bin/python3 - "$TMP/full" "$TMP/m" <<'PY' || fail "the merged report differs from the unsharded one (above)"
 import json, sys
 full, merged = (json.load(open(d + "/report.json")) for d in sys.argv[1:3])
