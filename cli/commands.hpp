@@ -22,5 +22,6 @@ Action add_bench(CLI::App& app);
 Action add_run(CLI::App& app);
 Action add_accuracy(CLI::App& app);
 Action add_llmfs(CLI::App& app);
+Action add_check_port(CLI::App& app);
 
 }  // namespace nineml::cli

@@ -1,0 +1,4 @@
+/* An off-by-one in the tokenizer's merge loop: the prompt's last pair is never merged. */
+#include "bug.h"
+const int bug_tokenizer_last_pair = 1;
+const int bug_rope_model_dim = 0;
