@@ -182,13 +182,24 @@ int run_check(const Opts& o, const std::string& command) {
   char err[512];
   if (nm_vocab_from_file(&vocab.v, tok_path.c_str(), ck.config.vocab_size, err, sizeof err) != 0)
     throw std::runtime_error(err);
+  const std::vector<std::string>& prompts = o.prompts.empty() ? kPrompts : o.prompts;
+  for (size_t i = 0; i < prompts.size(); i++) {
+    // 9ml run refuses a prompt longer than the steps, and the text decides (exit 1, as there).
+    std::vector<int> ids(static_cast<size_t>(nm_tok_encode_max(static_cast<int>(prompts[i].size()))));
+    int n = 0;
+    if (nm_tok_encode(&vocab.v, prompts[i].data(), static_cast<int>(prompts[i].size()), 1, 0, ids.data(),
+                      static_cast<int>(ids.size()), &n, err, sizeof err) != 0)
+      throw std::runtime_error(fmt::format("--prompt {}: {}", quoted(prompts[i]), err));
+    if (n > o.steps)
+      throw std::runtime_error(fmt::format("--steps {}: prompt {} {} is {} tokens (BOS included); give at least "
+                                           "that many steps", o.steps, i, quoted(prompts[i]), n));
+  }
   port::Diagnoser diagnoser(model_path);
 
   report::Report r;
   r.host = "host";
   r.command = command;
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<std::string>& prompts = o.prompts.empty() ? kPrompts : o.prompts;
   std::vector<std::string> problems;  // the port did not run properly
   size_t failed_cases = 0;
   for (size_t i = 0; i < prompts.size(); i++) {

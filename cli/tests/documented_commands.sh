@@ -8,7 +8,8 @@
 # new documented option needs a run here. Not run: `vm` beyond --help (its
 # guests have their own tests, vmharness/tests) and bench's bandwidth probe
 # (tens of seconds of memory streaming; every bench run uses --no-probe).
-# $2 is the source directory (README.md, docs/CLI.md).
+# $2 is the source directory (README.md, docs/CLI.md), $3 check-port's
+# correct test port (cli/tests/ports/).
 . "$(dirname "$0")/lib.sh"
 SRC=$2
 RAN=$TMP/ran  # every invocation, one line each, for the coverage check
@@ -212,8 +213,19 @@ wait "$server"
 st=$?
 [ "$st" -eq 143 ] || fail "llmfs: SIGTERM gave exit $st"
 
+# check-port: 9ml run as the port, every option; --logits-file with the
+# test port that dumps them ($3; its verdicts: cli.check_port).
+T='{model} -z {tokenizer} -t 0 -n {steps} -i {prompt}'
+ok check-port --cmd "$NINEML run $T --simd scalar" --parse text --name r --out "$TMP/cp1" \
+  --steps 16 --timeout 30 --prompt "the bath" --prompt ""
+has '^external:r conforms: 2 prompts, 16 steps each' "check-port"
+ok check-port --cmd "$NINEML run $T --ids" --parse ids --out "$TMP/cp2" --steps 16
+has '^external:9ml conforms: 6 prompts, 16 steps each' "check-port --parse ids"
+ok check-port --cmd "$3 $T -L {logits}" --logits-file 'l-{case}.npy' --out "$TMP/cp3" --steps 16
+for f in report.json junit.xml summary.md index.html; do [ -s "$TMP/cp3/$f" ] || fail "check-port wrote no $f"; done
+
 # vm: --help only (the guests: vmharness/tests); every command's --help.
-for c in conform "report diff" fixtures tokenize detokenize run info quantize convert accuracy bench llmfs vm; do
+for c in conform "report diff" fixtures tokenize detokenize run info quantize convert accuracy bench llmfs check-port vm; do
   # shellcheck disable=SC2086
   ok $c --help
   has '^Usage: ' "$c --help"

@@ -50,7 +50,9 @@ expect_err 2 "9ml: --case nope/*: matches no case" "$NINEML" conform --case 'nop
 # Unknown commands: not the top-level help with exit 0.
 # llmfs is a command now: its unknown options are usage errors too.
 expect_err 2 "9ml: The following argument was not expected: --nosuch (see 9ml llmfs --help)" "$NINEML" llmfs --nosuch
-expect_err 2 "9ml: unknown command 'check-port'; commands: conform," "$NINEML" check-port --help
+# check-port is a command now too: without --cmd it is a usage error.
+expect_err 2 "9ml: --cmd is required (see 9ml check-port --help)" "$NINEML" check-port
+expect_err 2 "9ml: unknown command 'checkport'; did you mean check-port? commands: conform," "$NINEML" checkport --help
 expect_err 2 "9ml: unknown command 'nosuch'; commands: conform," "$NINEML" nosuch
 expect_err 2 "9ml: unknown command 'conformm'; did you mean conform? commands: conform," "$NINEML" conformm
 # The convention for every command (docs/CLI.md): a missing file is a data
