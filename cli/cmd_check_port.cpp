@@ -266,13 +266,27 @@ int run_check(const Opts& o, const std::string& command) {
     // Rows fed the same tokens: up to the first missed token (all when none).
     const size_t rows = std::min({logits.size(), e.logits.size(), div ? div->index : e.logits.size()});
     std::string tie;
-    if (div && div->got && div->index >= static_cast<size_t>(e.n_prompt) && div->index - 1 < e.logits.size()) {
+    if (div && div->index >= static_cast<size_t>(e.n_prompt) && div->index - 1 < e.logits.size()) {
       // The tie rule: a generated token whose reference logit is within the
       // tolerance of the top one is a float-order choice, not a mistake.
+      // Text shows no token, only its piece: any tied token whose piece
+      // the port's text goes on with (a piece that prints nothing too).
       const size_t p = div->index - 1;
       const std::vector<float>& l = e.logits[p];
-      const double gap = static_cast<double>(*std::max_element(l.begin(), l.end())) - l[static_cast<size_t>(*div->got)];
-      if (*div->got >= 0 && *div->got < static_cast<int>(l.size()) && gap <= e.tol[p]) {
+      const double top = *std::max_element(l.begin(), l.end());
+      if (o.parse == "text" && !div->port_ended)
+        for (int t = 0; t < static_cast<int>(l.size()); t++) {
+          const std::string piece = port::printed_piece(vocab.v, e.tokens[p], t);
+          if (t != e.tokens[div->index] && top - l[static_cast<size_t>(t)] <= e.tol[p] &&
+              div->got_text.compare(0, piece.size(), piece) == 0) {
+            div->got = t;
+            break;
+          }
+        }
+      const double gap = div->got && *div->got >= 0 && *div->got < static_cast<int>(l.size())
+                             ? top - l[static_cast<size_t>(*div->got)]
+                             : INFINITY;
+      if (gap <= e.tol[p]) {
         tie = fmt::format("a tie at position {}: the port chose {} {}, {:.3g} below the reference's top logit, within "
                           "the tolerance {:.3g}; the tokens after it are not compared",
                           p, *div->got, port::shown_piece(vocab.v, e.tokens[p], *div->got), gap, e.tol[p]);

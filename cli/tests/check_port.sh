@@ -3,9 +3,9 @@
 # its logits; the tokenizer off-by-one and the wrong RoPE fail, each message
 # naming the first divergence and, with logits, the kernel. Then `9ml run`
 # as a port, the report files, and the one-line errors for bad input.
-# Usage: check_port.sh 9ml PORT_CORRECT PORT_TOKENIZER PORT_ROPE
+# Usage: check_port.sh 9ml PORT_CORRECT PORT_TOKENIZER PORT_ROPE PORT_ROPE_Q PORT_TIE
 . "$(dirname "$0")/lib.sh"
-OK=$2 TOK=$3 ROPE=$4
+OK=$2 TOK=$3 ROPE=$4 ROPE_Q=$5 TIE=$6
 T='{model} -z {tokenizer} -t 0 -n {steps} -i {prompt}'
 # has TEXT: the last command's output holds TEXT (fixed string).
 has() { grep -qF -- "$1" "$TMP/out" || { cat "$TMP/out" >&2; fail "no '$1' in the output"; }; }
@@ -68,6 +68,25 @@ r = json.load(open(sys.argv[1]))
 bad = [c for c in r["cases"] if not c["passed"]]
 assert len(bad) == 12 and all("likely kernel: rope" in c["failure"] for c in bad), [c["failure"] for c in bad]
 EOF
+
+# RoPE left off the keys: no known variant gives it, so the diagnosis is the
+# class, from where the logits first differ.
+expect_status 1 "$NINEML" check-port --cmd "$ROPE_Q $T -L {logits}" --logits-file l.npy --out "$TMP/rope-q" --prompt "the bath"
+has "likely kernel: a position-dependent one, rope or attention (position 0 agrees, position 1 differs by"
+has "and no other token fed there explains it"
+
+# The tie rule: 'Once upon a time' over 64 steps has a near tie at position
+# 41 (margin 0.41 tolerances); a port that takes the other token there
+# conforms, with a note, in ids and in text (its token prints nothing).
+expect_status 0 "$NINEML" check-port --cmd "$TIE $T -I" --parse ids --out "$TMP/tie" --prompt "Once upon a time" --steps 64
+has "note: a tie at position 41: the port chose 154 '\x97', 0.000127 below the reference's top logit"
+expect_status 0 "$NINEML" check-port --cmd "$TIE $T" --parse text --out "$TMP/tie" --prompt "Once upon a time" --steps 64
+has "note: a tie at position 41: the port chose 154 '\x97', 0.000127 below the reference's top logit"
+# ...while the correct port takes the reference's, and the fixtures' margins keep it out of play.
+expect_status 0 "$NINEML" check-port --cmd "$OK $T -I" --parse ids --out "$TMP/tie" --prompt "Once upon a time" --steps 64
+hasnt "note:"
+expect_status 0 "$NINEML" check-port --cmd "$TIE $T" --out "$TMP/tie"
+hasnt "note:"
 
 # 9ml's own engine as a port, text and ids (its --ids prints 'prompt: ...' and 'generated: ...').
 expect_status 0 "$NINEML" check-port --cmd "$NINEML run $T --simd scalar" --name 9ml-run --out "$TMP/run"

@@ -3,7 +3,7 @@
  * (cli/tests/check_port.sh): a float32 forward pass and greedy generation
  * over a llama2.c v0 checkpoint and tokenizer.bin, from the math of
  * docs/FORWARD.md. Each test port links this file with one of bug_*.c,
- * which says which mistake (if any) it makes on purpose.
+ * which says which mistake (if any) it makes on purpose (bug.h).
  *
  *   port MODEL [-z TOKENIZER] [-t 0] [-n STEPS] [-i PROMPT] [-L LOGITS.npy] [-I]
  *
@@ -254,7 +254,8 @@ forward(const Model *m, State *s, int token, int pos)
 		matmul(k, s->xb, m->wk + (long)l * d * kv, d, kv);
 		matmul(v, s->xb, m->wv + (long)l * d * kv, d, kv);
 		rope(s->q, d, hs, d, pos);
-		rope(k, kv, hs, d, pos);
+		if (!bug_rope_q_only)
+			rope(k, kv, hs, d, pos);
 		for (int h = 0; h < m->heads; h++) {
 			float *q = s->q + h * hs, *att = s->att + (long)h * m->seq_len;
 			int kh = (h / rep) * hs;
@@ -377,6 +378,10 @@ main(int argc, char **argv)
 		} else {
 			for (int i = 1; i < m.vocab; i++)
 				if (lg[i] > lg[next])
+					next = i;
+			float top = lg[next];
+			for (int i = 0; i < m.vocab && tie_window > 0; i++)
+				if (lg[i] >= top - tie_window)
 					next = i;
 		}
 		pos++;

@@ -1,0 +1,6 @@
+/* A wrong RoPE that no known variant reproduces: the keys are never rotated. */
+#include "bug.h"
+const int bug_tokenizer_last_pair = 0;
+const int bug_rope_model_dim = 0;
+const int bug_rope_q_only = 1;
+const float tie_window = 0;
