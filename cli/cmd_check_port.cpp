@@ -298,6 +298,13 @@ int run_check(const Opts& o, const std::string& command) {
     if (have_logits) {
       lc = logits_case(base_case(opts, "port_logits", i, prompt, e, repro), e, logits, rows);
       lc.seconds = run.seconds;
+      // Every position both runs were fed the same tokens needs its row.
+      const size_t need = std::min(e.logits.size(), div ? div->index : e.logits.size());
+      if (logits.size() < need) {
+        lc.passed = false;
+        lc.failure = fmt::format("{}: {} rows of logits, the run had at least {} positions", logits_path,
+                                 logits.size(), need);
+      }
       if (!lc.passed && !div) why.push_back(lc.failure);
     } else if (!logits_error.empty()) {
       why.push_back(logits_error);

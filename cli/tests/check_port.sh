@@ -122,4 +122,13 @@ expect_status 1 "$NINEML" check-port --cmd "sh -c 'echo cannot read the model >&
 has "9ml: check-port: sh exited with status 3 on prompt 0 'hi'; its stderr: cannot read the model"
 expect_status 1 "$NINEML" check-port --cmd "$OK $T" --logits-file missing.npy --out "$TMP/bad" --prompt hi
 has "missing.npy: cannot open (the port wrote no logits there)"
+# Logits that are not whole rows, or fewer rows than the positions run.
+printf '#!/bin/sh\n"%s" "$@" || exit 1\nhead -c 3000 l.npy >short.bin\n' "$OK" >"$TMP/short.sh"
+chmod +x "$TMP/short.sh"
+expect_status 1 "$NINEML" check-port --cmd "$TMP/short.sh $T -L l.npy" --logits-file short.bin --out "$TMP/bad" --prompt hi
+has "short.bin: 3000 bytes, not a whole number of rows of 378 float32"
+printf '#!/bin/sh\n"%s" "$@" || exit 1\n/usr/bin/python3 -c "import numpy as n; n.save(\x27s.npy\x27, n.load(\x27l.npy\x27)[:2])"\n' \
+  "$OK" >"$TMP/short.sh"
+expect_status 1 "$NINEML" check-port --cmd "$TMP/short.sh $T -L l.npy" --logits-file s.npy --out "$TMP/bad" --prompt hi
+has "s.npy: 2 rows of logits, the run had at least 48 positions"
 echo "check_port: ok"
