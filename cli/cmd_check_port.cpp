@@ -20,11 +20,13 @@
 #include "check_port/port_compare.hpp"
 #include "check_port/port_diagnose.hpp"
 #include "check_port/port_exec.hpp"
+#include "check_port/port_kernels.hpp"
 #include "checkpoint_gen.hpp"
 #include "commands.hpp"
 #include "environment.hpp"
 #include "metrics.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "vocab_gen.hpp"
 
 namespace nineml::cli {
@@ -42,7 +44,7 @@ constexpr uint64_t kSeed = 1;  // `9ml fixtures`' default seed: models/llama2-v0
 
 struct Opts {
   std::string cmd, parse = "text", logits_file, name, out = "reports/check-port";
-  std::vector<std::string> prompts;
+  std::vector<std::string> prompts, kernels, cases;
   int steps = 48;
   double timeout = 60;
 };
@@ -140,7 +142,72 @@ report::CaseResult logits_case(report::CaseResult c, const port::Expected& e,
   return c;
 }
 
+void finish(report::Report& r, const std::string& out) {
+  r.host = "host";
+  r.tool_version = report::tool_version();
+  r.environment = report::host_environment();
+  std::time_t t = std::time(nullptr);
+  char iso[32];
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  r.created_utc = iso;
+  report::write_all(r, out);
+}
+
+// --kernel: the component-test contract, one run per kernel case.
+int run_kernels(const Opts& o, const std::string& command) {
+  std::vector<std::string> words, used;
+  try {
+    as_usage([&] {
+      conformance::check_kernel_names(o.kernels);
+      for (const std::string& key : o.cases) conformance::CaseSpec::parse(key);
+    });
+    words = port::split_template(o.cmd);
+    used = port::placeholders(words, {"kernel", "case", "inputs", "outputs"});
+  } catch (const std::invalid_argument& e) {
+    usage(e.what());
+  }
+  for (const char* need : {"inputs", "outputs"})
+    if (std::find(used.begin(), used.end(), need) == used.end())
+      usage(fmt::format("--cmd: the template has no {{{}}} (--kernel and --case need {{inputs}} and {{outputs}})", need));
+  if (!o.prompts.empty() || !o.logits_file.empty()) usage("--kernel: not with --prompt or --logits-file");
+  if (!(o.timeout > 0)) usage("--timeout: expected a number > 0");
+  words[0] = port::resolve_program(words[0]);
+  const std::string name = o.name.empty() ? fs::path(port::split_template(o.cmd)[0]).filename().string() : o.name;
+  check_writable_dir("--out", o.out);
+  port::KernelRun k;
+  k.words = words;
+  k.impl = "external:" + name;
+  k.dir = o.out;
+  k.timeout = o.timeout;
+  k.repro = [&](const std::string& key) {
+    return port::shell_line({"9ml", "check-port", "--cmd", o.cmd, "--case", key, "--name", name});
+  };
+  report::Report r;
+  r.command = command;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> problems;
+  as_usage([&] {
+    conformance::Selection sel;
+    sel.kernels = o.kernels;
+    sel.case_keys = o.cases;
+    if (conformance::select_cases(sel).empty()) throw std::runtime_error("--kernel/--case: the selection runs nothing");
+  });
+  r.cases = port::run_kernel_cases(k, o.kernels, o.cases, &problems);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  finish(r, o.out);
+  const report::Totals tot = report::totals(r.cases);
+  fmt::print("{}", report::summary_table(report::summarize(r)));
+  size_t shown = 0;
+  for (const auto& c : r.cases)
+    if (!c.passed && shown++ < 20) fmt::print("FAIL {} [{}]: {}\n", c.case_id, c.impl, c.failure);
+  fmt::print("{} {}: {} passed, {} failed of {} cases (report in {}/)\n", k.impl,
+             tot.failed == 0 ? "conforms" : "does not conform", tot.passed, tot.failed, tot.runs, o.out);
+  if (!problems.empty()) fmt::print(stderr, "9ml: check-port: {}\n", problems.front());
+  return tot.failed == 0 ? 0 : 1;
+}
+
 int run_check(const Opts& o, const std::string& command) {
+  if (!o.kernels.empty() || !o.cases.empty()) return run_kernels(o, command);
   // The command line first: the template's words and placeholders.
   std::vector<std::string> words;
   std::vector<std::string> used;
@@ -197,7 +264,6 @@ int run_check(const Opts& o, const std::string& command) {
   port::Diagnoser diagnoser(model_path);
 
   report::Report r;
-  r.host = "host";
   r.command = command;
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> problems;  // the port did not run properly
@@ -333,13 +399,7 @@ int run_check(const Opts& o, const std::string& command) {
     }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.tool_version = report::tool_version();
-  r.environment = report::host_environment();
-  std::time_t t = std::time(nullptr);
-  char iso[32];
-  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  r.created_utc = iso;
-  report::write_all(r, o.out);
+  finish(r, o.out);
   if (failed_cases == 0)
     fmt::print("external:{} conforms: {} prompts, {} steps each (report in {}/)\n", name, prompts.size(), o.steps, o.out);
   else
@@ -370,12 +430,20 @@ Action add_check_port(CLI::App& app) {
   real(sub->add_option("--timeout", o->timeout, "Seconds per run, (0, 86400] (default 60)")->type_name("S"), 1e-3, 86400);
   sub->add_option("--prompt", o->prompts, "A prompt to run instead of the fixture prompts (repeatable)")
       ->type_name("TEXT");
+  sub->add_option("--kernel", o->kernels,
+                  "Judge the port per kernel case instead (repeatable): it reads {inputs}/NAME.npy and writes "
+                  "{outputs}/out0.npy, ...")
+      ->type_name("K");
+  sub->add_option("--case", o->cases, "Judge the port on this kernel case (repeatable; a key as `9ml conform --list` prints)")
+      ->type_name("KEY");
   return [o]() {
     std::vector<std::string> line = {"9ml", "check-port", "--cmd", o->cmd, "--parse", o->parse};
     if (!o->logits_file.empty()) line.insert(line.end(), {"--logits-file", o->logits_file});
     if (!o->name.empty()) line.insert(line.end(), {"--name", o->name});
     line.insert(line.end(), {"--steps", std::to_string(o->steps), "--out", o->out});
     for (const std::string& p : o->prompts) line.insert(line.end(), {"--prompt", p});
+    for (const std::string& k : o->kernels) line.insert(line.end(), {"--kernel", k});
+    for (const std::string& c : o->cases) line.insert(line.end(), {"--case", c});
     return run_check(*o, port::shell_line(line));
   };
 }

@@ -131,4 +131,31 @@ printf '#!/bin/sh\n"%s" "$@" || exit 1\n/usr/bin/python3 -c "import numpy as n; 
   "$OK" >"$TMP/short.sh"
 expect_status 1 "$NINEML" check-port --cmd "$TMP/short.sh $T -L l.npy" --logits-file s.npy --out "$TMP/bad" --prompt hi
 has "s.npy: 2 rows of logits, the run had at least 48 positions"
+# The component-test contract (--kernel/--case): a NumPy port of softmax and
+# rmsnorm within their derived bounds; its naive variant (no max subtracted,
+# no epsilon) fails exactly the cases those mistakes reach.
+KP="/usr/bin/python3 $(cd "$(dirname "$0")" && pwd)/ports/kernel_port.py"
+C=()
+for d in normal heavy masked allmasked special; do C+=(--case softmax/n=17/$d/seed=1); done
+for d in normal tiny zeros; do C+=(--case rmsnorm/n=7/$d/seed=1); done
+expect_status 0 "$NINEML" check-port "${C[@]}" --cmd "$KP {kernel} {inputs} {outputs}" --name numpy --out "$TMP/k"
+has "external:numpy conforms: 8 passed, 0 failed of 8 cases"
+[ -s "$TMP/k/kernels/0000/in/x.npy" ] && [ -s "$TMP/k/kernels/0000/in/case.json" ] || fail "kernel inputs not written"
+/usr/bin/python3 - "$TMP/k/report.json" <<'PY' || fail "kernel report.json"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert {c["impl"] for c in r["cases"]} == {"external:numpy"}
+assert all(c["passed"] and c["tolerance_kind"] == "bound" and 0 < c["bound_ratio"] <= 1 for c in r["cases"] if c["distribution"] == "normal")
+assert "--case softmax/n=17/normal/seed=1" in r["cases"][0]["repro"]
+PY
+expect_status 1 "$NINEML" check-port "${C[@]}" --cmd "$KP --naive {kernel} {inputs} {outputs}" --name naive --out "$TMP/k"
+has "external:naive does not conform: 4 passed, 4 failed of 8 cases"
+has "FAIL softmax/n=17/heavy/seed=1 [external:naive]: element 4: got -nan, exact 1"
+has "FAIL rmsnorm/n=7/zeros/seed=1 [external:naive]: element 0: got -nan, exact 0"
+expect_status 1 "$NINEML" check-port --case softmax/n=17/normal/seed=1 --cmd "$KP rope {inputs} {outputs}" --name bad --out "$TMP/k"
+has "9ml: check-port: external:bad on softmax/n=17/normal/seed=1: exited with status 1; its stderr: kernel_port.py: no kernel rope"
+expect_status 2 "$NINEML" check-port --kernel softmax --cmd "$KP {kernel} {inputs}" --out "$TMP/k"
+has "9ml: --cmd: the template has no {outputs}"
+expect_status 2 "$NINEML" check-port --kernel nosuch --cmd "$KP {kernel} {inputs} {outputs}" --out "$TMP/k"
+has "9ml: --kernel nosuch: no such kernel"
 echo "check_port: ok"

@@ -223,6 +223,11 @@ ok check-port --cmd "$NINEML run $T --ids" --parse ids --out "$TMP/cp2" --steps 
 has '^external:9ml conforms: 6 prompts, 16 steps each' "check-port --parse ids"
 ok check-port --cmd "$3 $T -L {logits}" --logits-file 'l-{case}.npy' --out "$TMP/cp3" --steps 16
 for f in report.json junit.xml summary.md index.html; do [ -s "$TMP/cp3/$f" ] || fail "check-port wrote no $f"; done
+KP="/usr/bin/python3 $SRC/cli/tests/ports/kernel_port.py {kernel} {inputs} {outputs}"
+ok check-port --case softmax/n=17/normal/seed=1 --cmd "$KP" --name np --out "$TMP/cp4" --timeout 30
+has '^external:np conforms: 1 passed, 0 failed of 1 cases' "check-port --case"
+ok check-port --kernel softmax --case rmsnorm/n=7/normal/seed=1 --cmd "$KP" --out "$TMP/cp4"
+has '^external:python3 conforms: 1 passed, 0 failed of 1 cases' "check-port --kernel --case"
 
 # vm: --help only (the guests: vmharness/tests); every command's --help.
 for c in conform "report diff" fixtures tokenize detokenize run info quantize convert accuracy bench llmfs check-port vm; do
