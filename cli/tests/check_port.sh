@@ -15,6 +15,9 @@ hasnt() { ! grep -qF -- "$1" "$TMP/out" || { cat "$TMP/out" >&2; fail "unexpecte
 expect_status 0 "$NINEML" check-port --cmd "$OK $T" --name ok --out "$TMP/ok"
 has "external:ok conforms: 6 prompts, 48 steps each"
 hasnt FAIL
+# The tie rule's premise: every fixture prompt keeps its top-2 margins >= 4 tolerances.
+awk '/least top-2 margin/ { m = $0; sub(/.*margin /, "", m); sub(/ tolerances.*/, "", m); n++; if (m + 0 < 4) bad = bad " " m }
+     END { exit !(n == 6 && bad == "") }' "$TMP/out" || fail "a fixture prompt has a top-2 margin under 4 tolerances"
 expect_status 0 "$NINEML" check-port --cmd "$OK $T -I" --parse ids --name ok --out "$TMP/ok-ids"
 has "external:ok conforms"
 expect_status 0 "$NINEML" check-port --cmd "$OK $T -L {logits}" --logits-file 'logits-{case}.npy' --name ok --out "$TMP/ok-l"
