@@ -72,7 +72,7 @@ TEST_P(ModelParity, TokensAndLogitsBitIdenticalToReference) {
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
-  for (const char* a : {"llama2", "llama3", "mistral"})
+  for (const char* a : {"llama2", "llama3", "mistral", "qwen2"})
     for (ref::Storage s : {ref::Storage::f32, ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0,
                            ref::Storage::f16, ref::Storage::bf16})
       for (bool sampled : {false, true}) out.push_back({a, s, sampled});
