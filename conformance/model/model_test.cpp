@@ -91,7 +91,7 @@ class QuantAccuracy : public testing::TestWithParam<ref::Storage> {};
 
 TEST_P(QuantAccuracy, DerivedBoundsHoldEveryStep) {
   const ref::Storage storage = GetParam();
-  for (const char* arch : {"llama2", "llama3", "mistral"}) {
+  for (const char* arch : {"llama2", "llama3", "mistral", "qwen2"}) {
     const ref::Checkpoint ck = fixtures::make_checkpoint(arch_config(arch), 11);
     const QuantReport r = quant_accuracy(ck, arch, storage, kSteps, {1, 37, 200, 5});
     ASSERT_EQ(r.steps.size(), size_t(kSteps)) << arch;
