@@ -55,6 +55,7 @@ OFILES=\
 	engine/arch/llama2.$O\
 	engine/arch/llama3.$O\
 	engine/arch/mistral.$O\
+	engine/arch/qwen2.$O\
 	engine/arch/registry.$O\
 	engine/formats/build.$O\
 	engine/formats/gguf_parse.$O\

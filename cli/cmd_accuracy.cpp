@@ -121,8 +121,8 @@ int run_accuracy(const AccuracyOptions& o) {
 Action add_accuracy(CLI::App& app) {
   auto o = std::make_shared<AccuracyOptions>();
   auto* sub = app.add_subcommand("accuracy", "A quantized storage against f32: weights, products and logits vs derived bounds; top-1 agreement");
-  sub->add_option("--arch", o->arch, "Generated fixture architecture: llama2, llama3, mistral (default llama2)")
-      ->check(CLI::IsMember({"llama2", "llama3", "mistral"}));
+  sub->add_option("--arch", o->arch, "Generated fixture architecture: llama2, llama3, mistral, qwen2 (default llama2)")
+      ->check(CLI::IsMember({"llama2", "llama3", "mistral", "qwen2"}));
   sub->add_option("--model", o->model,
                   "A model file in any format 9ml loads (quantized weights are dequantized to f32 first; its "
                   "architecture is the file's) instead of the generated weights")

@@ -110,8 +110,9 @@ FixtureSummary write_fixtures(const Selection& s, const std::string& dir,
   }
   // GGUF K-quant models whose matrices the K types really hold (dim 256,
   // hidden 512: fixtures::kquant_config), written by the K-quant writer:
-  // models/ARCH-kshape-FORMAT/ (llama2: shared classifier, mistral: its own).
-  for (const std::string arch : {"llama2", "mistral"}) {
+  // models/ARCH-kshape-FORMAT/ (llama2: shared classifier, mistral and
+  // qwen2: their own).
+  for (const std::string arch : {"llama2", "mistral", "qwen2"}) {
     ref::Checkpoint ck = fixtures::make_checkpoint(fixtures::kquant_config(arch), s.seed);
     fixtures::snap_to_half_exact(ck);
     EngineModel source(ck, ref::Quant{ref::Storage::f32, 32}, arch);

@@ -62,13 +62,20 @@ typedef struct {
 } nm_views;
 
 typedef struct {
-	char arch[32]; /* architecture plugin name: "llama2", "llama3", "mistral" */
+	char arch[32]; /* architecture plugin name: "llama2", "llama3", "mistral", "qwen2" */
 	int dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
 	float rope_theta;
 	float norm_eps;
 	int sliding_window; /* 0: full causal attention */
 	nm_rope_scaling rope_scaling;
 	int shared_classifier;
+	/* The architecture rotates pairs (i, i + head_size/2) of each head
+	 * (llama.cpp's NEOX rope type: Qwen2) instead of (2i, 2i+1). Memory
+	 * always holds the pairwise layout: loaders permute Q/K rows (and
+	 * biases) the file stores in the NEOX layout, writers permute back.
+	 * The forward pass never reads it. */
+	int rope_neox;
+	int qkv_bias; /* q, k and v projections add a bias (Qwen2) */
 } nm_config;
 
 typedef struct {
@@ -80,6 +87,10 @@ typedef struct {
 	float *rms_final;          /* dim */
 	nm_tensor *wq, *wk, *wv, *wo, *w1, *w2, *w3; /* n_layers each */
 	nm_tensor wcls;            /* equals token_embedding when shared */
+	/* Projection biases when cfg.qkv_bias (else nil): n_layers x dim for
+	 * q, n_layers x kv_dim for k and v; q and k rows in memory's pairwise
+	 * RoPE layout, as wq and wk. */
+	float *bq, *bk, *bv;
 	/* Embedded vocabulary (GGUF), or nil: pieces, scores, token types. */
 	int vocab_n;
 	char **vocab_pieces;

@@ -93,6 +93,14 @@ void check_checkpoint(const Checkpoint& ck) {
       throw std::invalid_argument(std::string("checkpoint tensor ") + t.name + " has " +
                                   std::to_string(t.t.size()) + " values, the config needs " +
                                   std::to_string(t.want));
+  // Biases: n_layers x (dim, kv_dim, kv_dim) with config.qkv_bias, else none.
+  const uint64_t kv = s.wk / uint64_t(ck.config.dim) / uint64_t(ck.config.n_layers);
+  const uint64_t L = uint64_t(ck.config.n_layers), on = ck.config.qkv_bias ? 1 : 0;
+  if (uint64_t(ck.bq.size()) != on * L * uint64_t(ck.config.dim) || uint64_t(ck.bk.size()) != on * L * kv ||
+      uint64_t(ck.bv.size()) != on * L * kv)
+    throw std::invalid_argument(ck.config.qkv_bias
+                                    ? "checkpoint biases bq, bk, bv need n_layers x dim, kv_dim, kv_dim values"
+                                    : "checkpoint has biases but config.qkv_bias is false");
 }
 
 }  // namespace nineml::ref::internal

@@ -174,6 +174,7 @@ struct Config {
   float norm_eps = 1e-5f;
   int sliding_window = 0;  // 0: full causal attention
   RopeScaling rope_scaling;  // added: Llama 3.1 (factor 0: none)
+  bool qkv_bias = false;     // added: Qwen2's q/k/v projection biases (Checkpoint::bq, bk, bv)
 };
 
 // Added: how a Transformer stores its weights. f32 as given; q8: runq (v2)
@@ -216,6 +217,10 @@ struct Checkpoint {
   Config config;
   std::vector<float> token_embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3,
       rms_final, wcls;  // wcls empty when the classifier is shared
+  // Added (Qwen2): q, k, v projection biases, n_layers x dim / kv_dim /
+  // kv_dim, q and k in the pairwise RoPE layout of wq and wk; all empty
+  // unless config.qkv_bias. Added after the matmul, before RoPE.
+  std::vector<float> bq, bk, bv;
   const std::vector<float>& classifier() const {
     return config.shared_classifier ? token_embedding : wcls;
   }

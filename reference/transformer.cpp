@@ -249,6 +249,11 @@ std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
     std::vector<float> q = linear(xb, layer(ck.wq, l, dim * dim), qz ? &qwq[L] : nullptr, d, d);
     std::vector<float> kk = linear(xb, layer(ck.wk, l, kv_dim * dim), qz ? &qwk[L] : nullptr, d, kvd);
     std::vector<float> v = linear(xb, layer(ck.wv, l, kv_dim * dim), qz ? &qwv[L] : nullptr, d, kvd);
+    if (p.qkv_bias) {
+      q = k::residual_add(q, layer(ck.bq, l, dim));
+      kk = k::residual_add(kk, layer(ck.bk, l, kv_dim));
+      v = k::residual_add(v, layer(ck.bv, l, kv_dim));
+    }
     q = rope_f(q, pos);
     kk = rope_f(kk, pos);
     float* kc = key_f.data() + std::size_t(l) * layer_cache;
@@ -283,11 +288,17 @@ std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
   auto add = [](std::vector<double>& a, const std::vector<double>& b) {
     for (std::size_t i = 0; i < a.size(); i++) a[i] += b[i];
   };
+  auto widen = [](std::span<const float> b) { return std::vector<double>(b.begin(), b.end()); };
   for (int l = 0; l < p.n_layers; l++) {
     std::vector<double> xb = exact_rmsnorm<double>(x, layer(ck.rms_att, l, dim), eps);
     std::vector<double> q = exact_matmul<double>(xb, layer(ck.wq, l, dim * dim), d, d);
     std::vector<double> kk = exact_matmul<double>(xb, layer(ck.wk, l, kv_dim * dim), d, kvd);
-    const std::vector<double> v = exact_matmul<double>(xb, layer(ck.wv, l, kv_dim * dim), d, kvd);
+    std::vector<double> v = exact_matmul<double>(xb, layer(ck.wv, l, kv_dim * dim), d, kvd);
+    if (p.qkv_bias) {
+      add(q, widen(layer(ck.bq, l, dim)));
+      add(kk, widen(layer(ck.bk, l, kv_dim)));
+      add(v, widen(layer(ck.bv, l, kv_dim)));
+    }
     q = rope_d(q, pos);
     kk = rope_d(kk, pos);
     double* kc = key_d.data() + std::size_t(l) * layer_cache;

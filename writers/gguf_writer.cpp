@@ -33,8 +33,9 @@ struct Tensor {
   std::vector<uint64_t> ne;  // ne[0] fastest
   uint32_t type;
   const nm_tensor* t = nullptr;  // a matrix, or
-  const float* v = nullptr;      // a norm vector of ne[0] floats
+  const float* v = nullptr;      // a norm or bias vector of ne[0] floats
   uint64_t bytes = 0;            // its encoded size, known from shape and type
+  int half_split = 0;            // > 0: rows (or elements) go out half-split, heads of this many
 };
 
 // Values per block and bytes per block of a GGML type (1 and the element
@@ -96,9 +97,20 @@ void put_matrix(OutFile& s, const nm_model& m, const Tensor& x, const std::strin
   const nm_tensor& t = *x.t;
   uint64_t start = s.size();
   if (x.type == 2 && t.type == NM_T_Q4_0) {
-    s.bytes(t.blocks, x.bytes);  // already Q4_0: the blocks bit for bit
+    // already Q4_0: the blocks bit for bit (rows moved whole when half-split)
+    if (x.half_split > 0) {
+      const uint64_t row = x.bytes / static_cast<uint64_t>(t.rows);
+      std::vector<uint8_t> b(t.blocks, t.blocks + x.bytes);
+      s.bytes(unpermute_rows(b, t.rows, row, x.half_split));
+    } else {
+      s.bytes(t.blocks, x.bytes);
+    }
   } else {
     FloatView v = float_view(t);
+    if (x.half_split > 0) {  // a permuted copy (wq, wk: dim rows at most); rows quantize alone
+      v.own = unpermute_qk(std::vector<float>(v.p, v.p + v.n), t.rows, t.cols, x.half_split);
+      v.p = v.own.data();
+    }
     put_encoded(s, m, v.p, v.n, x.type);
   }
   if (s.size() - start != x.bytes)
@@ -113,7 +125,9 @@ Tensor vec(const std::string& name, const float* p, int n) {
 
 void write_gguf(const nm_model& m, const std::string& path, ref::Storage storage) {
   const nm_config& c = m.cfg;
-  std::string arch = std::string(c.arch) == "mistral" ? "mistral" : "llama";
+  // llama.cpp's architecture names: llama2 and llama3 are "llama".
+  const std::string a = c.arch;
+  std::string arch = a == "mistral" || a == "qwen2" ? a : "llama";
   Kv kv;
   kv.str("general.architecture", arch);
   kv.u32("general.alignment", kAlign);
@@ -136,7 +150,7 @@ void write_gguf(const nm_model& m, const std::string& path, ref::Storage storage
     kv.f32(arch + ".rope.scaling.high_freq_factor", c.rope_scaling.high_freq_factor);
     kv.u32(arch + ".rope.scaling.original_context_length", static_cast<uint32_t>(c.rope_scaling.original_max_position));
   }
-  if (std::string(c.arch) == "mistral") kv.u32(arch + ".attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  if (a == "mistral") kv.u32(arch + ".attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
   if (m.vocab_n > 0) {
     kv.str("tokenizer.ggml.model", "llama");
     kv.key("tokenizer.ggml.tokens", T_ARR);
@@ -159,16 +173,28 @@ void write_gguf(const nm_model& m, const std::string& path, ref::Storage storage
     return static_cast<uint32_t>(ref::gguf_matrix_type(storage, role, layer, c.n_layers, t.cols, has_output));
   };
   std::vector<Tensor> ts;
-  int dim = c.dim;
+  int dim = c.dim, kv_dim = c.dim / c.n_heads * c.n_kv_heads;
+  // llama.cpp keeps a NEOX architecture's Q/K rows (and biases) in the
+  // Hugging Face half-split order; memory has them pairwise.
+  const int hs = c.rope_neox ? c.dim / c.n_heads : 0;
+  auto split = [hs](Tensor t) {
+    t.half_split = hs;
+    return t;
+  };
   ts.push_back(matrix("token_embd.weight", m.token_embedding, type(ref::Matrix::token_embd, -1, m.token_embedding), path));
   ts.push_back(vec("output_norm.weight", m.rms_final, dim));
   if (has_output) ts.push_back(matrix("output.weight", m.wcls, type(ref::Matrix::output, -1, m.wcls), path));
   for (int l = 0; l < c.n_layers; l++) {
     std::string p = "blk." + std::to_string(l) + ".";
     ts.push_back(vec(p + "attn_norm.weight", m.rms_att + static_cast<size_t>(l) * dim, dim));
-    ts.push_back(matrix(p + "attn_q.weight", m.wq[l], type(ref::Matrix::attn_q, l, m.wq[l]), path));
-    ts.push_back(matrix(p + "attn_k.weight", m.wk[l], type(ref::Matrix::attn_k, l, m.wk[l]), path));
+    ts.push_back(split(matrix(p + "attn_q.weight", m.wq[l], type(ref::Matrix::attn_q, l, m.wq[l]), path)));
+    ts.push_back(split(matrix(p + "attn_k.weight", m.wk[l], type(ref::Matrix::attn_k, l, m.wk[l]), path)));
     ts.push_back(matrix(p + "attn_v.weight", m.wv[l], type(ref::Matrix::attn_v, l, m.wv[l]), path));
+    if (c.qkv_bias) {
+      ts.push_back(split(vec(p + "attn_q.bias", m.bq + static_cast<size_t>(l) * dim, dim)));
+      ts.push_back(split(vec(p + "attn_k.bias", m.bk + static_cast<size_t>(l) * kv_dim, kv_dim)));
+      ts.push_back(vec(p + "attn_v.bias", m.bv + static_cast<size_t>(l) * kv_dim, kv_dim));
+    }
     ts.push_back(matrix(p + "attn_output.weight", m.wo[l], type(ref::Matrix::attn_output, l, m.wo[l]), path));
     ts.push_back(vec(p + "ffn_norm.weight", m.rms_ffn + static_cast<size_t>(l) * dim, dim));
     ts.push_back(matrix(p + "ffn_gate.weight", m.w1[l], type(ref::Matrix::ffn_gate, l, m.w1[l]), path));
@@ -197,8 +223,12 @@ void write_gguf(const nm_model& m, const std::string& path, ref::Storage storage
     if (x.t != nullptr) {
       put_matrix(s, m, x, path);
       nm_model_drop_tensor(&m, x.t);  // its source pages go back once written
-    } else
+    } else if (x.half_split > 0) {
+      const int n = static_cast<int>(x.ne[0]);
+      s.floats(unpermute_qk(std::vector<float>(x.v, x.v + n), n, 1, x.half_split).data(), static_cast<size_t>(n));
+    } else {
       s.floats(x.v, static_cast<size_t>(x.ne[0]));
+    }
     s.pad_to(kAlign);
   }
   s.commit();

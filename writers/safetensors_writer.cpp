@@ -30,18 +30,31 @@ std::vector<float> unpermute_qk(const std::vector<float>& w, int rows, int cols,
   return out;
 }
 
+std::vector<uint8_t> unpermute_rows(const std::vector<uint8_t>& w, int rows, uint64_t row, int hs) {
+  std::vector<uint8_t> out(w.size());
+  auto at = [&](int r) { return static_cast<size_t>(r) * static_cast<size_t>(row); };
+  for (int h = 0; h < rows / hs; h++)
+    for (int i = 0; i < hs / 2; i++) {
+      std::copy_n(w.begin() + std::ptrdiff_t(at(h * hs + 2 * i)), row, out.begin() + std::ptrdiff_t(at(h * hs + i)));
+      std::copy_n(w.begin() + std::ptrdiff_t(at(h * hs + 2 * i + 1)), row,
+                  out.begin() + std::ptrdiff_t(at(h * hs + hs / 2 + i)));
+    }
+  return out;
+}
+
 void write_safetensors(const nm_model& m, const std::string& path, const std::string& dtype) {
   const nm_config& c = m.cfg;
-  int dim = c.dim, hs = c.dim / c.n_heads;
+  int dim = c.dim, hs = c.dim / c.n_heads, kv_dim = hs * c.n_kv_heads;
   // The list first (shapes only), so the header with every data offset is
   // written before any data; each tensor's values are made when written.
   struct T { std::string name; std::vector<uint64_t> shape; const nm_tensor* t; bool qk; const float* v; };
+  // Vectors: norms (dim) and biases (q: dim, k and v: kv_dim; q and k half-split).
   std::vector<T> ts;
   auto mat = [&](const std::string& n, const nm_tensor& t, bool qk) {
     ts.push_back({n, {static_cast<uint64_t>(t.rows), static_cast<uint64_t>(t.cols)}, &t, qk, nullptr});
   };
-  auto vec = [&](const std::string& n, const float* p) {
-    ts.push_back({n, {static_cast<uint64_t>(dim)}, nullptr, false, p});
+  auto vec = [&](const std::string& n, const float* p, int len = 0, bool qk = false) {
+    ts.push_back({n, {static_cast<uint64_t>(len > 0 ? len : dim)}, nullptr, qk, p});
   };
   mat("model.embed_tokens.weight", m.token_embedding, false);
   for (int l = 0; l < c.n_layers; l++) {
@@ -50,6 +63,11 @@ void write_safetensors(const nm_model& m, const std::string& path, const std::st
     mat(p + "self_attn.q_proj.weight", m.wq[l], true);
     mat(p + "self_attn.k_proj.weight", m.wk[l], true);
     mat(p + "self_attn.v_proj.weight", m.wv[l], false);
+    if (c.qkv_bias) {
+      vec(p + "self_attn.q_proj.bias", m.bq + static_cast<size_t>(l) * dim, dim, true);
+      vec(p + "self_attn.k_proj.bias", m.bk + static_cast<size_t>(l) * kv_dim, kv_dim, true);
+      vec(p + "self_attn.v_proj.bias", m.bv + static_cast<size_t>(l) * kv_dim, kv_dim, false);
+    }
     mat(p + "self_attn.o_proj.weight", m.wo[l], false);
     vec(p + "post_attention_layernorm.weight", m.rms_ffn + static_cast<size_t>(l) * dim);
     mat(p + "mlp.gate_proj.weight", m.w1[l], false);
@@ -85,7 +103,11 @@ void write_safetensors(const nm_model& m, const std::string& path, const std::st
       }
     } else {
       v.p = t.v;
-      v.n = static_cast<size_t>(dim);
+      v.n = static_cast<size_t>(t.shape[0]);
+      if (t.qk) {
+        v.own = unpermute_qk(std::vector<float>(v.p, v.p + v.n), static_cast<int>(v.n), 1, hs);
+        v.p = v.own.data();
+      }
     }
     if (dtype == "F32") {
       put_floats_dropping(out, m, v.p, v.n);
@@ -108,9 +130,11 @@ void write_safetensors(const nm_model& m, const std::string& path, const std::st
 void write_config_json(const nm_model& m, const std::string& path, const std::string& dtype) {
   const nm_config& c = m.cfg;
   std::string a = c.arch;
+  const std::string type = a == "mistral" || a == "qwen2" ? a : "llama";
   nlohmann::json cfg = {
-      {"architectures", {a == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM"}},
-      {"model_type", a == "mistral" ? "mistral" : "llama"},
+      {"architectures", {type == "mistral" ? "MistralForCausalLM" : type == "qwen2" ? "Qwen2ForCausalLM"
+                                                                                     : "LlamaForCausalLM"}},
+      {"model_type", type},
       {"hidden_size", c.dim}, {"intermediate_size", c.hidden_dim}, {"num_hidden_layers", c.n_layers},
       {"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads},
       {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.seq_len},
@@ -118,6 +142,12 @@ void write_config_json(const nm_model& m, const std::string& path, const std::st
       {"tie_word_embeddings", c.shared_classifier != 0}, {"hidden_act", "silu"},
       {"torch_dtype", dtype == "F32" ? "float32" : dtype == "F16" ? "float16" : "bfloat16"}};
   if (a == "mistral") cfg["sliding_window"] = c.sliding_window;
+  // As Qwen2's own configs say it: a window declared, used by no layer.
+  if (a == "qwen2") {
+    cfg["use_sliding_window"] = false;
+    cfg["sliding_window"] = c.seq_len;
+    cfg["max_window_layers"] = c.n_layers;
+  }
   if (c.rope_scaling.factor != 0.0f)
     cfg["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", c.rope_scaling.factor},
                            {"low_freq_factor", c.rope_scaling.low_freq_factor},

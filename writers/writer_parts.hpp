@@ -36,6 +36,8 @@ void put_floats_dropping(OutFile& s, const nm_model& m, const float* p, size_t n
 
 // Pairwise RoPE rows to Hugging Face half-split rows, per head of hs rows.
 std::vector<float> unpermute_qk(const std::vector<float>& w, int rows, int cols, int hs);
+// The same for rows of `row` bytes each (whole quantized rows).
+std::vector<uint8_t> unpermute_rows(const std::vector<uint8_t>& w, int rows, uint64_t row, int hs);
 uint16_t to_bf16(float x);  // round to nearest even; NaN stays NaN
 
 }  // namespace nineml::writers

@@ -166,6 +166,8 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["steps"] =
 ok accuracy --storage q4_0 --arch mistral --steps 4 --summary
 has '^mistral q4_0 vs f32, 4 steps: .*\(bound holds\)$' "accuracy mistral q4_0"
 ok accuracy --arch llama2 --steps 4 --summary
+ok accuracy --storage q8_0 --arch qwen2 --steps 4 --summary
+has '^qwen2 q8_0 vs f32, 4 steps: .*\(bound holds\)$' "accuracy qwen2 q8_0"
 for s in q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k q4_k_m q5_k_m; do
   ok accuracy --storage $s --steps 2 --summary
   has "$s vs f32, 2 steps" "accuracy --storage $s"

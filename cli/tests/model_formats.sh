@@ -44,7 +44,7 @@ expect_status 0 "$NINEML" info "$TMP/v1.gguf"
 grep -q '^format *llama2c-v1' "$TMP/out" || fail "v1 named .gguf"
 # GGUF fixtures embed the generated vocabulary: without -z, run reads it
 # from the file and gives the same ids and text as with -z tokenizer.bin.
-for arch in llama2 llama3 mistral; do
+for arch in llama2 llama3 mistral qwen2; do
   for t in gguf-f32 gguf-f16 gguf-bf16 gguf-q8_0 gguf-q4_0; do
     g=$TMP/fx/models/$arch-$t/model.bin
     for mode in --ids ""; do

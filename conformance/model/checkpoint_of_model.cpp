@@ -68,6 +68,13 @@ ref::Checkpoint checkpoint_of_model(const std::string& path, std::string* arch) 
   append_layers(ck.w2, m.w2, c.n_layers);
   append_layers(ck.w3, m.w3, c.n_layers);
   if (!p.shared_classifier) append(ck.wcls, m.wcls);
+  p.qkv_bias = c.qkv_bias != 0;
+  if (p.qkv_bias) {
+    const size_t KV = D / static_cast<size_t>(c.n_heads) * static_cast<size_t>(c.n_kv_heads);
+    ck.bq.assign(m.bq, m.bq + L * D);
+    ck.bk.assign(m.bk, m.bk + L * KV);
+    ck.bv.assign(m.bv, m.bv + L * KV);
+  }
   if (arch) *arch = c.arch;
   return ck;
 }

@@ -141,6 +141,14 @@ EngineModel::EngineModel(const ref::Checkpoint& ck, const ref::Quant& quant, con
   c.rope_scaling.high_freq_factor = p.rope_scaling.high_freq_factor;
   c.rope_scaling.original_max_position = p.rope_scaling.original_max_position;
   c.shared_classifier = p.shared_classifier ? 1 : 0;
+  // What the arch plugin sets on load (engine/arch/): the writers read them.
+  c.rope_neox = arch == "qwen2" ? 1 : 0;
+  c.qkv_bias = p.qkv_bias ? 1 : 0;
+  if (p.qkv_bias) {
+    m_.bq = ck_.bq.data();
+    m_.bk = ck_.bk.data();
+    m_.bv = ck_.bv.data();
+  }
   const int kv_dim = p.dim / p.n_heads * p.n_kv_heads;
   m_.token_embedding = make(ck_.token_embedding, 0, p.vocab_size, p.dim, ref::Matrix::token_embd, -1);
   m_.wcls = p.shared_classifier ? m_.token_embedding : make(ck_.wcls, 0, p.vocab_size, p.dim, ref::Matrix::output, -1);

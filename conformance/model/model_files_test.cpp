@@ -24,9 +24,12 @@ namespace {
 
 constexpr int kSteps = 256;
 
-// kshape: rows the K-quant types hold (fixtures::kquant_config).
-ref::Checkpoint snapped(const std::string& arch, bool kshape = false) {
-  ref::Checkpoint ck = fixtures::make_checkpoint(kshape ? fixtures::kquant_config(arch, kSteps) : arch_config(arch, kSteps), 21);
+// kshape: rows the K-quant types hold (fixtures::kquant_config); untied:
+// the classifier its own matrix even where the arch's fixture ties it.
+ref::Checkpoint snapped(const std::string& arch, bool kshape = false, bool untied = false) {
+  ref::Config cfg = kshape ? fixtures::kquant_config(arch, kSteps) : arch_config(arch, kSteps);
+  if (untied) cfg.shared_classifier = false;
+  ref::Checkpoint ck = fixtures::make_checkpoint(cfg, 21);
   fixtures::snap_to_half_exact(ck);
   return ck;
 }
@@ -42,13 +45,14 @@ struct Case {
   std::string arch, target;
   bool sampled;  // false: -t 0; true: -t 1.0 -p 0.9 -s 42
   bool kshape = false;  // snapped(arch, true)
+  bool untied = false;  // snapped(arch, kshape, true)
 };
 
 class ModelFiles : public testing::TestWithParam<Case> {};
 
 TEST_P(ModelFiles, LoadedFileMatchesReference) {
   const Case& c = GetParam();
-  const ref::Checkpoint ck = snapped(c.arch, c.kshape);
+  const ref::Checkpoint ck = snapped(c.arch, c.kshape, c.untied);
   EngineModel source(ck, ref::Quant{ref::Storage::f32, 32}, c.arch);
   Dir dir;
   auto target = writers::parse_target(c.target);
@@ -61,6 +65,8 @@ TEST_P(ModelFiles, LoadedFileMatchesReference) {
   char err[256] = {0};
   ASSERT_EQ(nm_model_load(&m, path.c_str(), err, sizeof err), 0) << err;
   EXPECT_STREQ(m.cfg.arch, c.arch.c_str());
+  EXPECT_EQ(m.cfg.shared_classifier != 0, ck.config.shared_classifier) << c.target;
+  EXPECT_EQ(m.cfg.qkv_bias != 0, ck.config.qkv_bias) << c.target;
   // 16-bit float files stay 16-bit in memory (their products widen on the fly)
   const bool f16 = c.target.ends_with("-f16"), bf16 = c.target.ends_with("-bf16");
   if (f16 || bf16) {
@@ -164,7 +170,7 @@ INSTANTIATE_TEST_SUITE_P(EveryGgufType, GgufVocabulary,
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
-  for (const char* arch : {"llama2", "llama3", "mistral"})
+  for (const char* arch : {"llama2", "llama3", "mistral", "qwen2"})
     for (const std::string& t : writers::target_names()) {
       bool llama2c_format = t == "v0" || t == "v1" || t == "v2";
       if (llama2c_format && std::string(arch) != "llama2") continue;  // llama2.c files carry llama2 only
@@ -174,14 +180,18 @@ std::vector<Case> all_cases() {
   // the mixes and Q6_K for the others (shared and separate classifiers).
   for (const char* t : {"gguf-q4_k_m", "gguf-q5_k_m", "gguf-q6_k", "gguf-q4_k", "gguf-q5_k", "gguf-q3_k", "gguf-q2_k"})
     out.push_back({"llama2", t, false, true});
-  for (const char* arch : {"llama3", "mistral"})
+  for (const char* arch : {"llama3", "mistral", "qwen2"})
     for (const char* t : {"gguf-q4_k_m", "gguf-q5_k_m", "gguf-q6_k"}) out.push_back({arch, t, false, true});
+  // Qwen2 with its own classifier (lm_head / output.weight) beside the
+  // tied fixture, in every format that can hold it.
+  for (const std::string& t : writers::target_names())
+    if (t != "v0" && t != "v1" && t != "v2") out.push_back({"qwen2", t, false, false, true});
   return out;
 }
 
 std::string case_name(const testing::TestParamInfo<Case>& i) {
   std::string s = i.param.arch + "_" + i.param.target + (i.param.sampled ? "_sampled" : "_greedy") +
-                  (i.param.kshape ? "_kshape" : "");
+                  (i.param.kshape ? "_kshape" : "") + (i.param.untied ? "_untied" : "");
   for (char& ch : s)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return s;

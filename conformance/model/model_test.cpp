@@ -72,7 +72,7 @@ TEST_P(ModelParity, TokensAndLogitsBitIdenticalToReference) {
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
-  for (const char* a : {"llama2", "llama3", "mistral"})
+  for (const char* a : {"llama2", "llama3", "mistral", "qwen2"})
     for (ref::Storage s : {ref::Storage::f32, ref::Storage::q8, ref::Storage::q8_0, ref::Storage::q4_0,
                            ref::Storage::f16, ref::Storage::bf16})
       for (bool sampled : {false, true}) out.push_back({a, s, sampled});
@@ -91,7 +91,7 @@ class QuantAccuracy : public testing::TestWithParam<ref::Storage> {};
 
 TEST_P(QuantAccuracy, DerivedBoundsHoldEveryStep) {
   const ref::Storage storage = GetParam();
-  for (const char* arch : {"llama2", "llama3", "mistral"}) {
+  for (const char* arch : {"llama2", "llama3", "mistral", "qwen2"}) {
     const ref::Checkpoint ck = fixtures::make_checkpoint(arch_config(arch), 11);
     const QuantReport r = quant_accuracy(ck, arch, storage, kSteps, {1, 37, 200, 5});
     ASSERT_EQ(r.steps.size(), size_t(kSteps)) << arch;

@@ -2,7 +2,9 @@
  * arch.h: architecture plugins. A format parser reports what the file says
  * about its architecture (nm_arch_meta); the registry picks the plugin that
  * claims it and the plugin fills the architecture fields of nm_config
- * (rope_theta, rope_scaling, sliding_window, arch) and validates them.
+ * (rope_theta, rope_scaling, sliding_window, rope_neox, qkv_bias, arch)
+ * and validates them, refusing what it does not implement by the key's
+ * name (docs/PORTING_MODELS.md).
  */
 #ifndef NINEML_ARCH_H
 #define NINEML_ARCH_H
@@ -19,6 +21,10 @@ typedef struct {
 	nm_rope_scaling scaling; /* the numbers the file gave */
 	int has_sliding_window;
 	int sliding_window;
+	/* The key that gave sliding_window as the file spells it
+	 * ("qwen2.attention.sliding_window", "use_sliding_window"), for
+	 * errors naming it. */
+	char window_key[64];
 } nm_arch_meta;
 
 typedef struct {
@@ -32,13 +38,14 @@ typedef struct {
 extern const nm_arch nm_arch_llama2;
 extern const nm_arch nm_arch_llama3;
 extern const nm_arch nm_arch_mistral;
+extern const nm_arch nm_arch_qwen2;
 
 /* Registry (arch/registry.c): the plugins in the order they are asked. */
 int nm_arch_count(void);
 const nm_arch *nm_arch_at(int i);
 const nm_arch *nm_arch_find(const char *name);
 /* Picks and runs the plugin for meta; unknown architectures give
- * "PATH: unknown architecture 'X' (known: llama2, llama3, mistral)". */
+ * "PATH: unknown architecture 'X' (known: llama2, llama3, mistral, qwen2)". */
 int nm_arch_configure(nm_config *cfg, const nm_arch_meta *meta, const char *path, char *err, int errlen);
 
 /*

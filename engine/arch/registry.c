@@ -2,10 +2,12 @@
 #include "arch/arch.h"
 #include "formats/text.h"
 
-/* llama3 and mistral are asked before llama2, which claims every "llama". */
+/* llama3 and mistral are asked before llama2, which claims every "llama";
+ * qwen2 claims only its own name. */
 static const nm_arch *const plugins[] = {
 	&nm_arch_llama3,
 	&nm_arch_mistral,
+	&nm_arch_qwen2,
 	&nm_arch_llama2,
 };
 
@@ -38,6 +40,8 @@ nm_arch_configure(nm_config *cfg, const nm_arch_meta *meta, const char *path, ch
 	for (int i = 0; i < nm_arch_count(); i++) {
 		if (plugins[i]->claims(meta)) {
 			nm_strlcpy(cfg->arch, plugins[i]->name, (int)sizeof cfg->arch);
+			cfg->rope_neox = 0;	/* Llama's unless the plugin says */
+			cfg->qkv_bias = 0;
 			return plugins[i]->configure(cfg, meta, path, err, errlen);
 		}
 	}
@@ -46,7 +50,7 @@ nm_arch_configure(nm_config *cfg, const nm_arch_meta *meta, const char *path, ch
 	nm_text_str(&t, path);
 	nm_text_str(&t, ": unknown architecture '");
 	nm_text_str(&t, meta->name);
-	nm_text_str(&t, "' (known: llama2, llama3, mistral)");
+	nm_text_str(&t, "' (known: llama2, llama3, mistral, qwen2)");
 	return -1;
 }
 

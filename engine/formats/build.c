@@ -2,8 +2,8 @@
  * build.c: turns a parsed file into an nm_model: checks every tensor's name
  * and shape against the configuration, keeps Q8/Q4_0 weights in their
  * stored form, F16/BF16 matrices as 16-bit floats (norms widen to float),
- * and permutes half-split Q/K rows to the pairwise RoPE layout
- * (docs/FORMATS.md). Weights the kernels take as stored (f32, f16, bf16,
+ * and permutes half-split Q/K rows (and biases) to the pairwise RoPE
+ * layout (docs/FORMATS.md, docs/PORTING_MODELS.md). Weights the kernels take as stored (f32, f16, bf16,
  * llama2.c's Q8 groups, Q4_0 blocks) stay in the read-only file view
  * instead of being copied, when the parse came from a file.
  */
@@ -158,11 +158,15 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 			for (int j = 0; j < 32; j++)
 				t->q[b * 32 + (nm_u64)j] = (nm_i8)blk[2 + j];
 		}
+		if (permute_hs > 0 &&
+		    (permute_rows(c, (nm_u8 *)t->q, rows, (nm_u64)cols, permute_hs) != 0 ||
+		     permute_rows(c, (nm_u8 *)t->s, rows, (nm_u64)cols / 32 * sizeof(float), permute_hs) != 0))
+			return -1;
 		return 0;
 	case NM_DT_Q4_0:
 		t->type = NM_T_Q4_0;
 		t->group_size = 32;
-		if (in_place(c, e->data, 1)) {
+		if (permute_hs == 0 && in_place(c, e->data, 1)) {
 			t->blocks = (nm_u8 *)e->data;
 			return 0;
 		}
@@ -170,11 +174,13 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 		if (t->blocks == nil)
 			return oom(c);
 		nm_memcpy(t->blocks, e->data, e->info.nbytes);
+		if (permute_hs > 0)
+			return permute_rows(c, t->blocks, rows, e->info.nbytes / (nm_u64)rows, permute_hs);
 		return 0;
 	case NM_DT_Q8_GROUP:
 		t->type = NM_T_Q8;
 		t->group_size = e->info.group_size;
-		if (in_place(c, e->scales, 4)) {
+		if (permute_hs == 0 && in_place(c, e->scales, 4)) {
 			t->q = (nm_i8 *)e->data;
 			t->s = (float *)e->scales;
 			return 0;
@@ -186,6 +192,11 @@ load_matrix(ctx *c, nm_tensor *t, int role, int layer, int rows, int cols, int p
 		nm_memcpy(t->q, e->data, n);
 		for (nm_u64 g = 0; g < n / (nm_u64)t->group_size; g++)
 			t->s[g] = nm_lef32(e->scales + 4 * g);
+		if (permute_hs > 0 &&
+		    (permute_rows(c, (nm_u8 *)t->q, rows, (nm_u64)cols, permute_hs) != 0 ||
+		     permute_rows(c, (nm_u8 *)t->s, rows,
+		                  (nm_u64)cols / (nm_u64)t->group_size * sizeof(float), permute_hs) != 0))
+			return -1;
 		return 0;
 	case NM_DT_F16:
 	case NM_DT_BF16:
@@ -242,6 +253,17 @@ load_vector(ctx *c, float *out, int role, int layer, int n)
 	if (e == nil)
 		return -1;
 	to_float(out, e, n);
+	return 0;
+}
+
+/* A q or k bias: a vector, its elements permuted as the matrix's rows. */
+static int
+load_bias(ctx *c, float *out, int role, int layer, int n, int permute_hs)
+{
+	if (load_vector(c, out, role, layer, n) != 0)
+		return -1;
+	if (permute_hs > 0)
+		return permute_rows(c, (nm_u8 *)out, n, sizeof(float), permute_hs);
 	return 0;
 }
 
@@ -339,7 +361,21 @@ nm_model_build(nm_model *m, const nm_parsed *p, char *err, int errlen)
 		return oom(&c);
 	if (load_matrix(&c, &m->token_embedding, NM_R_EMB, -1, cfg->vocab_size, dim, 0) != 0)
 		return -1;
-	int perm = p->qk_half_split ? hs : 0;
+	// Half-split rows: Hugging Face's for every architecture, GGUF's for
+	// the NEOX ones.
+	int perm = p->qk_half_split || (p->qk_arch_layout && cfg->rope_neox) ? hs : 0;
+	if (cfg->qkv_bias) {
+		m->bq = nm_model_own(m, (nm_u64)L * (nm_u64)dim * sizeof(float));
+		m->bk = nm_model_own(m, (nm_u64)L * (nm_u64)kv * sizeof(float));
+		m->bv = nm_model_own(m, (nm_u64)L * (nm_u64)kv * sizeof(float));
+		if (m->bq == nil || m->bk == nil || m->bv == nil)
+			return oom(&c);
+		for (int l = 0; l < L; l++)
+			if (load_bias(&c, m->bq + (nm_i64)l * dim, NM_R_BQ, l, dim, perm) != 0 ||
+			    load_bias(&c, m->bk + (nm_i64)l * kv, NM_R_BK, l, kv, perm) != 0 ||
+			    load_bias(&c, m->bv + (nm_i64)l * kv, NM_R_BV, l, kv, 0) != 0)
+				return -1;
+	}
 	for (int l = 0; l < L; l++) {
 		if (load_vector(&c, m->rms_att + (nm_i64)l * dim, NM_R_RMS_ATT, l, dim) != 0 ||
 		    load_vector(&c, m->rms_ffn + (nm_i64)l * dim, NM_R_RMS_FFN, l, dim) != 0 ||

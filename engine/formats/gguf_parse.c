@@ -97,7 +97,8 @@ tensor_name(nm_text *t, int role, int layer)
 	static const char *const names[NM_R_COUNT] = {
 		"token_embd.weight", "attn_norm.weight", "attn_q.weight", "attn_k.weight",
 		"attn_v.weight", "attn_output.weight", "ffn_norm.weight", "ffn_gate.weight",
-		"ffn_down.weight", "ffn_up.weight", "output_norm.weight", "output.weight"
+		"ffn_down.weight", "ffn_up.weight", "output_norm.weight", "output.weight",
+		"attn_q.bias", "attn_k.bias", "attn_v.bias"
 	};
 	if (layer >= 0) {
 		nm_text_str(t, "blk.");
@@ -843,6 +844,11 @@ nm_gguf_parse(nm_parsed *p, const nm_u8 *data, nm_u64 len, char *err, int errlen
 	    (m->has_sliding_window = get_int(kvs, arch, "attention.sliding_window", 0, &m->sliding_window, p->path, err, errlen)) < 0 ||
 	    rope_meta(kvs, arch, p, err, errlen) != 0)
 		goto out;
+	nm_text wk;
+	nm_text_init(&wk, m->window_key, (int)sizeof m->window_key);
+	nm_text_str(&wk, arch);
+	nm_text_str(&wk, ".attention.sliding_window");
+	p->qk_arch_layout = 1;
 
 	if (read_vocab(kvs, p, err, errlen) != 0)
 		goto out;

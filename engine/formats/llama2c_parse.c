@@ -26,7 +26,8 @@ tensor_name(nm_text *t, int role, int layer)
 		"tok_embeddings.weight", "attention_norm.weight", "attention.wq.weight",
 		"attention.wk.weight", "attention.wv.weight", "attention.wo.weight",
 		"ffn_norm.weight", "feed_forward.w1.weight", "feed_forward.w2.weight",
-		"feed_forward.w3.weight", "norm.weight", "output.weight"
+		"feed_forward.w3.weight", "norm.weight", "output.weight",
+		"attention.wq.bias", "attention.wk.bias", "attention.wv.bias"
 	};
 	if (layer >= 0) {
 		nm_text_str(t, "layers.");

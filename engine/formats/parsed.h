@@ -14,7 +14,8 @@
 /* Roles of the model's tensors. */
 enum {
 	NM_R_EMB = 0, NM_R_RMS_ATT, NM_R_WQ, NM_R_WK, NM_R_WV, NM_R_WO, NM_R_RMS_FFN,
-	NM_R_W1, NM_R_W2, NM_R_W3, NM_R_RMS_FINAL, NM_R_WCLS, NM_R_COUNT
+	NM_R_W1, NM_R_W2, NM_R_W3, NM_R_RMS_FINAL, NM_R_WCLS, NM_R_BQ, NM_R_BK, NM_R_BV,
+	NM_R_COUNT
 };
 
 typedef struct {
@@ -30,6 +31,10 @@ struct nm_parsed {
 	nm_config cfg;        /* dimensions, norm_eps, shared_classifier */
 	nm_arch_meta meta;
 	int qk_half_split;    /* Q/K rows stored half-split (Hugging Face) */
+	/* Q/K rows stored in the architecture's own RoPE layout (GGUF:
+	 * llama.cpp permutes Llama to pairwise, keeps NEOX architectures
+	 * half-split), so half-split when the plugin sets rope_neox. */
+	int qk_arch_layout;
 	nm_entry *entries;
 	int n_entries;
 	/* Name index over entries (nm_parsed_index): slot = entry number + 1,

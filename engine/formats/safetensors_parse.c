@@ -9,7 +9,7 @@
 
 enum { MAX_PATH = 1024 };
 
-/* Hugging Face Llama/Mistral tensor names. */
+/* Hugging Face Llama/Mistral/Qwen2 tensor names. */
 static void
 tensor_name(nm_text *t, int role, int layer)
 {
@@ -17,7 +17,8 @@ tensor_name(nm_text *t, int role, int layer)
 		"model.embed_tokens.weight", "input_layernorm.weight", "self_attn.q_proj.weight",
 		"self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
 		"post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.down_proj.weight",
-		"mlp.up_proj.weight", "model.norm.weight", "lm_head.weight"
+		"mlp.up_proj.weight", "model.norm.weight", "lm_head.weight",
+		"self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias"
 	};
 	if (layer >= 0) {
 		nm_text_str(t, "model.layers.");
@@ -433,6 +434,18 @@ read_config(nm_parsed *p, char *err, int errlen)
 	    (m->has_rope_theta = cfg_float(&doc, 0, "rope_theta", &m->rope_theta, cpath, err, errlen)) < 0 ||
 	    (m->has_sliding_window = cfg_int(&doc, "sliding_window", &m->sliding_window, cpath, err, errlen)) < 0)
 		goto out;
+	nm_strlcpy(m->window_key, "sliding_window", (int)sizeof m->window_key);
+	// Qwen2's configs carry a window with use_sliding_window false: then
+	// no layer uses it. True: the plugin decides (and errors name the key).
+	int use = nm_json_get(&doc, 0, "use_sliding_window");
+	if (use >= 0 && doc.nodes[use].type == NM_JSON_FALSE)
+		m->has_sliding_window = 0;
+	else if (use >= 0 && doc.nodes[use].type == NM_JSON_TRUE)
+		nm_strlcpy(m->window_key, "use_sliding_window", (int)sizeof m->window_key);
+	else if (use >= 0) {
+		json_err(err, errlen, cpath, "config.json", "use_sliding_window", "must be true or false");
+		goto out;
+	}
 	int tie = nm_json_get(&doc, 0, "tie_word_embeddings");
 	c->shared_classifier = tie >= 0 && doc.nodes[tie].type == NM_JSON_TRUE;
 	int mt = nm_json_get(&doc, 0, "model_type"), ar = nm_json_get(&doc, 0, "architectures");
@@ -447,6 +460,8 @@ read_config(nm_parsed *p, char *err, int errlen)
 			nm_strlcpy(m->name, "llama", (int)sizeof m->name);
 		else if (nm_json_str_eq(&doc, a0, "MistralForCausalLM"))
 			nm_strlcpy(m->name, "mistral", (int)sizeof m->name);
+		else if (nm_json_str_eq(&doc, a0, "Qwen2ForCausalLM"))
+			nm_strlcpy(m->name, "qwen2", (int)sizeof m->name);
 		else if (nm_json_str_copy(&doc, a0, m->name, (int)sizeof m->name) < 0)
 			nm_strlcpy(m->name, "(unnamed)", (int)sizeof m->name);
 	} else {

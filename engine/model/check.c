@@ -68,6 +68,8 @@ nm_model_check(const nm_model *m)
 	if (m->wq == nil || m->wk == nil || m->wv == nil || m->wo == nil || m->w1 == nil ||
 	    m->w2 == nil || m->w3 == nil)
 		return "missing layer weights";
+	if (c->qkv_bias && (m->bq == nil || m->bk == nil || m->bv == nil))
+		return "missing q/k/v bias";
 	int kv_dim = c->dim / c->n_heads * c->n_kv_heads;
 	if ((err = check_tensor(&m->token_embedding, c->vocab_size, c->dim)) != nil)
 		return err;

@@ -58,11 +58,18 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 		wo[0] = &m->wo[l];
 		w2[0] = &m->w2[l];
 
-		// Attention: q, k, v; RoPE; k and v written straight into the cache.
+		// Attention: q, k, v (plus their biases, Qwen2: the residual_add kernel
+		// adds one float to each, as llama.cpp's ggml_add); RoPE; k and v written straight into the cache.
 		for (int t = 0; t < T; t++)
 			k->rmsnorm(s->xb + (nm_i64)t * dim, s->x + (nm_i64)t * dim,
 			           m->rms_att + (nm_i64)l * dim, dim, c->norm_eps);
 		nm_linear_batch(s, e, s->xb, T, 3, qkv_out, qkv);
+		if (c->qkv_bias)
+			for (int t = 0; t < T; t++) {
+				k->residual_add(s->q + (nm_i64)t * dim, m->bq + (nm_i64)l * dim, dim);
+				k->residual_add(kpos + (nm_i64)t * kv_dim, m->bk + (nm_i64)l * kv_dim, kv_dim);
+				k->residual_add(vpos + (nm_i64)t * kv_dim, m->bv + (nm_i64)l * kv_dim, kv_dim);
+			}
 		for (int t = 0; t < T; t++) {
 			rope(s, m, e, s->q + (nm_i64)t * dim, dim, pos0 + t);
 			rope(s, m, e, kpos + (nm_i64)t * kv_dim, kv_dim, pos0 + t);

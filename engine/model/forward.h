@@ -92,7 +92,7 @@ int nm_model_pack(nm_model *m, const nm_kernel_table *k);
 
 /* Weight bytes one decoded token reads with table k: every layer matrix
  * and the classifier as k's dispatch reads them (its packed layout where
- * the model was packed for k, the rest as stored), and the f32 norms. The
+ * the model was packed for k, the rest as stored), the f32 norms and biases. The
  * embedding row (1/vocab of a matrix) is left out. */
 nm_u64 nm_model_read_bytes(const nm_model *m, const nm_kernel_table *k);
 

@@ -50,5 +50,7 @@ nm_model_read_bytes(const nm_model *m, const nm_kernel_table *k)
 		b += matrix_bytes(&m->wq[l], k) + matrix_bytes(&m->wk[l], k) + matrix_bytes(&m->wv[l], k) +
 		     matrix_bytes(&m->wo[l], k) + matrix_bytes(&m->w1[l], k) + matrix_bytes(&m->w2[l], k) +
 		     matrix_bytes(&m->w3[l], k);
+	if (c->qkv_bias) /* f32 q, k, v biases of every layer */
+		b += 4 * (nm_u64)c->n_layers * ((nm_u64)c->dim + 2 * (nm_u64)(c->dim / c->n_heads * c->n_kv_heads));
 	return b;
 }

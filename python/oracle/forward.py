@@ -76,6 +76,10 @@ class Oracle:
         self.v_cache[:] = 0
         self.next_pos = 0
 
+    def bias(self, name, layer):
+        """Layer's row of a projection bias, or 0 for a model without one."""
+        return self.w[name][layer] if name in self.w else 0.0
+
     def rmsnorm(self, x, w):
         return w * (x / np.sqrt(np.mean(x * x) + self.eps))
 
@@ -117,9 +121,10 @@ class Oracle:
         states = [x.copy()]
         for l in range(c["n_layers"]):
             xb = self.rmsnorm(x, w["rms_att"][l])
-            q = self.rope(w["wq"][l] @ xb, pos)
-            self.k_cache[l, pos] = self.rope(w["wk"][l] @ xb, pos)
-            self.v_cache[l, pos] = w["wv"][l] @ xb
+            # Qwen2's q/k/v biases (weights "bq", "bk", "bv"), added before RoPE
+            q = self.rope(w["wq"][l] @ xb + self.bias("bq", l), pos)
+            self.k_cache[l, pos] = self.rope(w["wk"][l] @ xb + self.bias("bk", l), pos)
+            self.v_cache[l, pos] = w["wv"][l] @ xb + self.bias("bv", l)
             x = x + w["wo"][l] @ self.attention(q, l, pos)
             xb = self.rmsnorm(x, w["rms_ffn"][l])
             h1, h3 = w["w1"][l] @ xb, w["w3"][l] @ xb

@@ -181,6 +181,8 @@ class Model {
     d["rope_theta"] = c.rope_theta;
     d["norm_eps"] = c.norm_eps;
     d["sliding_window"] = c.sliding_window;
+    d["qkv_bias"] = static_cast<bool>(c.qkv_bias);
+    d["rope_neox"] = static_cast<bool>(c.rope_neox);
     if (c.rope_scaling.factor > 0) {
       py::dict rs;
       rs["factor"] = c.rope_scaling.factor;
@@ -248,6 +250,12 @@ class Model {
       d["w3"] = stacked(m_.w3);
       d["rms_final"] = floats(m_.rms_final, {c.dim});
       d["wcls"] = c.shared_classifier ? d["token_embedding"] : py::object(matrix(m_.wcls));
+      if (c.qkv_bias) {  // Qwen2: q and k in memory's pairwise RoPE order, as wq and wk
+        const py::ssize_t kv = c.dim / c.n_heads * c.n_kv_heads;
+        d["bq"] = floats(m_.bq, {static_cast<py::ssize_t>(L), c.dim});
+        d["bk"] = floats(m_.bk, {static_cast<py::ssize_t>(L), kv});
+        d["bv"] = floats(m_.bv, {static_cast<py::ssize_t>(L), kv});
+      }
     } catch (const std::runtime_error& e) {
       throw ValueErr(std::string("Model.weights: ") + e.what());
     }

@@ -53,13 +53,18 @@ def test_every_architecture_and_format(fixture_dir, manifest):
         else:
             assert c["rope_scaling"] is None
         assert c["sliding_window"] == (32 if e["arch"] == "mistral" else 0)
-        assert c["shared_classifier"] == (e["arch"] != "mistral")
+        # qwen2's K-shape fixture is its untied variant
+        assert c["shared_classifier"] == (e["arch"] != "mistral" and not (e["arch"] == "qwen2" and kshape))
+        assert c["qkv_bias"] == c["rope_neox"] == (e["arch"] == "qwen2")
         w = m.weights()
         d, hid, L, V = c["dim"], c["hidden_dim"], c["n_layers"], c["vocab_size"]
         kv = c["n_kv_heads"] * (d // c["n_heads"])
         shapes = {"token_embedding": (V, d), "rms_att": (L, d), "wq": (L, d, d), "wk": (L, kv, d),
                   "wv": (L, kv, d), "wo": (L, d, d), "rms_ffn": (L, d), "w1": (L, hid, d), "w2": (L, d, hid),
                   "w3": (L, hid, d), "rms_final": (d,), "wcls": (V, d)}
+        if e["arch"] == "qwen2":
+            shapes.update({"bq": (L, d), "bk": (L, kv), "bv": (L, kv)})
+            assert np.abs(m.weights()["bk"]).max() > 0.1, e["file"]  # the generated biases are nonzero
         assert {k: v.shape for k, v in w.items()} == shapes, e["file"]
         assert all(v.dtype == np.float32 for v in w.values())
         logits = m.forward(1, 0)

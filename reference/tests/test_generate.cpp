@@ -62,8 +62,18 @@ TEST(Generate, GreedyLlama2cIsBitReproducible) {
 // are off by at most e each, llama2c can rank them the other way only when
 // g <= 2e. Any divergence without that excuse is a bug.
 TEST(Generate, GreedyTokensMatchExactMode) {
-  for (bool shared : {true, false}) {
-    const Checkpoint ck = fixtures::make_checkpoint(model_config(shared), 7);
+  for (int variant = 0; variant < 4; variant++) {
+    // 0, 1: a Llama model, tied and untied; 2, 3: the same with Qwen2's
+    // q/k/v biases and theta (fixtures::arch_config("qwen2")).
+    const bool shared = variant % 2 == 0;
+    Config cfg = model_config(shared);
+    if (variant >= 2) {
+      const Config q = fixtures::arch_config("qwen2", cfg.seq_len);
+      cfg.qkv_bias = q.qkv_bias;
+      cfg.rope_theta = q.rope_theta;
+      cfg.norm_eps = q.norm_eps;
+    }
+    const Checkpoint ck = fixtures::make_checkpoint(cfg, 7);
     const Generation f = generate(ck, Mode::llama2c, kPrompt, 64, 0.0f, 0.0f, 1);
     const Generation e = generate(ck, Mode::exact, kPrompt, 64, 0.0f, 0.0f, 1);
     const std::size_t steps = std::min(f.logits.size(), e.logits.size());
@@ -84,8 +94,38 @@ TEST(Generate, GreedyTokensMatchExactMode) {
       break;  // after a justified divergence the histories differ
     }
     // The float32 forward pass stays close to the exact one.
-    EXPECT_LT(worst_rel, 5e-4) << (shared ? "shared" : "unshared");
+    EXPECT_LT(worst_rel, 5e-4) << (shared ? "shared" : "unshared") << (variant >= 2 ? " qwen2" : "");
   }
+}
+
+// Qwen2's biases: zero biases give a bias-free model's bits exactly (the
+// add of +0.0f changes nothing), in both modes; the generated ones change
+// every step's logits.
+TEST(Generate, QkvBiasIsAddedBeforeRope) {
+  Config cfg = model_config(true);
+  cfg.qkv_bias = true;
+  const Checkpoint with = fixtures::make_checkpoint(cfg, 5);
+  Checkpoint zero = with, none = with;
+  std::fill(zero.bq.begin(), zero.bq.end(), 0.0f);
+  std::fill(zero.bk.begin(), zero.bk.end(), 0.0f);
+  std::fill(zero.bv.begin(), zero.bv.end(), 0.0f);
+  none.config.qkv_bias = false;
+  none.bq.clear();
+  none.bk.clear();
+  none.bv.clear();
+  for (Mode m : {Mode::llama2c, Mode::exact}) {
+    expect_identical(generate(zero, m, kPrompt, 12, 0.0f, 0.0f, 1), generate(none, m, kPrompt, 12, 0.0f, 0.0f, 1));
+    const Generation a = generate(with, m, kPrompt, 12, 0.0f, 0.0f, 1), b = generate(none, m, kPrompt, 12, 0.0f, 0.0f, 1);
+    for (std::size_t s = 0; s < std::min(a.logits.size(), b.logits.size()); s++)
+      EXPECT_NE(a.logits[s], b.logits[s]) << "step " << s;
+  }
+  // A bias flag without biases (or biases without the flag) is refused.
+  Checkpoint missing = with;
+  missing.bk.clear();
+  EXPECT_THROW(Transformer(missing, Mode::llama2c), std::invalid_argument);
+  Checkpoint stray = none;
+  stray.bq = with.bq;
+  EXPECT_THROW(Transformer(stray, Mode::exact), std::invalid_argument);
 }
 
 TEST(Generate, SampledRunIsReproducible) {

@@ -211,14 +211,14 @@ TEST_F(Bad, UnknownArchitecture) {
   auto g = bytes(w::Target::gguf_f32);
   size_t p = find(g, "general.architecture") + 20 + 4 + 8;
   std::memcpy(g.data() + p, "gpt2x", 5);
-  EXPECT_EQ(error(with(g)), "unknown architecture 'gpt2x' (known: llama2, llama3, mistral)");
+  EXPECT_EQ(error(with(g)), "unknown architecture 'gpt2x' (known: llama2, llama3, mistral, qwen2)");
   w::write_model(src, d.file("m.safetensors"), w::Target::safetensors_f32, {.config_json = true});
   auto c = read_bytes(d.file("config.json"));
   std::string text(c.begin(), c.end());
   text.replace(text.find("\"llama\""), 7, "\"gpt2\"");
   text.replace(text.find("LlamaForCausalLM"), 16, "GPT2LMHeadModel");
   write_bytes(d.file("config.json"), std::vector<uint8_t>(text.begin(), text.end()));
-  EXPECT_EQ(error(d.file("m.safetensors")), "unknown architecture 'gpt2' (known: llama2, llama3, mistral)");
+  EXPECT_EQ(error(d.file("m.safetensors")), "unknown architecture 'gpt2' (known: llama2, llama3, mistral, qwen2)");
 }
 
 TEST_F(Bad, SafetensorsHeaderProblems) {
@@ -403,6 +403,46 @@ TEST_F(Bad, UnsupportedRopeScaling) {
   EXPECT_EQ(error(edit(0.5, "partial_rotary_factor")),
             config + ": config.json 'partial_rotary_factor' must be 1 (partial RoPE is not supported)");
   EXPECT_EQ(error(edit({{"rope_type", "linear"}, {"factor", 0.0}})), "linear rope scaling needs a positive, finite factor");
+}
+
+// Qwen2 metadata that changes the math and that the qwen2 plugin does not
+// implement is refused by its key; so is a Qwen2 file without its biases.
+TEST_F(Bad, Qwen2UnsupportedKeys) {
+  Qwen2Biases b;
+  b.attach(src);
+  {  // GGUF: a declared window (llama.cpp runs Qwen2 without one)
+    Gguf g(bytes(w::Target::gguf_f32));
+    g.kv_u32("qwen2.attention.sliding_window", 4096);
+    EXPECT_EQ(error(with(g.bytes())),
+              "'qwen2.attention.sliding_window' turns on sliding-window attention, which the qwen2 plugin does not implement");
+  }
+  {  // GGUF: yarn
+    Gguf g(bytes(w::Target::gguf_f32));
+    g.kv_str("qwen2.rope.scaling.type", "yarn");
+    g.kv_f32("qwen2.rope.scaling.factor", 4.0f);
+    EXPECT_EQ(error(with(g.bytes())), "rope scaling 'yarn' is not supported (supported: none, linear, llama3)");
+  }
+  // config.json: use_sliding_window true (false, as Qwen2's configs ship, loads)
+  const std::string model = d.file("m.safetensors"), config = d.file("config.json");
+  auto edit = [&](const nlohmann::json& v) {
+    w::write_model(src, model, w::Target::safetensors_f32, {.config_json = true});
+    auto c = read_bytes(config);
+    auto j = nlohmann::json::parse(c.begin(), c.end());
+    j["use_sliding_window"] = v;
+    std::string t = j.dump();
+    write_bytes(config, std::vector<uint8_t>(t.begin(), t.end()));
+    return model;
+  };
+  EXPECT_EQ(error(edit(true)),
+            "'use_sliding_window' turns on sliding-window attention, which the qwen2 plugin does not implement");
+  EXPECT_EQ(error(edit("yes")), config + ": config.json 'use_sliding_window' must be true or false");
+  nm_model m;
+  EXPECT_EQ(load(m, edit(false)), "");
+  EXPECT_STREQ(m.cfg.arch, "qwen2");
+  nm_model_free(&m);
+  // A qwen2 GGUF without its biases.
+  src.cfg.qkv_bias = 0;
+  EXPECT_EQ(error(with(bytes(w::Target::gguf_f32))), "missing tensor 'blk.0.attn_q.bias'");
 }
 
 // llama.cpp's per-pair divisors are run as Llama 3.1 scaling only when they

@@ -221,6 +221,110 @@ TEST(Formats, ArchitectureMetadataRoundTrips) {
   }
 }
 
+// Qwen2: detected from GGUF general.architecture and from config.json's
+// model_type or (without it) architectures; stored as llama.cpp and Hugging
+// Face store it: Q/K rows and their biases half-split (NEOX) in both files,
+// and loaded back to memory's pairwise layout value for value.
+TEST(Formats, Qwen2DetectedAndStoredHalfSplit) {
+  for (const char* t : {"gguf-f32", "gguf-q8_0", "gguf-q4_0", "safetensors-f16"}) {
+    TmpDir d;
+    nm_model src = arch_model(d, "llama2");
+    Qwen2Biases b;
+    b.attach(src);
+    const std::string out = d.file("model.x");
+    w::write_model(src, out, *w::parse_target(t), {.config_json = true});
+    nm_model m;
+    ASSERT_EQ(load(m, out), "") << t;
+    EXPECT_STREQ(m.cfg.arch, "qwen2") << t;
+    EXPECT_EQ(m.cfg.rope_theta, 1000000.0f) << t;
+    EXPECT_EQ(m.cfg.qkv_bias, 1) << t;
+    EXPECT_EQ(m.cfg.rope_neox, 1) << t;
+    EXPECT_EQ(m.cfg.sliding_window, 0) << t;
+    ASSERT_NE(m.bq, nullptr);
+    EXPECT_EQ(std::vector<float>(m.bq, m.bq + b.bq.size()), b.bq) << t;
+    EXPECT_EQ(std::vector<float>(m.bk, m.bk + b.bk.size()), b.bk) << t;
+    EXPECT_EQ(std::vector<float>(m.bv, m.bv + b.bv.size()), b.bv) << t;
+    // every row of wq, wk back in place: a quantized row is its blocks,
+    // so the loaded matrix is the pairwise one quantized row by row
+    const std::string tt = t;
+    auto stored = [&](const nm_tensor& x) {
+      std::vector<float> f = w::tensor_floats(x);
+      const int n = static_cast<int>(f.size());
+      std::vector<uint8_t> blk(size_t(n) / 32 * 34);
+      if (tt == "gguf-q8_0") {
+        nm_q8_0_quantize(blk.data(), f.data(), n);
+        nm_dequant_q8_0(f.data(), blk.data(), n);
+      } else if (tt == "gguf-q4_0") {
+        nm_q4_0_quantize(blk.data(), f.data(), n);
+        nm_dequant_q4_0(f.data(), blk.data(), n);
+      }
+      return f;
+    };
+    for (int l = 0; l < 2; l++) {
+      EXPECT_EQ(w::tensor_floats(m.wq[l]), stored(src.wq[l])) << t << " layer " << l;
+      EXPECT_EQ(w::tensor_floats(m.wk[l]), stored(src.wk[l])) << t << " layer " << l;
+    }
+    nm_model_free(&m);
+    nm_model_free(&src);
+  }
+  // The stored order, read from the files themselves.
+  TmpDir d;
+  nm_model src = arch_model(d, "llama2");
+  Qwen2Biases b;
+  b.attach(src);
+  const int hs = 16;
+  for (const char* t : {"gguf-f32", "safetensors-f32"}) {
+    const std::string out = d.file(std::string(t) + ".model");
+    w::write_model(src, out, *w::parse_target(t), {.config_json = true});
+    nm_file_info info;
+    char err[256];
+    ASSERT_EQ(nm_file_info_load(&info, out.c_str(), err, sizeof err), 0) << err;
+    const bool gguf = std::string(t) == "gguf-f32";
+    const std::string wk = gguf ? "blk.1.attn_k.weight" : "model.layers.1.self_attn.k_proj.weight";
+    const std::string bk = gguf ? "blk.1.attn_k.bias" : "model.layers.1.self_attn.k_proj.bias";
+    const nm_tensor_info *kw = nullptr, *kb = nullptr;
+    for (int i = 0; i < info.n_tensors; i++) {
+      if (info.tensors[i].name == wk) kw = &info.tensors[i];
+      if (info.tensors[i].name == bk) kb = &info.tensors[i];
+    }
+    ASSERT_NE(kw, nullptr) << t;
+    ASSERT_NE(kb, nullptr) << t;
+    auto bytes = read_bytes(out);
+    const std::vector<float> mem = w::tensor_floats(src.wk[1]);
+    const float* mb = src.bk + 32;  // layer 1 of kv_dim 32
+    for (int h = 0; h < 2; h++)
+      for (int i = 0; i < hs / 2; i++) {
+        float lo, hi;
+        std::memcpy(&lo, bytes.data() + kb->offset + 4 * size_t(h * hs + i), 4);
+        std::memcpy(&hi, bytes.data() + kb->offset + 4 * size_t(h * hs + hs / 2 + i), 4);
+        EXPECT_EQ(lo, mb[h * hs + 2 * i]) << t;
+        EXPECT_EQ(hi, mb[h * hs + 2 * i + 1]) << t;
+        for (int c = 0; c < 64; c += 21) {
+          std::memcpy(&lo, bytes.data() + kw->offset + 4 * size_t((h * hs + i) * 64 + c), 4);
+          EXPECT_EQ(lo, mem[size_t((h * hs + 2 * i) * 64 + c)]) << t;
+        }
+      }
+    nm_file_info_free(&info);
+  }
+  // config.json without model_type: architectures names it.
+  {
+    const std::string out = d.file("st.safetensors");
+    w::write_model(src, out, w::Target::safetensors_f32, {.config_json = true});
+    auto c = read_bytes(d.file("config.json"));
+    auto j = nlohmann::json::parse(c.begin(), c.end());
+    EXPECT_EQ(j["model_type"], "qwen2");
+    EXPECT_EQ(j["architectures"][0], "Qwen2ForCausalLM");
+    j.erase("model_type");
+    const std::string text = j.dump();
+    write_bytes(d.file("config.json"), std::vector<uint8_t>(text.begin(), text.end()));
+    nm_model m;
+    ASSERT_EQ(load(m, out), "");
+    EXPECT_STREQ(m.cfg.arch, "qwen2");
+    nm_model_free(&m);
+  }
+  nm_model_free(&src);
+}
+
 TEST(Formats, LlamaTwoCFormatsRefuseOtherArchitectures) {
   TmpDir d;
   nm_model src = arch_model(d, "llama3");

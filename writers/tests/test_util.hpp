@@ -38,6 +38,30 @@ inline nineml::ref::Checkpoint checkpoint(bool shared = true) {
   return ck;
 }
 
+// A loaded model made Qwen2 by hand (arch, theta, NEOX layout and q/k/v
+// biases the test owns, values exact in f16): what the qwen2 plugin would
+// configure, for the writers to store as llama.cpp and Hugging Face do.
+struct Qwen2Biases {
+  std::vector<float> bq, bk, bv;
+  void attach(nm_model& m) {
+    const nm_config& c = m.cfg;
+    const size_t L = size_t(c.n_layers), D = size_t(c.dim), KV = D / size_t(c.n_heads) * size_t(c.n_kv_heads);
+    bq.resize(L * D);
+    bk.resize(L * KV);
+    bv.resize(L * KV);
+    for (size_t i = 0; i < bq.size(); i++) bq[i] = snap(0.25f * float(int(i % 7) - 3));
+    for (size_t i = 0; i < bk.size(); i++) bk[i] = snap(0.125f * float(int(i % 5) - 2) + 0.5f);
+    for (size_t i = 0; i < bv.size(); i++) bv[i] = snap(-0.0625f * float(int(i % 9)));
+    std::strcpy(m.cfg.arch, "qwen2");
+    m.cfg.rope_theta = 1000000.0f;
+    m.cfg.rope_neox = 1;
+    m.cfg.qkv_bias = 1;
+    m.bq = bq.data();
+    m.bk = bk.data();
+    m.bv = bv.data();
+  }
+};
+
 struct TmpDir {
   std::filesystem::path p;
   TmpDir() {
