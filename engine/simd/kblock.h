@@ -25,9 +25,6 @@ typedef struct {
 	__m256i sc[2], m[2];    /* sub-block scales and mins as LEVEL(kfold) pairs them */
 	float d[8], dm[8];      /* per group: d; dmin (-) or Q5_1's m (+) */
 	int groups;             /* 1..8 */
-	int shift;              /* offset = 1 << shift; 0: none */
-	int scaled;             /* sub-block scales other than 1 */
-	int min;                /* as nm_kblock.min */
 } LEVEL(kchunk);
 
 /* Sub-block k's value in lane order of two hadd rounds over groups 0..3
@@ -71,12 +68,14 @@ LEVEL(kleft)(__m256 a, __m256 r)
 }
 
 /* The chunk against one token's 256 xq and 8 xs, added to val (its NaN
- * kept over the group's, as scalar's val += keeps it). */
-static float
-LEVEL(kapply)(const LEVEL(kchunk) *c, const nm_i8 *x, const float *xs, float val)
+ * kept over the group's, as scalar's val += keeps it). The type's
+ * constants (inlined into one loop per type): offset 1 << shift (shift 0:
+ * none), min as nm_kblock.min, scaled when sub-block scales are not 1. */
+static inline __attribute__((always_inline)) float
+LEVEL(kapply)(const LEVEL(kchunk) *c, const nm_i8 *x, const float *xs, float val, int shift, int min,
+              int scaled)
 {
 	const __m256i one8 = _mm256_set1_epi8(1), one16 = _mm256_set1_epi16(1);
-	const __m128i shift = _mm_cvtsi32_si128(c->shift);
 	__m256i D[8], X[8], S, M;
 	__m256 t;
 	float xl[8], tl[8];
@@ -85,11 +84,11 @@ LEVEL(kapply)(const LEVEL(kchunk) *c, const nm_i8 *x, const float *xs, float val
 	for (g = 0; g < c->groups; g++) {
 		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + 32 * g));
 		__m256i qx = _mm256_maddubs_epi16(c->q[g], xv);
-		if (c->shift != 0 || c->min != 0) {
+		if (shift != 0 || min != 0) {
 			__m256i xp = _mm256_maddubs_epi16(one8, xv); /* pair sums of x */
-			if (c->shift != 0)
-				qx = _mm256_sub_epi16(qx, _mm256_sll_epi16(xp, shift));
-			if (c->min != 0)
+			if (shift != 0)
+				qx = _mm256_sub_epi16(qx, _mm256_sll_epi16(xp, _mm_cvtsi32_si128(shift)));
+			if (min != 0)
 				X[g] = _mm256_madd_epi16(xp, one16);
 		}
 		D[g] = _mm256_madd_epi16(qx, one16);
@@ -99,12 +98,12 @@ LEVEL(kapply)(const LEVEL(kchunk) *c, const nm_i8 *x, const float *xs, float val
 		D[g] = X[g] = _mm256_setzero_si256();
 		xl[g] = 0.0f;
 	}
-	S = LEVEL(kfold)(D, c->scaled ? c->sc : nil);
+	S = LEVEL(kfold)(D, scaled ? c->sc : nil);
 	t = _mm256_mul_ps(_mm256_cvtepi32_ps(S), _mm256_loadu_ps(c->d));
-	if (c->min != 0) {
-		M = LEVEL(kfold)(X, c->scaled ? c->m : nil);
+	if (min != 0) {
+		M = LEVEL(kfold)(X, scaled ? c->m : nil);
 		__m256 tm = _mm256_mul_ps(_mm256_cvtepi32_ps(M), _mm256_loadu_ps(c->dm));
-		t = c->min < 0 ? _mm256_sub_ps(t, tm) : LEVEL(kleft)(t, _mm256_add_ps(t, tm));
+		t = min < 0 ? _mm256_sub_ps(t, tm) : LEVEL(kleft)(t, _mm256_add_ps(t, tm));
 	}
 	_mm256_storeu_ps(tl, LEVEL(kleft)(t, _mm256_mul_ps(t, _mm256_loadu_ps(xl))));
 	for (g = 0; g < c->groups; g++)
@@ -115,7 +114,7 @@ LEVEL(kapply)(const LEVEL(kchunk) *c, const nm_i8 *x, const float *xs, float val
 
 /* Factors and scales common to the 256-element types. */
 static void
-LEVEL(kscales)(LEVEL(kchunk) *c, const nm_i32 *sc, const nm_i32 *m, float d, float dm, int min, int shift)
+LEVEL(kscales)(LEVEL(kchunk) *c, const nm_i32 *sc, const nm_i32 *m, float d, float dm)
 {
 	LEVEL(karrange)(c->sc, sc);
 	if (m != nil)
@@ -125,9 +124,6 @@ LEVEL(kscales)(LEVEL(kchunk) *c, const nm_i32 *sc, const nm_i32 *m, float d, flo
 		c->dm[g] = dm;
 	}
 	c->groups = 8;
-	c->shift = shift;
-	c->scaled = 1;
-	c->min = min;
 }
 
 /* Q4_K/Q5_K: 32 bytes of qs hold groups 2c (low nibbles) and 2c+1 (high);
@@ -158,7 +154,7 @@ LEVEL(k45_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int five)
 		}
 	}
 	LEVEL(kscales)(c, sc, m, nm_half_to_float((nm_u16)(b[0] | (b[1] << 8))),
-	               nm_half_to_float((nm_u16)(b[2] | (b[3] << 8))), -1, 0);
+	               nm_half_to_float((nm_u16)(b[2] | (b[3] << 8))));
 }
 
 /* Q6_K: half h, quarter j is group 4h + j, its low 4 bits from
@@ -183,7 +179,7 @@ LEVEL(q6_k_unpack)(LEVEL(kchunk) *c, const nm_u8 *b)
 	}
 	for (int k = 0; k < 16; k++)
 		sc[k] = (nm_i8)b[192 + k];
-	LEVEL(kscales)(c, sc, nil, nm_half_to_float((nm_u16)(b[208] | (b[209] << 8))), 0.0f, 0, 5);
+	LEVEL(kscales)(c, sc, nil, nm_half_to_float((nm_u16)(b[208] | (b[209] << 8))), 0.0f);
 }
 
 /* Q2_K/Q3_K: group 4h + j's 2-bit values are qs[32h..] at shift 2j. Q3_K
@@ -207,7 +203,7 @@ LEVEL(k23_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int three)
 			m[k] = b[k] >> 4;
 		}
 		LEVEL(kscales)(c, sc, m, nm_half_to_float((nm_u16)(b[80] | (b[81] << 8))),
-		               nm_half_to_float((nm_u16)(b[82] | (b[83] << 8))), -1, 0);
+		               nm_half_to_float((nm_u16)(b[82] | (b[83] << 8))));
 		return;
 	}
 	__m256i hm = _mm256_loadu_si256((const __m256i *)b);
@@ -221,7 +217,7 @@ LEVEL(k23_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int three)
 		int hi = (s[8 + k % 4] >> (2 * (k / 4))) & 3;
 		sc[k] = (lo | hi << 4) - 32;
 	}
-	LEVEL(kscales)(c, sc, nil, nm_half_to_float((nm_u16)(b[108] | (b[109] << 8))), 0.0f, 0, 2);
+	LEVEL(kscales)(c, sc, nil, nm_half_to_float((nm_u16)(b[108] | (b[109] << 8))), 0.0f);
 }
 
 /* Q5_0/Q5_1: up to 8 blocks of 32, one group each: qs nibbles (low:
@@ -253,13 +249,10 @@ LEVEL(q5_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int blocks, int q5_1)
 	_mm256_storeu_ps(c->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)hd)));
 	_mm256_storeu_ps(c->dm, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)hm)));
 	c->groups = blocks;
-	c->shift = q5_1 ? 0 : 4;
-	c->scaled = 0;
-	c->min = q5_1;
 }
 
 /* The chunk of 256 elements (8 groups) at element e of the row. */
-static void
+static inline __attribute__((always_inline)) void
 LEVEL(kunpack)(int blk, LEVEL(kchunk) *c, const nm_u8 *row, int e, int n)
 {
 	switch (blk) {
@@ -282,9 +275,10 @@ LEVEL(kunpack)(int blk, LEVEL(kchunk) *c, const nm_u8 *row, int e, int n)
 	}
 }
 
-static void
-LEVEL(matmul_blocks_batch)(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
-                           int n, int d, int T, int r0, int r1)
+/* Rows [r0, r1) of one type, its constants as LEVEL(kapply) takes them. */
+static inline __attribute__((always_inline)) void
+LEVEL(krows)(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w, int n, int d, int T,
+             int r0, int r1, int shift, int min, int scaled)
 {
 	nm_i64 row_bytes = (nm_i64)(n / nm_block_elems(blk)) * nm_block_bytes(blk);
 	LEVEL(kchunk) c;
@@ -297,8 +291,38 @@ LEVEL(matmul_blocks_batch)(int blk, float *out, const nm_i8 *xq, const float *xs
 			LEVEL(kunpack)(blk, &c, row, e, n);
 			for (int t = 0; t < T; t++) {
 				float *o = out + (nm_i64)t * d + i;
-				*o = LEVEL(kapply)(&c, xq + (nm_i64)t * n + e, xs + (nm_i64)t * (n / 32) + e / 32, *o);
+				*o = LEVEL(kapply)(&c, xq + (nm_i64)t * n + e, xs + (nm_i64)t * (n / 32) + e / 32, *o, shift,
+				                   min, scaled);
 			}
 		}
+	}
+}
+
+static void
+LEVEL(matmul_blocks_batch)(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
+                           int n, int d, int T, int r0, int r1)
+{
+	switch (blk) { /* constant types, so each case inlines its own loop */
+	case NM_BLK_Q5_0:
+		LEVEL(krows)(NM_BLK_Q5_0, out, xq, xs, w, n, d, T, r0, r1, 4, 0, 0);
+		break;
+	case NM_BLK_Q5_1:
+		LEVEL(krows)(NM_BLK_Q5_1, out, xq, xs, w, n, d, T, r0, r1, 0, 1, 0);
+		break;
+	case NM_BLK_Q2_K:
+		LEVEL(krows)(NM_BLK_Q2_K, out, xq, xs, w, n, d, T, r0, r1, 0, -1, 1);
+		break;
+	case NM_BLK_Q3_K:
+		LEVEL(krows)(NM_BLK_Q3_K, out, xq, xs, w, n, d, T, r0, r1, 2, 0, 1);
+		break;
+	case NM_BLK_Q4_K:
+		LEVEL(krows)(NM_BLK_Q4_K, out, xq, xs, w, n, d, T, r0, r1, 0, -1, 1);
+		break;
+	case NM_BLK_Q5_K:
+		LEVEL(krows)(NM_BLK_Q5_K, out, xq, xs, w, n, d, T, r0, r1, 0, -1, 1);
+		break;
+	default:
+		LEVEL(krows)(NM_BLK_Q6_K, out, xq, xs, w, n, d, T, r0, r1, 5, 0, 1);
+		break;
 	}
 }
