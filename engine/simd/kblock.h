@@ -23,19 +23,35 @@
 typedef struct {
 	__m256i q[8];           /* per group: unsigned q + offset, 0..63 */
 	__m256i sc[2], m[2];    /* sub-block scales and mins as LEVEL(kfold) pairs them */
-	float d[8], dm[8];      /* per group: d; dmin (-) or Q5_1's m (+) */
+	__m256 d, dm;           /* per group: d; dmin (-) or Q5_1's m (+) */
 	int groups;             /* 1..8 */
 } LEVEL(kchunk);
 
-/* Sub-block k's value in lane order of two hadd rounds over groups 0..3
- * (then 4..7): [0, 2, 4, 6 | 1, 3, 5, 7] and [8, 10, 12, 14 | 9, 11, 13, 15]. */
+/*
+ * The 16 sub-block values (bytes; signed for Q3_K, Q6_K) in lane order of
+ * two hadd rounds over groups 0..3, then 4..7: [0, 2, 4, 6 | 1, 3, 5, 7]
+ * and [8, 10, 12, 14 | 9, 11, 13, 15]. Built in registers: scales stored
+ * one by one and loaded as a vector would stall store forwarding.
+ */
 static inline void
-LEVEL(karrange)(__m256i *out, const nm_i32 *v16)
+LEVEL(karrange16)(__m256i *out, __m128i v, int is_signed)
 {
 	const __m256i order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+	__m128i hi = _mm_srli_si128(v, 8);
 
-	out[0] = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)v16), order);
-	out[1] = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(v16 + 8)), order);
+	out[0] = _mm256_permutevar8x32_epi32(is_signed ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v), order);
+	out[1] = _mm256_permutevar8x32_epi32(is_signed ? _mm256_cvtepi8_epi32(hi) : _mm256_cvtepu8_epi32(hi), order);
+}
+
+/* The same for one value (bytes 0..7) per group of 32: both halves of
+ * group g's lane take it. */
+static inline void
+LEVEL(karrange8)(__m256i *out, __m128i v)
+{
+	__m256i w = _mm256_cvtepu8_epi32(v);
+
+	out[0] = _mm256_permute2x128_si256(w, w, 0x00);
+	out[1] = _mm256_permute2x128_si256(w, w, 0x11);
 }
 
 /* Per group g of a[0..7] (8 int32 lanes, low half sub-block 2g, high
@@ -77,53 +93,57 @@ LEVEL(kapply)(const LEVEL(kchunk) *c, const nm_i8 *x, const float *xs, float val
 {
 	const __m256i one8 = _mm256_set1_epi8(1), one16 = _mm256_set1_epi16(1);
 	__m256i D[8], X[8], S, M;
-	__m256 t;
-	float xl[8], tl[8];
+	__m256 t, xv;
+	float tl[8];
 	int g;
 
 	for (g = 0; g < c->groups; g++) {
-		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + 32 * g));
-		__m256i qx = _mm256_maddubs_epi16(c->q[g], xv);
+		__m256i xg = _mm256_loadu_si256((const __m256i *)(x + 32 * g));
+		__m256i qx = _mm256_maddubs_epi16(c->q[g], xg);
 		if (shift != 0 || min != 0) {
-			__m256i xp = _mm256_maddubs_epi16(one8, xv); /* pair sums of x */
+			__m256i xp = _mm256_maddubs_epi16(one8, xg); /* pair sums of x */
 			if (shift != 0)
 				qx = _mm256_sub_epi16(qx, _mm256_sll_epi16(xp, _mm_cvtsi32_si128(shift)));
 			if (min != 0)
 				X[g] = _mm256_madd_epi16(xp, one16);
 		}
 		D[g] = _mm256_madd_epi16(qx, one16);
-		xl[g] = xs[g];
 	}
-	for (; g < 8; g++) {
+	for (; g < 8; g++)
 		D[g] = X[g] = _mm256_setzero_si256();
-		xl[g] = 0.0f;
-	}
+	/* xs of the chunk's groups only (a row's last Q5 chunk may be short) */
+	xv = c->groups == 8 ? _mm256_loadu_ps(xs)
+	                    : _mm256_maskload_ps(xs, _mm256_cmpgt_epi32(_mm256_set1_epi32(c->groups),
+	                                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
 	S = LEVEL(kfold)(D, scaled ? c->sc : nil);
-	t = _mm256_mul_ps(_mm256_cvtepi32_ps(S), _mm256_loadu_ps(c->d));
+	t = _mm256_mul_ps(_mm256_cvtepi32_ps(S), c->d);
 	if (min != 0) {
 		M = LEVEL(kfold)(X, scaled ? c->m : nil);
-		__m256 tm = _mm256_mul_ps(_mm256_cvtepi32_ps(M), _mm256_loadu_ps(c->dm));
+		__m256 tm = _mm256_mul_ps(_mm256_cvtepi32_ps(M), c->dm);
 		t = min < 0 ? _mm256_sub_ps(t, tm) : LEVEL(kleft)(t, _mm256_add_ps(t, tm));
 	}
-	_mm256_storeu_ps(tl, LEVEL(kleft)(t, _mm256_mul_ps(t, _mm256_loadu_ps(xl))));
+	_mm256_storeu_ps(tl, LEVEL(kleft)(t, _mm256_mul_ps(t, xv)));
 	for (g = 0; g < c->groups; g++)
 		if (val == val)
 			val += tl[g];
 	return val;
 }
 
-/* Factors and scales common to the 256-element types. */
-static void
-LEVEL(kscales)(LEVEL(kchunk) *c, const nm_i32 *sc, const nm_i32 *m, float d, float dm)
+/* The factors of a 256-element block, the same for its 8 groups. F16C
+ * widens exactly as nm_half_to_float but quiets a signalling NaN; the
+ * factors only enter products, which quiet it the same way. */
+static inline void
+LEVEL(kfactors)(LEVEL(kchunk) *c, const nm_u8 *d, const nm_u8 *dm)
 {
-	LEVEL(karrange)(c->sc, sc);
-	if (m != nil)
-		LEVEL(karrange)(c->m, m);
-	for (int g = 0; g < 8; g++) {
-		c->d[g] = d;
-		c->dm[g] = dm;
-	}
+	c->d = _mm256_set1_ps(_cvtsh_ss((unsigned short)(d[0] | (d[1] << 8))));
+	c->dm = _mm256_set1_ps(dm != nil ? _cvtsh_ss((unsigned short)(dm[0] | (dm[1] << 8))) : 0.0f);
 	c->groups = 8;
+}
+
+static inline nm_u32
+LEVEL(kword)(const nm_u8 *p)
+{
+	return (nm_u32)p[0] | (nm_u32)p[1] << 8 | (nm_u32)p[2] << 16 | (nm_u32)p[3] << 24;
 }
 
 /* Q4_K/Q5_K: 32 bytes of qs hold groups 2c (low nibbles) and 2c+1 (high);
@@ -133,14 +153,16 @@ LEVEL(k45_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int five)
 {
 	const __m256i low4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
 	const nm_u8 *qs = b + (five ? 48 : 16);
-	nm_i32 sc[16], m[16];
-	int s8[8], m8[8];
+	/* nm_k4_scales four bytes at a time: sc 0..3 and m 0..3 are the low 6
+	 * bits of bytes 0..3 and 4..7; sc 4..7 (m 4..7) the low (high) nibble
+	 * of bytes 8..11 with bits 6..7 of bytes 0..3 (4..7) above it */
+	nm_u32 u0 = LEVEL(kword)(b + 4), u1 = LEVEL(kword)(b + 8), u2 = LEVEL(kword)(b + 12);
+	nm_u32 sc_lo = u0 & 0x3f3f3f3f, m_lo = u1 & 0x3f3f3f3f;
+	nm_u32 sc_hi = (u2 & 0x0f0f0f0f) | ((u0 >> 2) & 0x30303030);
+	nm_u32 m_hi = ((u2 >> 4) & 0x0f0f0f0f) | ((u1 >> 2) & 0x30303030);
 
-	nm_k4_scales(b + 4, s8, m8);
-	for (int k = 0; k < 16; k++) {
-		sc[k] = s8[k / 2];
-		m[k] = m8[k / 2];
-	}
+	LEVEL(karrange8)(c->sc, _mm_setr_epi32((int)sc_lo, (int)sc_hi, 0, 0));
+	LEVEL(karrange8)(c->m, _mm_setr_epi32((int)m_lo, (int)m_hi, 0, 0));
 	for (int i = 0; i < 4; i++) {
 		__m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * i));
 		c->q[2 * i] = _mm256_and_si256(raw, low4);
@@ -153,8 +175,7 @@ LEVEL(k45_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int five)
 			c->q[g] = _mm256_or_si256(c->q[g], _mm256_slli_epi16(bit, 4));
 		}
 	}
-	LEVEL(kscales)(c, sc, m, nm_half_to_float((nm_u16)(b[0] | (b[1] << 8))),
-	               nm_half_to_float((nm_u16)(b[2] | (b[3] << 8))));
+	LEVEL(kfactors)(c, b, b + 2);
 }
 
 /* Q6_K: half h, quarter j is group 4h + j, its low 4 bits from
@@ -164,7 +185,6 @@ static void
 LEVEL(q6_k_unpack)(LEVEL(kchunk) *c, const nm_u8 *b)
 {
 	const __m256i low4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3);
-	nm_i32 sc[16];
 
 	for (int h = 0; h < 2; h++) {
 		__m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
@@ -177,9 +197,8 @@ LEVEL(q6_k_unpack)(LEVEL(kchunk) *c, const nm_u8 *b)
 			c->q[4 * h + j] = _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));
 		}
 	}
-	for (int k = 0; k < 16; k++)
-		sc[k] = (nm_i8)b[192 + k];
-	LEVEL(kscales)(c, sc, nil, nm_half_to_float((nm_u16)(b[208] | (b[209] << 8))), 0.0f);
+	LEVEL(karrange16)(c->sc, _mm_loadu_si128((const __m128i *)(b + 192)), 1);
+	LEVEL(kfactors)(c, b + 208, nil);
 }
 
 /* Q2_K/Q3_K: group 4h + j's 2-bit values are qs[32h..] at shift 2j. Q3_K
@@ -189,21 +208,19 @@ static void
 LEVEL(k23_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int three)
 {
 	const __m256i mask2 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+	const __m128i low4 = _mm_set1_epi8(0x0f);
 	const nm_u8 *qs = b + (three ? 32 : 16);
-	nm_i32 sc[16], m[16];
 
 	for (int h = 0; h < 2; h++) {
 		__m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * h));
 		for (int j = 0; j < 4; j++)
 			c->q[4 * h + j] = _mm256_and_si256(_mm256_srl_epi16(raw, _mm_cvtsi32_si128(2 * j)), mask2);
 	}
-	if (!three) {
-		for (int k = 0; k < 16; k++) {
-			sc[k] = b[k] & 0x0f;
-			m[k] = b[k] >> 4;
-		}
-		LEVEL(kscales)(c, sc, m, nm_half_to_float((nm_u16)(b[80] | (b[81] << 8))),
-		               nm_half_to_float((nm_u16)(b[82] | (b[83] << 8))));
+	if (!three) { /* scales[16]: low nibble scale, high nibble min */
+		__m128i s = _mm_loadu_si128((const __m128i *)b);
+		LEVEL(karrange16)(c->sc, _mm_and_si128(s, low4), 0);
+		LEVEL(karrange16)(c->m, _mm_and_si128(_mm_srli_epi16(s, 4), low4), 0);
+		LEVEL(kfactors)(c, b + 80, b + 82);
 		return;
 	}
 	__m256i hm = _mm256_loadu_si256((const __m256i *)b);
@@ -211,13 +228,15 @@ LEVEL(k23_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int three)
 		__m256i bit = _mm256_and_si256(_mm256_srl_epi16(hm, _mm_cvtsi32_si128(g)), one);
 		c->q[g] = _mm256_or_si256(c->q[g], _mm256_slli_epi16(bit, 2));
 	}
-	for (int k = 0; k < 16; k++) {
-		const nm_u8 *s = b + 96;
-		int lo = k < 8 ? s[k] & 0x0f : s[k - 8] >> 4;
-		int hi = (s[8 + k % 4] >> (2 * (k / 4))) & 3;
-		sc[k] = (lo | hi << 4) - 32;
-	}
-	LEVEL(kscales)(c, sc, nil, nm_half_to_float((nm_u16)(b[108] | (b[109] << 8))), 0.0f);
+	/* 16 6-bit scales at b + 96: low 4 bits in bytes 0..7 (low nibbles for
+	 * 0..7, high for 8..15), high 2 bits of scale k in byte 8 + k%4 at
+	 * shift 2(k/4); minus the bias 32 */
+	__m128i lo = _mm_loadl_epi64((const __m128i *)(b + 96));
+	lo = _mm_unpacklo_epi64(_mm_and_si128(lo, low4), _mm_and_si128(_mm_srli_epi16(lo, 4), low4));
+	__m128i hi = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32((int)LEVEL(kword)(b + 104)), _mm_setr_epi32(0, 2, 4, 6)),
+	                           _mm_set1_epi8(3));
+	LEVEL(karrange16)(c->sc, _mm_sub_epi8(_mm_or_si128(lo, _mm_slli_epi16(hi, 4)), _mm_set1_epi8(32)), 1);
+	LEVEL(kfactors)(c, b + 108, nil);
 }
 
 /* Q5_0/Q5_1: up to 8 blocks of 32, one group each: qs nibbles (low:
@@ -244,10 +263,9 @@ LEVEL(q5_unpack)(LEVEL(kchunk) *c, const nm_u8 *b, int blocks, int q5_1)
 		hd[k] = (nm_u16)(p[0] | (p[1] << 8));
 		hm[k] = q5_1 ? (nm_u16)(p[2] | (p[3] << 8)) : 0;
 	}
-	/* vcvtph2ps widens exactly as nm_half_to_float but quiets a signalling
-	 * NaN; the factors only enter products, which quiet it the same way */
-	_mm256_storeu_ps(c->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)hd)));
-	_mm256_storeu_ps(c->dm, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)hm)));
+	/* widened by F16C, as in LEVEL(kfactors) */
+	c->d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)hd));
+	c->dm = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)hm));
 	c->groups = blocks;
 }
 
