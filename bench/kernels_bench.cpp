@@ -1,6 +1,7 @@
 // Google Benchmark of every kernel-table entry on every implementation
 // (scalar, sse2, avx2, avx512; matmuls and attention also on 2 threads;
-// the batched products at T = 32 (f32, f16, Q8), Q8 also packed at T = 1 and 32),
+// the batched products at T = 32 (f32, f16, Q8), Q8 also packed at T = 1 and 32,
+// the GGUF block types (Q5_0 .. Q6_K) at T = 1 and 32),
 // with GFLOP/s and GB/s counters, plus the read-bandwidth probe.
 //   build/bench/nineml_bench_kernels [--benchmark_filter=REGEX]
 // A level this CPU lacks is reported as an error row ("not available").
@@ -162,6 +163,34 @@ void bm_matmul_q4_0(benchmark::State& st, Impl im, int d, int n) {
   rates(st, 2.0 * d * n, static_cast<double>(w.size()) + n + 4.0 * d);
 }
 
+// A GGUF block type (kernels.h NM_BLK_*): random payload bytes (every q,
+// scale and min pattern) with fp16 factors in [2^-7, 1), T tokens through
+// nm_par_matmul_blocks_batch (T = 1 is decode's product).
+void bm_matmul_blocks(benchmark::State& st, Impl im, int blk, int d, int n, int T) {
+  const nm_kernel_table* t = table_or_skip(st, im);
+  if (!t) return;
+  static const int factor_at[NM_BLK_COUNT][2] = {{0, -1}, {0, 2}, {80, 82}, {108, -1}, {0, 2}, {0, 2}, {208, -1}};
+  const int bytes = nm_block_bytes(blk), count = d * (n / nm_block_elems(blk));
+  std::vector<uint8_t> w(static_cast<size_t>(bytes) * count);
+  std::mt19937 g(5);
+  for (auto& v : w) v = static_cast<uint8_t>(g());
+  for (int k = 0; k < count; k++)
+    for (int off : factor_at[blk])
+      if (off >= 0) {
+        const uint16_t h = static_cast<uint16_t>((g() & 0x83ff) | ((8 + g() % 8) << 10));
+        w[static_cast<size_t>(k) * bytes + off] = static_cast<uint8_t>(h & 0xff);
+        w[static_cast<size_t>(k) * bytes + off + 1] = static_cast<uint8_t>(h >> 8);
+      }
+  auto xq = int8s(static_cast<size_t>(n) * T, 2);
+  auto xs = floats(static_cast<size_t>(n) / 32 * T, 4);
+  std::vector<float> out(static_cast<size_t>(d) * T);
+  for (auto _ : st) {
+    nm_par_matmul_blocks_batch(t, pool_for(im.threads), blk, out.data(), xq.data(), xs.data(), w.data(), n, d, T);
+    benchmark::DoNotOptimize(out.data());
+  }
+  rates(st, 2.0 * d * n * T, static_cast<double>(w.size()) + 1.0 * n * T + 4.0 * d * T);
+}
+
 void bm_attention(benchmark::State& st, Impl im, int heads, int hs, int pos) {
   const nm_kernel_table* t = table_or_skip(st, im);
   if (!t) return;
@@ -310,6 +339,15 @@ void register_all() {
     }
     benchmark::RegisterBenchmark(name("attention", im, "h12xhs64xpos255").c_str(), bm_attention, im, 12, 64, 255);
   }
+  for (const Impl& im : one)
+    for (int blk = 0; blk < NM_BLK_COUNT; blk++)
+      for (const Mm& s : {Mm{2048, 768}, Mm{768, 2048}}) {
+        const std::string k = std::string("matmul_") + nm_block_name(blk);
+        const std::string sh = std::to_string(s.d) + "x" + std::to_string(s.n);
+        benchmark::RegisterBenchmark(name(k, im, sh).c_str(), bm_matmul_blocks, im, blk, s.d, s.n, 1);
+        benchmark::RegisterBenchmark(name(k + "_batch", im, sh + "xT32").c_str(), bm_matmul_blocks, im, blk, s.d,
+                                     s.n, 32);
+      }
   for (const Impl& im : one) {
     benchmark::RegisterBenchmark(name("rmsnorm", im, "768").c_str(), bm_rmsnorm, im, 768);
     benchmark::RegisterBenchmark(name("softmax", im, "256").c_str(), bm_softmax, im, 256);

@@ -617,6 +617,8 @@ LEVEL(attention_heads)(float *out, float *att, const float *q, const float *k_ca
 #include "simd/q8pack.h"
 #endif
 #else
+#include "kernels/kquant.h"
+#include "simd/kblock128.h"
 /* One output element at a time with the level's integer dot products. */
 /* rs: float scales, or nil and rsh: half scales (widened exactly). */
 static float
@@ -736,13 +738,9 @@ LEVEL(argmax)(const float *x, int n)
 	return 0;
 }
 
-/* The other GGUF block types: Q4_K and Q6_K in kblock.h on the levels
- * with 256-bit integer vectors, everything else scalar's loop. */
-#ifndef QBLOCK
-#define LEVEL_BLOCKS_BATCH nm_matmul_blocks
-#else
+/* The other GGUF block types, every one: kblock.h on the levels with
+ * 256-bit integer vectors, kblock128.h on sse2. */
 #define LEVEL_BLOCKS_BATCH LEVEL(matmul_blocks_batch)
-#endif
 
 static void
 LEVEL(matmul_blocks_rows)(int blk, float *out, const nm_i8 *xq, const float *xs, const nm_u8 *w,
