@@ -2,9 +2,11 @@
 // each loads and its greedy continuation of "Once upon a time" (BOS added,
 // never stopping at BOS/EOS, as llama.cpp runs) is llama.cpp's, id for id,
 // for 32 and 200 tokens. Skipped, saying why, only when the variable is not
-// set; a file missing from a set variable fails. stories260K-q8_0 is not
-// here yet: its 32 tokens match but its 200 part from llama.cpp's (cause
-// not yet found; issue 21).
+// set; a file missing from a set variable fails. stories260K-q8_0 runs the
+// 32 tokens only: at generated token 67 llama.cpp's choice is 0.1 below
+// ours in our logits, and no one consistent emulation of llama.cpp's f16
+// roundings (KV cache, activations) gives all three files' 200 tokens
+// (docs/FORWARD.md, "Real checkpoints").
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -39,7 +41,9 @@ std::vector<int> ids_of(const std::string& path, const std::string& key) {
 
 struct Case {
   std::string name, arch;
+  std::vector<int> lengths;  // which NAME.greedyN.txt files to match
 };
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class RealCheckpointExternalFixtures : public testing::TestWithParam<Case> {};
 
@@ -63,7 +67,7 @@ TEST_P(RealCheckpointExternalFixtures, GreedyIdsEqualLlamaCpp) {
   prompt.resize(static_cast<size_t>(n));
   nm_vocab_free(&v);
 
-  for (int steps : {32, 200}) {
+  for (int steps : c.lengths) {
     const std::string want_file = base + ".greedy" + std::to_string(steps) + ".txt";
     EXPECT_EQ(prompt, ids_of(want_file, "prompt_ids")) << want_file;
     const std::vector<int> want = ids_of(want_file, "generated_ids");
@@ -94,8 +98,9 @@ TEST_P(RealCheckpointExternalFixtures, GreedyIdsEqualLlamaCpp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stories260K, RealCheckpointExternalFixtures,
-                         testing::Values(Case{"stories260K-f16", "llama2"},
-                                         Case{"stories260K-qwen2-layout", "qwen2"}),
+                         testing::Values(Case{"stories260K-f16", "llama2", {32, 200}},
+                                         Case{"stories260K-q8_0", "llama2", {32}},
+                                         Case{"stories260K-qwen2-layout", "qwen2", {32, 200}}),
                          [](const testing::TestParamInfo<Case>& i) {
                            std::string s = i.param.name;
                            for (char& ch : s)
