@@ -81,6 +81,14 @@ Plan make_plan(const conformance::Selection& s, size_t max_input_bytes) {
   return plan;
 }
 
+std::string case_dir(const std::string& id) { return id.size() > 2 ? id.substr(0, id.size() - 2) : id; }
+
+std::string case_file(const std::string& id, const std::string& name) { return case_dir(id) + "/" + name; }
+
+void make_case_dirs(const Plan& p, const std::vector<size_t>& idx, const std::string& dir) {
+  for (size_t i : idx) fs::create_directories(fs::path(dir) / case_dir(p.cases[i].id));
+}
+
 void write_plan(const Plan& p, const std::string& dir) {
   fs::create_directories(fs::path(dir) / "in");
   fs::create_directories(fs::path(dir) / "lists");
@@ -92,14 +100,20 @@ void write_plan(const Plan& p, const std::string& dir) {
       list << c.id << " " << c.spec.key();
       for (const auto& t : c.inputs) {
         std::string file = c.id + "-" + t.name + ".npy";
-        if (inputs) fixtures::npy_write((fs::path(dir) / "in" / file).string(), t.to_npy());
+        if (inputs) {
+          fs::create_directories(fs::path(dir) / "in" / case_dir(c.id));
+          fixtures::npy_write((fs::path(dir) / "in" / case_file(c.id, file)).string(), t.to_npy());
+        }
         list << " " << file;
       }
       list << "\n";
     }
     if (!list) throw std::runtime_error(dir + "/lists/" + name + ".txt: write failed");
   };
-  for (const auto& [prog, idx] : p.by_program) write_list(prog, idx, true);
+  for (const auto& [prog, idx] : p.by_program) {
+    write_list(prog, idx, true);
+    make_case_dirs(p, idx, (fs::path(dir) / "out").string());
+  }
   for (const auto& [prog, idx] : p.pooled_by_program) write_list(prog + "-pool", idx, false);
   for (const auto& [prog, idx] : p.table_by_program) write_list(prog + "-table", idx, false);
 }
@@ -155,7 +169,7 @@ std::string check_trailer(const std::vector<uint8_t>& b, std::vector<uint8_t>* n
 std::string read_outputs(const PlannedCase& c, const std::string& out_dir, std::vector<fixtures::NpyArray>* outs) {
   outs->clear();
   for (int k = 0;; k++) {
-    fs::path path = fs::path(out_dir) / (c.id + "-out" + std::to_string(k) + ".npy");
+    fs::path path = fs::path(out_dir) / case_file(c.id, c.id + "-out" + std::to_string(k) + ".npy");
     std::ifstream f(path, std::ios::binary);
     if (!f) {
       if (k == 0) return "output 0 missing (" + path.filename().string() + ")";
@@ -176,7 +190,7 @@ std::string read_outputs(const PlannedCase& c, const std::string& out_dir, std::
 std::string output_digest(const PlannedCase& c, const std::string& out_dir) {
   std::string d;
   for (int k = 0;; k++) {
-    std::ifstream f(fs::path(out_dir) / (c.id + "-out" + std::to_string(k) + ".npy"), std::ios::binary);
+    std::ifstream f(fs::path(out_dir) / case_file(c.id, c.id + "-out" + std::to_string(k) + ".npy"), std::ios::binary);
     if (!f) return d;
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     char hex[17];

@@ -53,6 +53,16 @@ Plan make_plan(const conformance::Selection& s, size_t max_input_bytes);
 // an empty DIR/out/.
 void write_plan(const Plan& p, const std::string& dir);
 
+// A case's files (inputs in in/, outputs in each output folder) live in a
+// subfolder named by its id without the last two characters ("c0123" ->
+// "c01/"), at most 100 cases each: 9front's dossrv looks a name up by
+// scanning its FAT directory, and one folder of ~10,000 inputs made every
+// open a long scan (ct_driver.c makes the same path).
+std::string case_dir(const std::string& id);
+std::string case_file(const std::string& id, const std::string& name);
+// Makes the case subfolders of `idx` under folder `dir`.
+void make_case_dirs(const Plan& p, const std::vector<size_t>& idx, const std::string& dir);
+
 // The trailer (docs/VMHARNESS.md): 8 bytes "9MLTRAIL", u64 payload length,
 // u64 FNV-1a-64 of the payload, 8 bytes "TRAILEND", all little-endian.
 constexpr size_t kTrailerBytes = 32;

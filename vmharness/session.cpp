@@ -144,7 +144,7 @@ std::string run_suffix(const std::string& simd, int threads) {
 // "" if case c wrote the same bytes into both output folders, else why not.
 std::string same_bits(const PlannedCase& c, const fs::path& a, const fs::path& b) {
   for (int k = 0;; k++) {
-    std::string name = c.id + "-out" + std::to_string(k) + ".npy";
+    std::string name = case_file(c.id, c.id + "-out" + std::to_string(k) + ".npy");
     std::ifstream fa(a / name, std::ios::binary), fb(b / name, std::ios::binary);
     if (!fa && !fb) return k == 0 ? "output 0 missing in both" : "";
     if (!fa || !fb) return "output " + std::to_string(k) + " missing in " + (fa ? b : a).filename().string();
@@ -331,6 +331,7 @@ int run(const VmOptions& o, const std::string& command) {
         if (n > 0 && !level.empty() && g.guest != "9front") continue;
         runs.push_back({prog, "out" + run_suffix(level, n), n, level, suffix.empty() ? "" : prog + suffix});
         fs::create_directories(fs::path(g.share_dir) / runs.back().out);
+        make_case_dirs(plan, idx, (fs::path(g.share_dir) / runs.back().out).string());
       }
     }
 

@@ -207,10 +207,24 @@ free_case(CtCase *c)
 		nm_free(c->outputs[i].data);
 }
 
+/*
+ * DIR/BUCKET/FILE: a case's files are in the subfolder named by its id
+ * without the last two characters ("c0123" -> "c01"), as the harness
+ * writes them (vmharness/plan.hpp, case_dir): FAT lookups scan a folder,
+ * so no folder holds more than 100 cases.
+ */
 static int
-path_of(char *buf, int cap, const char *dir, const char *file)
+path_of(char *buf, int cap, const char *dir, const char *id, const char *file)
 {
-	int n = append(buf, 0, cap, dir);
+	int n = append(buf, 0, cap, dir), len = slen(id);
+	if (n >= 0)
+		n = append(buf, n, cap, "/");
+	for (int i = 0; n >= 0 && i < (len > 2 ? len - 2 : len); i++) {
+		if (n + 1 >= cap)
+			return -1;
+		buf[n++] = id[i];
+		buf[n] = 0;
+	}
 	if (n >= 0)
 		n = append(buf, n, cap, "/");
 	if (n >= 0)
@@ -236,7 +250,7 @@ load_inputs(CtCase *c, char **files, int nfiles, const char *in_dir)
 		for (int j = n + 1; j < len - 4 && k + 1 < (int)sizeof a->name; j++)
 			a->name[k++] = f[j];
 		a->name[k] = 0;
-		if (path_of(path, sizeof path, in_dir, f) < 0)
+		if (path_of(path, sizeof path, in_dir, c->id, f) < 0)
 			return ct_fail(c, "input path too long");
 		data = ct_read_file(path, &bytes);
 		if (data == nil)
@@ -274,7 +288,7 @@ write_outputs(CtCase *c, const char *out_dir, int fault)
 			n = append(file, n, sizeof file, digit);
 		if (n >= 0)
 			n = append(file, n, sizeof file, ".npy");
-		if (n < 0 || path_of(path, sizeof path, out_dir, file) < 0) {
+		if (n < 0 || path_of(path, sizeof path, out_dir, c->id, file) < 0) {
 			nm_free(bytes);
 			return ct_fail(c, "output path too long");
 		}
