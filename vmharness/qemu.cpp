@@ -14,7 +14,7 @@ namespace nineml::vm {
 
 Accel choose_accel(const std::string& qemu, const std::string& probe_kernel, const std::string& probe_initrd,
                    double deadline, const std::string& run_dir) {
-  Accel tcg{{"-accel", "tcg", "-cpu", "max"}, "tcg"};
+  Accel tcg{{"-accel", "tcg,thread=single", "-cpu", "max"}, "tcg"};
   Accel kvm{{"-accel", "kvm", "-cpu", "host"}, "kvm"};
   const char* force = std::getenv("NINEML_VM_ACCEL");
   if (force && std::string(force) == "tcg") return {tcg.args, "tcg (NINEML_VM_ACCEL=tcg)"};
