@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -241,6 +242,17 @@ class Transformer {
   Transformer(const Transformer&) = delete;
   Transformer& operator=(const Transformer&) = delete;
   std::vector<double> forward(int token, int pos);
+  // An observer of the intermediates (`9ml diff-layers`): called after each
+  // named step (the engine's names: embedding (layer 0), attn_norm, q, k, v, q_rope, k_rope,
+  // attn_out, wo, x_attn, ffn_norm, w1, w3, swiglu, w2, x_ffn per layer;
+  // final_norm, logits with layer -1) with its values, which it may change:
+  // the pass goes on with what it leaves there (per-step teacher forcing,
+  // deliberately wrong variants in tests). The mode's callback only.
+  struct Observer {
+    std::function<void(int layer, const char* step, std::span<float>)> on_float;    // llama2c mode
+    std::function<void(int layer, const char* step, std::span<double>)> on_double;  // exact mode
+  };
+  std::vector<double> forward(int token, int pos, const Observer& observer);
   Mode mode() const;
 
  private:

@@ -230,20 +230,25 @@ struct Transformer::Impl {
     return internal::exact_rope<double>(v, int(head_size), pos, ck.config.rope_theta);
   }
 
-  std::vector<double> forward_llama2c(int token, int pos);
-  std::vector<double> forward_exact(int token, int pos);
+  std::vector<double> forward_llama2c(int token, int pos, const Transformer::Observer& o);
+  std::vector<double> forward_exact(int token, int pos, const Transformer::Observer& o);
 };
 
-std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
+std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos, const Transformer::Observer& o) {
   namespace k = llama2c;
+  auto see = [&](int l, const char* step, std::vector<float>& v) {
+    if (o.on_float) o.on_float(l, step, std::span<float>(v));
+  };
   const Config& p = ck.config;
   const int d = p.dim, h = p.hidden_dim, kvd = int(kv_dim), hs = int(head_size);
   std::vector<float> x(ck.token_embedding.begin() + std::ptrdiff_t(std::size_t(token) * dim),
                        ck.token_embedding.begin() + std::ptrdiff_t(std::size_t(token + 1) * dim));
   const std::size_t layer_cache = std::size_t(p.seq_len) * kv_dim;
+  see(0, "embedding", x);
   for (int l = 0; l < p.n_layers; l++) {
     // Attention block.
     std::vector<float> xb = k::rmsnorm(x, layer(ck.rms_att, l, dim), p.norm_eps);
+    see(l, "attn_norm", xb);
     const std::size_t L = std::size_t(l);
     const bool qz = quantized();
     std::vector<float> q = linear(xb, layer(ck.wq, l, dim * dim), qz ? &qwq[L] : nullptr, d, d);
@@ -254,30 +259,51 @@ std::vector<double> Transformer::Impl::forward_llama2c(int token, int pos) {
       kk = k::residual_add(kk, layer(ck.bk, l, kv_dim));
       v = k::residual_add(v, layer(ck.bv, l, kv_dim));
     }
+    see(l, "q", q);
+    see(l, "k", kk);
+    see(l, "v", v);
     q = rope_f(q, pos);
     kk = rope_f(kk, pos);
+    see(l, "q_rope", q);
+    see(l, "k_rope", kk);
     float* kc = key_f.data() + std::size_t(l) * layer_cache;
     float* vc = value_f.data() + std::size_t(l) * layer_cache;
     std::copy(kk.begin(), kk.end(), kc + std::size_t(pos) * kv_dim);
     std::copy(v.begin(), v.end(), vc + std::size_t(pos) * kv_dim);
     const std::size_t used = std::size_t(pos + 1) * kv_dim;
-    const std::vector<float> att = k::attention(q, std::span<const float>(kc, used), std::span<const float>(vc, used),
-                                                p.n_heads, p.n_kv_heads, hs, pos, p.sliding_window);
-    x = k::residual_add(x, linear(att, layer(ck.wo, l, dim * dim), qz ? &qwo[L] : nullptr, d, d));
+    std::vector<float> att = k::attention(q, std::span<const float>(kc, used), std::span<const float>(vc, used),
+                                          p.n_heads, p.n_kv_heads, hs, pos, p.sliding_window);
+    see(l, "attn_out", att);
+    std::vector<float> wo = linear(att, layer(ck.wo, l, dim * dim), qz ? &qwo[L] : nullptr, d, d);
+    see(l, "wo", wo);
+    x = k::residual_add(x, wo);
+    see(l, "x_attn", x);
     // Feed-forward block (SwiGLU).
     xb = k::rmsnorm(x, layer(ck.rms_ffn, l, dim), p.norm_eps);
-    const std::vector<float> hb = linear(xb, layer(ck.w1, l, hidden * dim), qz ? &qw1[L] : nullptr, d, h);
-    const std::vector<float> hb2 = linear(xb, layer(ck.w3, l, hidden * dim), qz ? &qw3[L] : nullptr, d, h);
-    x = k::residual_add(x, linear(k::swiglu(hb, hb2), layer(ck.w2, l, dim * hidden), qz ? &qw2[L] : nullptr, h, d));
+    see(l, "ffn_norm", xb);
+    std::vector<float> hb = linear(xb, layer(ck.w1, l, hidden * dim), qz ? &qw1[L] : nullptr, d, h);
+    std::vector<float> hb2 = linear(xb, layer(ck.w3, l, hidden * dim), qz ? &qw3[L] : nullptr, d, h);
+    see(l, "w1", hb);
+    see(l, "w3", hb2);
+    std::vector<float> g = k::swiglu(hb, hb2);
+    see(l, "swiglu", g);
+    std::vector<float> w2 = linear(g, layer(ck.w2, l, dim * hidden), qz ? &qw2[L] : nullptr, h, d);
+    see(l, "w2", w2);
+    x = k::residual_add(x, w2);
+    see(l, "x_ffn", x);
   }
   x = k::rmsnorm(x, ck.rms_final, p.norm_eps);
-  const std::vector<float> logits =
-      linear(x, ck.classifier(), quantized() ? &qcls : nullptr, d, p.vocab_size);
+  see(-1, "final_norm", x);
+  std::vector<float> logits = linear(x, ck.classifier(), quantized() ? &qcls : nullptr, d, p.vocab_size);
+  see(-1, "logits", logits);
   return std::vector<double>(logits.begin(), logits.end());
 }
 
-std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
+std::vector<double> Transformer::Impl::forward_exact(int token, int pos, const Transformer::Observer& o) {
   using namespace internal;
+  auto see = [&](int l, const char* step, std::vector<double>& v) {
+    if (o.on_double) o.on_double(l, step, std::span<double>(v));
+  };
   using dspan = std::span<const double>;
   const Config& p = ck.config;
   const int d = p.dim, h = p.hidden_dim, kvd = int(kv_dim), hs = int(head_size);
@@ -289,8 +315,10 @@ std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
     for (std::size_t i = 0; i < a.size(); i++) a[i] += b[i];
   };
   auto widen = [](std::span<const float> b) { return std::vector<double>(b.begin(), b.end()); };
+  see(0, "embedding", x);
   for (int l = 0; l < p.n_layers; l++) {
     std::vector<double> xb = exact_rmsnorm<double>(x, layer(ck.rms_att, l, dim), eps);
+    see(l, "attn_norm", xb);
     std::vector<double> q = exact_matmul<double>(xb, layer(ck.wq, l, dim * dim), d, d);
     std::vector<double> kk = exact_matmul<double>(xb, layer(ck.wk, l, kv_dim * dim), d, kvd);
     std::vector<double> v = exact_matmul<double>(xb, layer(ck.wv, l, kv_dim * dim), d, kvd);
@@ -299,23 +327,43 @@ std::vector<double> Transformer::Impl::forward_exact(int token, int pos) {
       add(kk, widen(layer(ck.bk, l, kv_dim)));
       add(v, widen(layer(ck.bv, l, kv_dim)));
     }
+    see(l, "q", q);
+    see(l, "k", kk);
+    see(l, "v", v);
     q = rope_d(q, pos);
     kk = rope_d(kk, pos);
+    see(l, "q_rope", q);
+    see(l, "k_rope", kk);
     double* kc = key_d.data() + std::size_t(l) * layer_cache;
     double* vc = value_d.data() + std::size_t(l) * layer_cache;
     std::copy(kk.begin(), kk.end(), kc + std::size_t(pos) * kv_dim);
     std::copy(v.begin(), v.end(), vc + std::size_t(pos) * kv_dim);
     const std::size_t used = std::size_t(pos + 1) * kv_dim;
-    const std::vector<double> att = exact_attention<double>(q, dspan(kc, used), dspan(vc, used), p.n_heads,
-                                                            p.n_kv_heads, hs, pos, p.sliding_window);
-    add(x, exact_matmul<double>(att, layer(ck.wo, l, dim * dim), d, d));
+    std::vector<double> att = exact_attention<double>(q, dspan(kc, used), dspan(vc, used), p.n_heads,
+                                                      p.n_kv_heads, hs, pos, p.sliding_window);
+    see(l, "attn_out", att);
+    std::vector<double> wo = exact_matmul<double>(att, layer(ck.wo, l, dim * dim), d, d);
+    see(l, "wo", wo);
+    add(x, wo);
+    see(l, "x_attn", x);
     xb = exact_rmsnorm<double>(x, layer(ck.rms_ffn, l, dim), eps);
-    const std::vector<double> hb = exact_matmul<double>(xb, layer(ck.w1, l, hidden * dim), d, h);
-    const std::vector<double> hb2 = exact_matmul<double>(xb, layer(ck.w3, l, hidden * dim), d, h);
-    add(x, exact_matmul<double>(exact_swiglu<double>(hb, hb2), layer(ck.w2, l, dim * hidden), h, d));
+    see(l, "ffn_norm", xb);
+    std::vector<double> hb = exact_matmul<double>(xb, layer(ck.w1, l, hidden * dim), d, h);
+    std::vector<double> hb2 = exact_matmul<double>(xb, layer(ck.w3, l, hidden * dim), d, h);
+    see(l, "w1", hb);
+    see(l, "w3", hb2);
+    std::vector<double> g = exact_swiglu<double>(hb, hb2);
+    see(l, "swiglu", g);
+    std::vector<double> w2 = exact_matmul<double>(g, layer(ck.w2, l, dim * hidden), h, d);
+    see(l, "w2", w2);
+    add(x, w2);
+    see(l, "x_ffn", x);
   }
   x = exact_rmsnorm<double>(x, ck.rms_final, eps);
-  return exact_matmul<double>(x, ck.classifier(), d, p.vocab_size);
+  see(-1, "final_norm", x);
+  std::vector<double> logits = exact_matmul<double>(x, ck.classifier(), d, p.vocab_size);
+  see(-1, "logits", logits);
+  return logits;
 }
 
 Transformer::Transformer(const Checkpoint& ck, Mode mode) : impl_(new Impl(ck, mode, Quant{})) {}
@@ -326,13 +374,16 @@ Transformer::~Transformer() { delete impl_; }
 
 Mode Transformer::mode() const { return impl_->mode; }
 
-std::vector<double> Transformer::forward(int token, int pos) {
+std::vector<double> Transformer::forward(int token, int pos) { return forward(token, pos, Observer{}); }
+
+std::vector<double> Transformer::forward(int token, int pos, const Observer& observer) {
   const Config& p = impl_->ck.config;
   if (token < 0 || token >= p.vocab_size)
     throw std::out_of_range("Transformer::forward: token " + std::to_string(token) + " outside the vocabulary");
   if (pos < 0 || pos >= p.seq_len)
     throw std::out_of_range("Transformer::forward: position " + std::to_string(pos) + " outside 0..seq_len-1");
-  return impl_->mode == Mode::llama2c ? impl_->forward_llama2c(token, pos) : impl_->forward_exact(token, pos);
+  return impl_->mode == Mode::llama2c ? impl_->forward_llama2c(token, pos, observer)
+                                       : impl_->forward_exact(token, pos, observer);
 }
 
 }  // namespace nineml::ref

@@ -175,6 +175,12 @@ done
 ok accuracy --model "$V0" --storage q8 --steps 4 --summary --min-top1 0
 has '\(bound holds\)$' "accuracy --model"
 
+# diff-layers: both modes, a tokenizer file, a prompt, a SIMD level.
+ok diff-layers "$TMP/fx/models/mistral-gguf-f32/model.bin" --steps 6 --mode exact
+has '^no divergence: 6 position\(s\), 2 layer\(s\), every step within its bound' "diff-layers exact"
+ok diff-layers "$V0" -z "$Z" -i "Once upon" --mode llama2c --simd scalar
+has '^no divergence: .* every step bit for bit$' "diff-layers llama2c"
+
 # bench: a model file (its real shape, issue 16), and both generated shapes and types.
 ok bench --model "$V0" --no-probe --threads 1 2 --simd scalar --repeat 1 --prompt 2 --tokens 2 --json "$TMP/b.json"
 has "^model: $V0 \\(dim 64, layers 2, vocab 378\\), [0-9.]+ MB of weights per token, kernels scalar$" "bench --model v0"

@@ -18,6 +18,16 @@ rope(nm_state *s, const nm_model *m, const nm_exec *e, float *vec, int n, int po
 		e->k->rope(vec, n, s->head_size, pos, m->cfg.rope_theta);
 }
 
+/* Hands the T rows (stride apart) of step `step` in layer l to the observer. */
+static void
+trace(nm_state *s, int pos0, int T, int l, char *step, float *v, int n, nm_i64 stride)
+{
+	if (s->trace == nil)
+		return;
+	for (int t = 0; t < T; t++)
+		s->trace(s->trace_arg, pos0 + t, l, step, v + (nm_i64)t * stride, n);
+}
+
 int
 nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *tokens, int T,
                  int pos0)
@@ -34,6 +44,7 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 			return -1;
 		nm_embedding_row(s->x + (nm_i64)t * dim, &m->token_embedding, tokens[t]);
 	}
+	trace(s, pos0, T, 0, "embedding", s->x, dim, dim);
 
 	for (int l = 0; l < c->n_layers; l++) {
 		float *kc = s->key_cache + l * layer_cache;
@@ -63,6 +74,7 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 		for (int t = 0; t < T; t++)
 			k->rmsnorm(s->xb + (nm_i64)t * dim, s->x + (nm_i64)t * dim,
 			           m->rms_att + (nm_i64)l * dim, dim, c->norm_eps);
+		trace(s, pos0, T, l, "attn_norm", s->xb, dim, dim);
 		nm_linear_batch(s, e, s->xb, T, 3, qkv_out, qkv);
 		if (c->qkv_bias)
 			for (int t = 0; t < T; t++) {
@@ -70,10 +82,15 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 				k->residual_add(kpos + (nm_i64)t * kv_dim, m->bk + (nm_i64)l * kv_dim, kv_dim);
 				k->residual_add(vpos + (nm_i64)t * kv_dim, m->bv + (nm_i64)l * kv_dim, kv_dim);
 			}
+		trace(s, pos0, T, l, "q", s->q, dim, dim);
+		trace(s, pos0, T, l, "k", kpos, kv_dim, kv_dim);
+		trace(s, pos0, T, l, "v", vpos, kv_dim, kv_dim);
 		for (int t = 0; t < T; t++) {
 			rope(s, m, e, s->q + (nm_i64)t * dim, dim, pos0 + t);
 			rope(s, m, e, kpos + (nm_i64)t * kv_dim, kv_dim, pos0 + t);
 		}
+		trace(s, pos0, T, l, "q_rope", s->q, dim, dim);
+		trace(s, pos0, T, l, "k_rope", kpos, kv_dim, kv_dim);
 		// Position t reads keys 0..pos0+t only, all rotated by now: one
 		// dispatch for the T positions, each with decode's bits.
 		if (T == 1)
@@ -82,24 +99,34 @@ nm_forward_batch(nm_state *s, const nm_model *m, const nm_exec *e, const int *to
 		else
 			nm_par_attention_batch(k, e->pool, s->xb, s->att, s->ctx, s->q, kc, vc, c->n_heads,
 			                       c->n_kv_heads, s->head_size, pos0, T, c->sliding_window);
+		trace(s, pos0, T, l, "attn_out", s->xb, dim, dim);
 		nm_linear_batch(s, e, s->xb, T, 1, &s->xb2, wo);
+		trace(s, pos0, T, l, "wo", s->xb2, dim, dim);
 		for (int t = 0; t < T; t++)
 			k->residual_add(s->x + (nm_i64)t * dim, s->xb2 + (nm_i64)t * dim, dim);
+		trace(s, pos0, T, l, "x_attn", s->x, dim, dim);
 
 		// Feed-forward: SwiGLU.
 		for (int t = 0; t < T; t++)
 			k->rmsnorm(s->xb + (nm_i64)t * dim, s->x + (nm_i64)t * dim,
 			           m->rms_ffn + (nm_i64)l * dim, dim, c->norm_eps);
+		trace(s, pos0, T, l, "ffn_norm", s->xb, dim, dim);
 		nm_linear_batch(s, e, s->xb, T, 2, ffn_out, ffn);
+		trace(s, pos0, T, l, "w1", s->hb, hidden, hidden);
+		trace(s, pos0, T, l, "w3", s->hb2, hidden, hidden);
 		for (int t = 0; t < T; t++)
 			k->swiglu(s->hb + (nm_i64)t * hidden, s->hb2 + (nm_i64)t * hidden, hidden);
+		trace(s, pos0, T, l, "swiglu", s->hb, hidden, hidden);
 		nm_linear_batch(s, e, s->hb, T, 1, &s->xb, w2);
+		trace(s, pos0, T, l, "w2", s->xb, dim, dim);
 		for (int t = 0; t < T; t++)
 			k->residual_add(s->x + (nm_i64)t * dim, s->xb + (nm_i64)t * dim, dim);
+		trace(s, pos0, T, l, "x_ffn", s->x, dim, dim);
 	}
 
 	for (int t = 0; t < T; t++)
 		k->rmsnorm(s->x + (nm_i64)t * dim, s->x + (nm_i64)t * dim, m->rms_final, dim, c->norm_eps);
+	trace(s, pos0, T, -1, "final_norm", s->x, dim, dim);
 	return 0;
 }
 

@@ -15,6 +15,14 @@ extern "C" {
 /* Positions one prefill step runs together (docs/FORWARD.md). */
 enum { NM_BATCH = 32 };
 
+/*
+ * An observer of the forward pass's intermediates (`9ml diff-layers`,
+ * docs/PORTING_MODELS.md): called after each named step with the position,
+ * the layer (-1 after the last layer), the step's name and its n values.
+ * nil (the default) costs one test per step and position.
+ */
+typedef void (*nm_trace_fn)(void *arg, int pos, int layer, const char *step, const float *v, int n);
+
 /* Activations hold NM_BATCH token-major rows; decoding uses row 0. */
 typedef struct {
 	float *x;      /* dim: residual stream */
@@ -32,6 +40,8 @@ typedef struct {
 	float *freqs;  /* head_size/2 scaled RoPE frequencies, or nil */
 	int kv_dim, head_size;
 	int ctx;       /* positions the KV cache holds (<= seq_len) */
+	nm_trace_fn trace; /* nil, or the observer of every step (set by the caller) */
+	void *trace_arg;
 } nm_state;
 
 /*
