@@ -56,7 +56,7 @@ inline float exp_poly(float x) {
   p = p * r + 1.0f;
   p = p * r + 1.0f;
   int e = static_cast<int>(n);
-  if (e > 127) return p * from_bits(127u << 23) * from_bits(static_cast<uint32_t>(e - 127 + 127) << 23);
+  if (e > 127) return p * from_bits(254u << 23) * from_bits(static_cast<uint32_t>(e - 127 + 127) << 23);
   if (e < -126) return p * from_bits(1u << 23) * from_bits(static_cast<uint32_t>(e + 126 + 127) << 23);
   return p * from_bits(static_cast<uint32_t>(e + 127) << 23);
 }

@@ -18,14 +18,23 @@ struct Fn {
   Unary f;
 };
 
+// What the engine's scalar kernels compute, as baselines: an
+// approximation's error beyond these is its own; silu's formula alone
+// loses v << 0, where expf(-v) overflows and the sigmoid becomes 0.
+float libm_exp(float x) { return std::exp(x); }
+float libm_rsqrt(float x) { return 1.0f / std::sqrt(x); }
+
 const std::vector<Fn>& fns() {
   static const std::vector<Fn> all = {
+      {"exp-libm", "exp", libm_exp},
       {"exp-schraudolph", "exp", exp_schraudolph},
       {"exp-poly5", "exp", exp_poly<5>},
       {"exp-poly6", "exp", exp_poly<6>},
+      {"rsqrt-libm", "rsqrt", libm_rsqrt},
       {"rsqrt-0nr", "rsqrt", rsqrt_fast<0>},
       {"rsqrt-1nr", "rsqrt", rsqrt_fast<1>},
       {"rsqrt-2nr", "rsqrt", rsqrt_fast<2>},
+      {"silu-libm", "silu", silu_with<libm_exp>},
       {"silu-tanh", "silu", silu_tanh},
       {"silu-rational", "silu", silu_rational},
       {"silu-exp-schraudolph", "silu", silu_with<exp_schraudolph>},
