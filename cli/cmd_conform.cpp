@@ -115,7 +115,7 @@ void check_runs_something(const conformance::Selection& s, bool need_cpu) {
   bool covered = false;
   for (const conformance::Impl* i : impls) {
     bool applies = false;
-    for (const auto& c : cases) applies |= conformance::applies(i->kind, c.kernel->table_use());
+    for (const auto& c : cases) applies |= conformance::applies(*i, c.kernel->name(), c.kernel->table_use());
     if (!applies) continue;
     covered = true;
     std::string why = conformance::unavailable_reason(i->kind);

@@ -24,5 +24,6 @@ Action add_accuracy(CLI::App& app);
 Action add_llmfs(CLI::App& app);
 Action add_check_port(CLI::App& app);
 Action add_diff_layers(CLI::App& app);
+Action add_audit(CLI::App& app);
 
 }  // namespace nineml::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   add(nineml::cli::add_llmfs);
   add(nineml::cli::add_check_port);
   add(nineml::cli::add_diff_layers);
+  add(nineml::cli::add_audit);
   // The first argument that is not an option names the command (the
   // top-level options take no value): an unknown one is a usage error, not
   // the top-level help with exit 0.

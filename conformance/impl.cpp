@@ -1,6 +1,9 @@
 #include "impl.hpp"
 
+#include <algorithm>
 #include <memory>
+
+#include "approx_kernels.hpp"
 
 namespace nineml::conformance {
 
@@ -21,13 +24,38 @@ const std::vector<Impl>& impls() {
   return all;
 }
 
+const std::vector<Impl>& audit_impls() {
+  static const std::vector<Impl> all = [] {
+    const ImplKind kinds[] = {ImplKind::approx_exp_schraudolph, ImplKind::approx_exp_poly5,
+                              ImplKind::approx_exp_poly6,       ImplKind::approx_rsqrt_0nr,
+                              ImplKind::approx_rsqrt_1nr,       ImplKind::approx_rsqrt_2nr,
+                              ImplKind::approx_silu_tanh,       ImplKind::approx_silu_rational};
+    const auto& approx = approx::approx_impls();
+    if (approx.size() != std::size(kinds)) throw std::logic_error("approx implementations and ImplKind disagree");
+    std::vector<Impl> out;
+    for (size_t i = 0; i < approx.size(); i++)
+      out.push_back({approx[i].name, kinds[i], true, "", approx[i].kernels});
+    return out;
+  }();
+  return all;
+}
+
 const Impl* find_impl(const std::string& name) {
   for (const auto& i : impls())
+    if (i.name == name) return &i;
+  for (const auto& i : audit_impls())
     if (i.name == name) return &i;
   return nullptr;
 }
 
 namespace {
+
+// The approx/ entry of an audit kind, else nullptr.
+const approx::ApproxImpl* approx_of(ImplKind k) {
+  for (const auto& i : audit_impls())
+    if (i.kind == k) return approx::find_approx(i.name);
+  return nullptr;
+}
 
 int threads_of(ImplKind k) {
   switch (k) {
@@ -73,15 +101,29 @@ bool applies(ImplKind k, TableUse use) {
     case ImplKind::engine_sse2:
     case ImplKind::engine_avx2:
     case ImplKind::engine_avx512: return use != TableUse::none;
+    case ImplKind::approx_exp_schraudolph:
+    case ImplKind::approx_exp_poly5:
+    case ImplKind::approx_exp_poly6:
+    case ImplKind::approx_rsqrt_0nr:
+    case ImplKind::approx_rsqrt_1nr:
+    case ImplKind::approx_rsqrt_2nr:
+    case ImplKind::approx_silu_tanh:
+    case ImplKind::approx_silu_rational: return true;  // narrowed by Impl::kernels
     default: return use == TableUse::split;
   }
 }
 
+bool applies(const Impl& i, const std::string& kernel, TableUse use) {
+  if (!i.kernels.empty()) return std::find(i.kernels.begin(), i.kernels.end(), kernel) != i.kernels.end();
+  return applies(i.kind, use);
+}
+
 EngineExec engine_exec(ImplKind k) {
+  if (const approx::ApproxImpl* a = approx_of(k)) return {a->table, nullptr, a->silu};
   int threads = threads_of(k);
   nm_pool* pool = pool_for(threads);
-  if (threads > 1 && !pool) return {nullptr, nullptr};
-  return {nm_kernels_by_name(level_of(k)), pool};
+  if (threads > 1 && !pool) return {nullptr, nullptr, nm_silu};
+  return {nm_kernels_by_name(level_of(k)), pool, nm_silu};
 }
 
 std::string unavailable_reason(ImplKind k) {

@@ -17,6 +17,16 @@ enum class ImplKind {
   engine_scalar_t2,  // the scalar table with rows/heads split over N threads
   engine_scalar_t3,
   engine_scalar_t4,
+  // Audit implementations (approx/, docs/ACCURACY.md): the scalar table with
+  // one fast approximation swapped in. Opt-in only (--impl approx-...).
+  approx_exp_schraudolph,
+  approx_exp_poly5,
+  approx_exp_poly6,
+  approx_rsqrt_0nr,
+  approx_rsqrt_1nr,
+  approx_rsqrt_2nr,
+  approx_silu_tanh,
+  approx_silu_rational,
 };
 
 struct Impl {
@@ -27,10 +37,17 @@ struct Impl {
   // Non-empty: the implementation must also be bit-identical to ref-llama2c
   // (same operation order; the scalar path's contract in ARCHITECTURE.md).
   std::string contract;
+  // Non-empty: the only kernels it runs (an approximation changes those;
+  // on the others it would repeat engine-scalar).
+  std::vector<std::string> kernels = {};
 };
 
+// The default selection: what `9ml conform` and CI run.
 const std::vector<Impl>& impls();
-const Impl* find_impl(const std::string& name);  // nullptr if unknown
+// The approximate-math audit implementations: never in the default
+// selection (they are meant to fail bounds), run only when named.
+const std::vector<Impl>& audit_impls();
+const Impl* find_impl(const std::string& name);  // either list; nullptr if unknown
 
 // How a kernel plugin reaches the kernel table (Kernel::table_use()):
 //   none   - no table entry: only engine-scalar and ref-llama2c run it
@@ -42,6 +59,8 @@ enum class TableUse { none, entry, split };
 // Whether an implementation runs a kernel with that table use at all
 // (docs/CONFORMANCE.md, "Implementations").
 bool applies(ImplKind k, TableUse use);
+// The same for a named kernel, honouring Impl::kernels.
+bool applies(const Impl& i, const std::string& kernel, TableUse use);
 
 // The kernel table and thread pool an engine implementation runs with.
 // table is nullptr when this build or CPU lacks the level; pool is nullptr
@@ -49,6 +68,7 @@ bool applies(ImplKind k, TableUse use);
 struct EngineExec {
   const nm_kernel_table* table;
   nm_pool* pool;
+  void (*silu)(float* x, int n);  // silu has no table entry: nm_silu but for approx-*
 };
 EngineExec engine_exec(ImplKind k);
 

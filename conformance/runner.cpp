@@ -50,6 +50,7 @@ std::vector<std::string> kernel_names() {
 std::vector<std::string> impl_names() {
   std::vector<std::string> out;
   for (const auto& i : impls()) out.push_back(i.name);
+  for (const auto& i : audit_impls()) out.push_back(i.name);  // only when named
   return out;
 }
 
@@ -94,7 +95,9 @@ std::vector<std::string> expand_names(const std::vector<std::string>& patterns, 
   for (const auto& p : patterns) {
     bool any = false;
     for (const auto& n : all)
-      if (name_matches(p, n)) {
+      // A glob reaches the audit implementations only when it names them
+      // ("approx-*"): `--impl '*'` keeps meaning the default set.
+      if (name_matches(p, n) && !(is_glob(p) && n.rfind("approx-", 0) == 0 && p.rfind("approx", 0) != 0)) {
         any = true;
         if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
       }
@@ -301,7 +304,7 @@ std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
   for (const Impl* impl : impls) {
     // Not applicable to this kernel, or not runnable on this CPU (run()
     // lists the latter in the report's not_run).
-    if (!applies(impl->kind, k.table_use()) || !unavailable_reason(impl->kind).empty()) continue;
+    if (!applies(*impl, k.name(), k.table_use()) || !unavailable_reason(impl->kind).empty()) continue;
     auto t1 = std::chrono::steady_clock::now();
     // ref-llama2c's output is both an implementation's result and the
     // contract's reference: computed once per case, whichever needs it first.

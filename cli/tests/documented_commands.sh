@@ -156,6 +156,14 @@ for t in v0 v1 v2 gguf-f32 gguf-f16 gguf-bf16 gguf-q8_0 gguf-q4_0 safetensors-f3
   has '^generated: ' "run after convert --to $t"
 done
 
+# audit approx: a coarse stride on one thread (the default 4096 runs in
+# cli.audit_approx); --full sweeps every float for minutes, so only its
+# parsing is run here (--help), its numbers are in docs/ACCURACY.md.
+ok audit approx --stride 65536 --threads 1 --out "$TMP/audit"
+has '^\| rsqrt-0nr \|' "audit approx"
+[ -s "$TMP/audit/approx_audit.json" ] || fail "audit approx wrote no approx_audit.json"
+ok audit approx --full --help
+
 # accuracy: every storage, every architecture, a v0 file, JSON.
 ok accuracy --storage q8 --steps 4 --summary
 has '^llama2 q8 vs f32, 4 steps: .*\(bound holds\)$' "accuracy q8"

@@ -80,7 +80,7 @@ class Silu final : public Kernel {
     auto x = view<float>(in, "x");
     if (!is_engine(impl)) return float_output(ref::llama2c::silu(x));
     Guarded<float> g(x.data(), x.size());
-    nm_silu(g.data(), static_cast<int>(x.size()));
+    exec_for(impl).silu(g.data(), static_cast<int>(x.size()));
     return engine_output(name(), g);
   }
 };
