@@ -36,12 +36,36 @@ die(const char *what, const char *why)
 	exit(1);
 }
 
+/* Every allocation lives to the end of the run; they are freed at exit
+ * so that a sanitizer build (the ASan tree builds this port too) sees no
+ * leak. */
+static void **allocs;
+static size_t nallocs, capallocs;
+
+static void
+free_all(void)
+{
+	for (size_t i = 0; i < nallocs; i++)
+		free(allocs[i]);
+	free(allocs);
+}
+
 static void *
 xalloc(size_t n)
 {
 	void *p = calloc(n ? n : 1, 1);
 	if (p == NULL)
 		die("memory", "out of memory");
+	if (nallocs == capallocs) {
+		void **grown = realloc(allocs, (capallocs ? 2 * capallocs : 64) * sizeof *allocs);
+		if (grown == NULL)
+			die("memory", "out of memory");
+		if (allocs == NULL)
+			atexit(free_all);
+		allocs = grown;
+		capallocs = capallocs ? 2 * capallocs : 64;
+	}
+	allocs[nallocs++] = p;
 	return p;
 }
 
