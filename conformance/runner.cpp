@@ -188,18 +188,24 @@ std::string fmt_g(double v) {
 
 }  // namespace
 
-report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, const Tensors& in,
-                         const Expected& e, const Output& got, const Output* contract_ref) {
+report::CaseResult case_result_head(const Kernel& k, const CaseSpec& c, const std::string& impl,
+                                    const std::string& repro) {
   report::CaseResult r;
   r.kernel = k.name();
-  r.impl = impl.name;
+  r.impl = impl;
   r.case_id = c.key();
-  r.repro = repro_line(c, impl.name);
+  r.repro = repro;
   r.shape = c.shape();
   r.distribution = c.dist;
   r.seed = c.seed;
   r.tolerance_kind = k.tolerance_kind();
   r.tolerance_note = k.tolerance_note();
+  return r;
+}
+
+report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, const Tensors& in,
+                         const Expected& e, const Output& got, const Output* contract_ref) {
+  report::CaseResult r = case_result_head(k, c, impl.name, repro_line(c, impl.name));
   r.error_unit = k.error_unit();
   r.contract = impl.contract;
   r.guards_ok = got.guards_ok;

@@ -64,6 +64,13 @@ std::vector<const Impl*> select_impls(const Selection& s);
 std::vector<report::CaseResult> run_case(const Kernel& k, const CaseSpec& c,
                                          const std::vector<const Impl*>& impls);
 
+// A result's identifying fields for case c of kernel k run by `impl`:
+// kernel, impl, case id, repro line, shape, distribution, seed and the
+// kernel's tolerance kind and note. Every path that makes a result (the
+// runner, the VM harness, check-port) starts from it.
+report::CaseResult case_result_head(const Kernel& k, const CaseSpec& c, const std::string& impl,
+                                    const std::string& repro);
+
 // Judges one implementation's output; exposed for the out-of-process paths.
 report::CaseResult judge(const Kernel& k, const CaseSpec& c, const Impl& impl, const Tensors& in,
                          const Expected& e, const Output& got, const Output* contract_ref);

@@ -201,16 +201,8 @@ std::string output_digest(const PlannedCase& c, const std::string& out_dir) {
 }
 
 report::CaseResult failed_case(const PlannedCase& c, const conformance::Impl& impl, const std::string& why) {
-  report::CaseResult r;
-  r.kernel = c.kernel->name();
-  r.impl = impl.name;
-  r.case_id = c.spec.key();
-  r.repro = conformance::repro_line(c.spec, impl.name);
-  r.shape = c.spec.shape();
-  r.distribution = c.spec.dist;
-  r.seed = c.spec.seed;
-  r.tolerance_kind = c.kernel->tolerance_kind();
-  r.tolerance_note = c.kernel->tolerance_note();
+  report::CaseResult r =
+      conformance::case_result_head(*c.kernel, c.spec, impl.name, conformance::repro_line(c.spec, impl.name));
   r.contract = impl.contract;
   r.passed = false;
   r.failure = why;

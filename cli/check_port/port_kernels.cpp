@@ -21,16 +21,7 @@ namespace {
 
 report::CaseResult failed(const conformance::Kernel& k, const conformance::CaseSpec& c, const std::string& impl,
                           const std::string& repro, const std::string& why) {
-  report::CaseResult r;
-  r.kernel = k.name();
-  r.impl = impl;
-  r.case_id = c.key();
-  r.repro = repro;
-  r.shape = c.shape();
-  r.distribution = c.dist;
-  r.seed = c.seed;
-  r.tolerance_kind = k.tolerance_kind();
-  r.tolerance_note = k.tolerance_note();
+  report::CaseResult r = conformance::case_result_head(k, c, impl, repro);
   r.error_unit = k.error_unit();
   r.passed = false;
   r.failure = why;
